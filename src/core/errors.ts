@@ -1,0 +1,98 @@
+/**
+ * Every failure the library reports is a TaskManagerError with a stable `code`
+ * (for programs and tool results) and a sentence a person can act on (for humans and agents).
+ */
+export type ErrorCode =
+  | "TASK_NOT_FOUND"
+  | "NOT_CLAIM_HOLDER"
+  | "TASK_NOT_IN_PROGRESS"
+  | "CLAIM_SUPERSEDED"
+  | "INVALID_INPUT"
+  | "LOCK_TIMEOUT"
+  | "LOCK_COMPROMISED"
+  | "STATE_FILE_CORRUPT";
+
+export class TaskManagerError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+export class TaskNotFoundError extends TaskManagerError {
+  readonly taskId: string;
+  constructor(taskId: string, what = "Task") {
+    super("TASK_NOT_FOUND", `${what} "${taskId}" does not exist in this workflow; check the id (list_tasks shows the ids).`);
+    this.taskId = taskId;
+  }
+}
+
+export class NotClaimHolderError extends TaskManagerError {
+  constructor(taskId: string, agentId: string, holder: string | null) {
+    super(
+      "NOT_CLAIM_HOLDER",
+      `Task "${taskId}" is held by "${holder ?? "nobody"}", not by "${agentId}"; only the agent holding the claim may complete or release it.`,
+    );
+  }
+}
+
+export class TaskNotInProgressError extends TaskManagerError {
+  constructor(taskId: string, status: string) {
+    super(
+      "TASK_NOT_IN_PROGRESS",
+      `Task "${taskId}" is ${status}, not in_progress; only a claimed task can be completed or released (claim one with get_next_task).`,
+    );
+  }
+}
+
+export class ClaimSupersededError extends TaskManagerError {
+  constructor(taskId: string, attempt: number, current: number) {
+    super(
+      "CLAIM_SUPERSEDED",
+      `Your claim of task "${taskId}" (attempt ${attempt}) expired and the task was claimed again (attempt ${current}); drop this work, the new holder's result stands.`,
+    );
+  }
+}
+
+export class InvalidInputError extends TaskManagerError {
+  constructor(message: string) {
+    super("INVALID_INPUT", message);
+  }
+}
+
+export class LockTimeoutError extends TaskManagerError {
+  constructor(file: string, timeoutSeconds: number) {
+    super(
+      "LOCK_TIMEOUT",
+      `Could not lock "${file}" within ${timeoutSeconds} s because other agents kept it busy; nothing was changed, try again.`,
+    );
+  }
+}
+
+export class LockCompromisedError extends TaskManagerError {
+  constructor(file: string, cause?: unknown) {
+    super(
+      "LOCK_COMPROMISED",
+      `The lock on "${file}" was lost before the change was written (the process stalled past the stale threshold); nothing was changed, try again.`,
+      { cause },
+    );
+  }
+}
+
+export class StateFileCorruptError extends TaskManagerError {
+  readonly file: string;
+  constructor(file: string, problem: string) {
+    super(
+      "STATE_FILE_CORRUPT",
+      `State file "${file}" is corrupt (${problem}); it was left untouched. Restore it from a backup or move it aside to start the workflow afresh.`,
+    );
+    this.file = file;
+  }
+}
+
+export function isTaskManagerError(error: unknown): error is TaskManagerError {
+  return error instanceof TaskManagerError;
+}

@@ -1,0 +1,136 @@
+/**
+ * The library's behaviour, independent of where a workflow is kept: validate what
+ * the caller passed, fix the time of the operation, and let the store apply it
+ * atomically. Every refusal is a TaskManagerError with a stable code.
+ */
+import { InvalidInputError, TaskNotFoundError } from "./errors.js";
+import {
+  assertPayloadSize,
+  completeTaskInputSchema,
+  createTaskInputSchema,
+  getNextTaskInputSchema,
+  listTasksInputSchema,
+  metadataPatchSchema,
+  parseInput,
+  releaseTaskInputSchema,
+  taskIdSchema,
+  type CompleteTaskInput,
+  type CreateTaskInput,
+  type GetNextTaskInput,
+  type ListTasksInput,
+  type ReleaseTaskInput,
+} from "./inputs.js";
+import type { JsonObject, StatusSummary, Task, TaskPage, WorkflowMetadata } from "./schema.js";
+import type { NewTask, TaskStore } from "./task-store.js";
+
+export const DEFAULT_TASK_TIMEOUT_HOURS = 24;
+export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+export interface TaskManagerCoreOptions {
+  store: TaskStore;
+  /** Claims older than this are released to pending before the next claim (fractions allowed). */
+  taskTimeoutHours?: number | undefined;
+  /** Largest JSON size of a task's data, a result or a metadata update. */
+  maxPayloadBytes?: number | undefined;
+  /** The time source; tests pass a fixed clock. */
+  clock?: (() => Date) | undefined;
+}
+
+export class TaskManagerCore {
+  readonly store: TaskStore;
+  readonly taskTimeoutHours: number;
+  readonly maxPayloadBytes: number;
+  private readonly clock: () => Date;
+
+  constructor(options: TaskManagerCoreOptions) {
+    this.store = options.store;
+    this.taskTimeoutHours = positiveNumber(options.taskTimeoutHours ?? DEFAULT_TASK_TIMEOUT_HOURS, "taskTimeoutHours");
+    this.maxPayloadBytes = positiveNumber(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, "maxPayloadBytes");
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /** Creates a pending task and returns its id, `<type>_<8 hex>`. */
+  async createTask(input: CreateTaskInput): Promise<string> {
+    const [task] = await this.createTasks([input]);
+    return (task as Task).id;
+  }
+
+  /** Creates several tasks at once, all or none; a parent may be a task created earlier in the same call. */
+  async createTasks(inputs: readonly CreateTaskInput[]): Promise<Task[]> {
+    if (!Array.isArray(inputs) || inputs.length === 0) return [];
+    const tasks: NewTask[] = inputs.map((input, index) => {
+      const what = inputs.length === 1 ? "task" : `task ${index + 1}`;
+      const parsed = parseInput(createTaskInputSchema, input, what);
+      assertPayloadSize(parsed.data, `${what} data`, this.maxPayloadBytes);
+      return { type: parsed.type, data: parsed.data ?? {}, parentId: parsed.parentId ?? null };
+    });
+    return this.store.createTasks(tasks, this.clock());
+  }
+
+  /** Releases stale claims, then claims the oldest pending task of the given types; null when none. */
+  async getNextTask(input: GetNextTaskInput): Promise<Task | null> {
+    const parsed = parseInput(getNextTaskInputSchema, input, "getNextTask request");
+    return this.store.claimNextTask({
+      agentId: parsed.agentId,
+      taskTypes: parsed.taskTypes,
+      now: this.clock(),
+      staleAfterMs: this.taskTimeoutHours * 3_600_000,
+    });
+  }
+
+  /** Finishes a claimed task as completed (default), failed or cancelled; only its holder may. */
+  async completeTask(input: CompleteTaskInput): Promise<Task> {
+    const parsed = parseInput(completeTaskInputSchema, input, "completeTask request");
+    assertPayloadSize(parsed.resultData, "resultData", this.maxPayloadBytes);
+    return this.store.completeTask({ ...parsed, now: this.clock() });
+  }
+
+  /** Gives a claimed task back to the queue as pending; only its holder may. */
+  async releaseTask(input: ReleaseTaskInput): Promise<Task> {
+    const parsed = parseInput(releaseTaskInputSchema, input, "releaseTask request");
+    return this.store.releaseTask({ ...parsed, now: this.clock() });
+  }
+
+  /** The task, or null when there is none with that id. */
+  async getTask(taskId: string): Promise<Task | null> {
+    return this.store.getTask(parseInput(taskIdSchema, taskId, "task id"));
+  }
+
+  /** Like getTask, but an unknown id is a TASK_NOT_FOUND error. */
+  async requireTask(taskId: string): Promise<Task> {
+    const task = await this.getTask(taskId);
+    if (!task) throw new TaskNotFoundError(taskId);
+    return task;
+  }
+
+  async getTaskChildren(taskId: string): Promise<Task[]> {
+    return this.store.getTaskChildren(parseInput(taskIdSchema, taskId, "task id"));
+  }
+
+  /** One page of tasks in creation order, filtered; pass `next_cursor` back for the next page. */
+  async listTasks(input: ListTasksInput = {}): Promise<TaskPage> {
+    return this.store.listTasks(parseInput(listTasksInputSchema, input, "listTasks request"));
+  }
+
+  async getStatusSummary(): Promise<StatusSummary> {
+    return this.store.getStatusSummary();
+  }
+
+  async getWorkflowMetadata(): Promise<WorkflowMetadata> {
+    return this.store.getMetadata();
+  }
+
+  /** Merges the given fields into the workflow's metadata and returns all of it. */
+  async updateWorkflowMetadata(patch: JsonObject): Promise<WorkflowMetadata> {
+    const parsed = parseInput(metadataPatchSchema, patch, "metadata");
+    assertPayloadSize(parsed, "metadata", this.maxPayloadBytes);
+    return this.store.updateMetadata(parsed, this.clock());
+  }
+}
+
+function positiveNumber(value: number, name: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidInputError(`Invalid option ${name}: must be a positive number, got ${String(value)}.`);
+  }
+  return value;
+}

@@ -1,0 +1,163 @@
+/**
+ * A workflow kept in one JSON state file, in the seed's format, shared safely by
+ * every process on the machine.
+ *
+ * Writes: one exclusive file lock around read → apply rule → write-temp → fsync →
+ * rename → fsync directory. Reads take no lock: renames are atomic, so a reader
+ * always sees one whole committed state.
+ *
+ * The parsed state is kept between calls and reused while the file's bytes are
+ * the ones we last read or wrote, so a process working alone parses once.
+ */
+import { mkdir, readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import type { ZodError } from "zod";
+import { StateFileCorruptError } from "../core/errors.js";
+import { describeIssues } from "../core/inputs.js";
+import { workflowStateSchema, type WorkflowState } from "../core/schema.js";
+import type { ClaimRequest, CompleteRequest, NewTask, ReleaseRequest, TaskQuery, TaskStore } from "../core/task-store.js";
+import { toIsoTimestamp } from "../core/time.js";
+import * as rules from "../core/workflow-rules.js";
+import { writeFileDurably } from "./durable-write.js";
+import { acquireFileLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_UPDATE_MS } from "./file-lock.js";
+import { serializeInProcess } from "./in-process-queue.js";
+
+export interface JsonFileStoreOptions {
+  file: string;
+  /** Seconds to wait for the lock before LOCK_TIMEOUT. */
+  lockTimeoutSeconds: number;
+  lockStaleMs?: number | undefined;
+  lockUpdateMs?: number | undefined;
+}
+
+interface CachedState {
+  bytes: Buffer;
+  state: WorkflowState;
+}
+
+export class JsonFileStore implements TaskStore {
+  readonly location: string;
+  private readonly lockOptions;
+  private cache: CachedState | null = null;
+  private directoryReady = false;
+
+  constructor(options: JsonFileStoreOptions) {
+    this.location = resolve(options.file);
+    this.lockOptions = {
+      timeoutMs: options.lockTimeoutSeconds * 1000,
+      staleMs: options.lockStaleMs ?? DEFAULT_LOCK_STALE_MS,
+      updateMs: options.lockUpdateMs ?? DEFAULT_LOCK_UPDATE_MS,
+    };
+  }
+
+  createTasks(tasks: readonly NewTask[], now: Date) {
+    return this.update(now, (state) => rules.createTasks(state, tasks, now));
+  }
+
+  claimNextTask(request: ClaimRequest) {
+    return this.update(request.now, (state) => rules.claimNextTask(state, request));
+  }
+
+  completeTask(request: CompleteRequest) {
+    return this.update(request.now, (state) => rules.completeTask(state, request));
+  }
+
+  releaseTask(request: ReleaseRequest) {
+    return this.update(request.now, (state) => rules.releaseTask(state, request));
+  }
+
+  updateMetadata(patch: Parameters<typeof rules.updateMetadata>[1], now: Date) {
+    return this.update(now, (state) => rules.updateMetadata(state, patch, now));
+  }
+
+  async getTask(taskId: string) {
+    return rules.getTask(await this.read(), taskId);
+  }
+
+  async getTaskChildren(taskId: string) {
+    return rules.getTaskChildren(await this.read(), taskId);
+  }
+
+  async listTasks(query: TaskQuery) {
+    return rules.listTasks(await this.read(), query);
+  }
+
+  async getStatusSummary() {
+    return rules.summarize(await this.read());
+  }
+
+  async getMetadata() {
+    return { ...(await this.read()).metadata };
+  }
+
+  /** The committed state, unlocked. Callers must not mutate it: it may be the shared cache. */
+  private async read(): Promise<WorkflowState> {
+    const bytes = await this.readBytes();
+    if (bytes === null) return rules.newWorkflowState(new Date());
+    return this.parseCached(bytes);
+  }
+
+  /** One locked read-modify-write; the file is written only when the rule changed something. */
+  private update<T>(now: Date, apply: (state: WorkflowState) => rules.Mutation<T>): Promise<T> {
+    return serializeInProcess(this.location, async () => {
+      await this.ensureDirectory();
+      const lock = await acquireFileLock(this.location, this.lockOptions);
+      try {
+        const bytes = await this.readBytes();
+        const state = bytes === null ? rules.newWorkflowState(now) : this.parseCached(bytes);
+        // From here the state object may be changed in place: until it is committed, nobody may reuse it.
+        this.cache = null;
+        const { value, changed } = apply(state);
+        if (changed) {
+          state.metadata.last_updated = toIsoTimestamp(now);
+          const next = Buffer.from(`${JSON.stringify(state, null, 2)}\n`, "utf8");
+          lock.assertHeld();
+          await writeFileDurably(this.location, next);
+          this.cache = { bytes: next, state };
+        } else if (bytes !== null) {
+          this.cache = { bytes, state }; // unchanged, so still what the file holds
+        }
+        return value;
+      } finally {
+        await lock.release();
+      }
+    });
+  }
+
+  private async ensureDirectory(): Promise<void> {
+    if (this.directoryReady) return;
+    await mkdir(dirname(this.location), { recursive: true });
+    this.directoryReady = true;
+  }
+
+  private async readBytes(): Promise<Buffer | null> {
+    try {
+      return await readFile(this.location);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw error;
+    }
+  }
+
+  private parseCached(bytes: Buffer): WorkflowState {
+    if (this.cache && this.cache.bytes.equals(bytes)) return this.cache.state;
+    const state = parseStateFile(this.location, bytes);
+    this.cache = { bytes, state };
+    return state;
+  }
+}
+
+export function parseStateFile(file: string, bytes: Buffer): WorkflowState {
+  if (bytes.length === 0) throw new StateFileCorruptError(file, "the file is empty");
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString("utf8"));
+  } catch (error) {
+    throw new StateFileCorruptError(file, `not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = workflowStateSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new StateFileCorruptError(file, `not a workflow state: ${describeIssues(parsed.error as ZodError)}`);
+  }
+  return parsed.data;
+}
