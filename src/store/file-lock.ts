@@ -1,20 +1,37 @@
 /**
  * An exclusive lock on a state file, shared by every process on the machine:
- * proper-lockfile's directory `<file>.lock`. We do our own retry loop instead of
- * proper-lockfile's `retries`, which rebuilds an array of every timeout on each
- * call and backs off to seconds; agents contend for milliseconds, so we poll
- * briefly with jitter and give up exactly at the caller's timeout.
+ * proper-lockfile's directory `<file>.lock`, with three things added.
+ *
+ * 1. Our own retry loop instead of proper-lockfile's `retries`, which rebuilds an
+ *    array of every timeout on each call and backs off to seconds; agents contend
+ *    for milliseconds, so we poll briefly with jitter and give up exactly at the
+ *    caller's timeout with LOCK_TIMEOUT.
+ * 2. An owner token inside the lock directory. proper-lockfile takes over a stale
+ *    lock by rmdir + mkdir, so two processes that both judged the same dead lock
+ *    stale can both "acquire" it (proper-lockfile issue #121), and a holder whose
+ *    event loop stalled past the stale threshold does not learn it lost the lock
+ *    until its next refresh. We hand proper-lockfile an `fs` whose mkdir builds the
+ *    directory elsewhere with a unique token file in it and renames it into place,
+ *    so the token exists exactly as long as *our* directory is the lock. Before
+ *    writing, a holder checks its token is still there and its lock is fresh
+ *    (`assertHeld`); a holder who lost the lock never writes and never removes the
+ *    lock of whoever took it over.
+ * 3. `onCompromised` records the loss instead of throwing from a timer (the
+ *    default kills the process).
  */
-import { lstat, unlink } from "node:fs/promises";
+import * as fs from "node:fs";
+import { randomBytes } from "node:crypto";
+import { lstat, readdir, rm, stat, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import lockfile from "proper-lockfile";
 import { LockCompromisedError, LockTimeoutError } from "../core/errors.js";
 
 export interface FileLockOptions {
   /** Give up with LOCK_TIMEOUT after this long. */
   timeoutMs: number;
-  /** A lock untouched for this long belongs to a dead or stalled process and is taken over. */
+  /** A lock untouched for this long belongs to a dead or stalled process and is taken over (at least 2000). */
   staleMs: number;
-  /** How often the holder touches the lock to show it is alive (proper-lockfile's `update`). */
+  /** How often the holder touches the lock to show it is alive (proper-lockfile's `update`, at least 1000). */
   updateMs: number;
 }
 
@@ -22,42 +39,54 @@ export const DEFAULT_LOCK_STALE_MS = 4_000;
 export const DEFAULT_LOCK_UPDATE_MS = 1_000;
 
 export interface HeldLock {
-  /** Throws LOCK_COMPROMISED if another process may have taken the lock over since we got it. */
-  assertHeld(): void;
+  /** True when getting this lock meant removing one left by a dead or stalled process. */
+  readonly tookOverStaleLock: boolean;
+  /**
+   * Throws LOCK_COMPROMISED unless the lock is still ours and fresh enough that
+   * nobody can take it over before a write that starts now has finished.
+   */
+  assertHeld(): Promise<void>;
+  /** Releases the lock if it is still ours; never removes a lock someone else took over. */
   release(): Promise<void>;
 }
 
 const FIRST_RETRY_MS = 1;
 const MAX_RETRY_MS = 20;
+const TOKEN_PREFIX = "owner-";
 
 export function lockPathFor(file: string): string {
   return `${file}.lock`;
 }
 
 export async function acquireFileLock(file: string, options: FileLockOptions): Promise<HeldLock> {
-  const lockfilePath = lockPathFor(file);
+  const lockPath = lockPathFor(file);
   const deadline = Date.now() + options.timeoutMs;
   let retryMs = FIRST_RETRY_MS;
   for (;;) {
+    const owner = new LockOwner(lockPath);
     let compromisedBy: Error | undefined;
     try {
       const release = await lockfile.lock(file, {
-        lockfilePath,
+        lockfilePath: lockPath,
         realpath: false,
         retries: 0,
         stale: options.staleMs,
         update: options.updateMs,
-        // The default throws from a timer and kills the process; we refuse the pending write instead.
+        fs: owner.fs,
         onCompromised: (error) => {
           compromisedBy = error;
         },
       });
+      owner.acquired = true;
       return {
-        assertHeld() {
+        tookOverStaleLock: owner.removedStaleLock,
+        async assertHeld() {
           if (compromisedBy) throw new LockCompromisedError(file, compromisedBy);
+          const problem = await owner.whyNotHeld(options.staleMs);
+          if (problem) throw new LockCompromisedError(file, new Error(problem));
         },
         async release() {
-          if (compromisedBy) return; // proper-lockfile already gave it up
+          if (compromisedBy || !(await owner.holdsToken())) return; // not ours any more: leave it alone
           await release().catch((error: NodeJS.ErrnoException) => {
             if (error.code !== "ERELEASED") throw error;
           });
@@ -65,14 +94,127 @@ export async function acquireFileLock(file: string, options: FileLockOptions): P
       };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== "ELOCKED" && code !== "ENOTDIR") throw error;
+      // ENOTEMPTY: another process won the lock while we were removing the stale one.
+      if (code !== "ELOCKED" && code !== "ENOTDIR" && code !== "ENOTEMPTY") throw error;
       // The Python seed leaves a plain file at this path (its fcntl side file). It is not a lock.
-      if (await removeIfPlainFile(lockfilePath)) continue;
+      if (await removeIfPlainFile(lockPath)) continue;
       if (Date.now() >= deadline) throw new LockTimeoutError(file, options.timeoutMs / 1000);
       await sleep(Math.min(retryMs * (0.5 + Math.random()), deadline - Date.now()));
       retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
     }
   }
+}
+
+/** One attempt to own the lock: its token and the fs that proper-lockfile uses for it. */
+class LockOwner {
+  readonly token = `${TOKEN_PREFIX}${process.pid}-${randomBytes(6).toString("hex")}`;
+  readonly tokenPath: string;
+  acquired = false;
+  removedStaleLock = false;
+  readonly fs: typeof fs;
+
+  constructor(private readonly lockPath: string) {
+    this.tokenPath = join(lockPath, this.token);
+    this.fs = {
+      ...fs,
+      mkdir: ((path: string, callback: (error: NodeJS.ErrnoException | null) => void) => {
+        this.createLockDirectory(path).then(() => callback(null), callback);
+      }) as typeof fs.mkdir,
+      rmdir: ((path: string, callback: (error: NodeJS.ErrnoException | null) => void) => {
+        // Before we own the lock, proper-lockfile removes only a stale lock; after, only ours.
+        const removal = this.acquired ? this.removeOwnDirectory(path) : this.removeStaleDirectory(path);
+        removal.then(() => callback(null), callback);
+      }) as typeof fs.rmdir,
+      // proper-lockfile's exit handler: remove the lock only if it is still ours.
+      rmdirSync: ((path: string) => {
+        try {
+          fs.unlinkSync(this.tokenPath);
+          fs.rmdirSync(path);
+        } catch {
+          // not ours any more, or already gone
+        }
+      }) as typeof fs.rmdirSync,
+    };
+  }
+
+  /*
+   * Never a recursive rm here: on ENOTEMPTY it would empty and delete a lock that
+   * another process has just renamed into place. We remove only the token files we
+   * saw, then the directory if it is empty; a non-empty one belongs to a new owner.
+   */
+  private async removeOwnDirectory(path: string): Promise<void> {
+    await unlink(this.tokenPath).catch(ignoreCode("ENOENT"));
+    await fs.promises.rmdir(path).catch(ignoreCode("ENOENT", "ENOTEMPTY"));
+  }
+
+  private async removeStaleDirectory(path: string): Promise<void> {
+    this.removedStaleLock = true;
+    const entries = await readdir(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return [];
+      throw error;
+    });
+    for (const entry of entries) await unlink(join(path, entry)).catch(ignoreCode("ENOENT"));
+    // ENOTEMPTY propagates: a new owner got in first, and the caller retries.
+    await fs.promises.rmdir(path).catch(ignoreCode("ENOENT"));
+  }
+
+  /**
+   * mkdir with the token already inside: build the directory beside the lock and
+   * rename it into place. rename fails if a (non-empty) lock is there, as mkdir would.
+   */
+  private async createLockDirectory(path: string): Promise<void> {
+    const staging = `${path}.${this.token}.tmp`;
+    await fs.promises.mkdir(staging);
+    try {
+      await fs.promises.writeFile(join(staging, this.token), `${process.pid}\n`);
+      await fs.promises.rename(staging, path);
+    } catch (error) {
+      await rm(staging, { recursive: true, force: true });
+      const code = (error as NodeJS.ErrnoException).code;
+      // ENOENT: the holder swept our staging directory as debris; either way the lock is taken.
+      if (code === "ENOTEMPTY" || code === "EEXIST" || code === "ENOENT") {
+        throw Object.assign(new Error(`${path} is locked`), { code: "EEXIST" });
+      }
+      throw error;
+    }
+  }
+
+  async holdsToken(): Promise<boolean> {
+    try {
+      await stat(this.tokenPath);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Why a write starting now would be unsafe, or null when the lock is ours and fresh. */
+  async whyNotHeld(staleMs: number): Promise<string | null> {
+    if (!(await this.holdsToken())) return "another process took the lock over";
+    // The holder refreshes the lock's mtime every second; half the stale threshold
+    // of silence means this process stalled, and someone may take over mid-write.
+    const age = Date.now() - (await stat(this.lockPath)).mtimeMs;
+    return age > staleMs / 2 ? `the lock was last refreshed ${Math.round(age)} ms ago` : null;
+  }
+}
+
+/**
+ * Removes what dead writers of `file` left beside it: write-file-atomic's temp files
+ * (`<name>.<number>`) and our lock staging directories. Call only while holding the
+ * lock: then no live process is writing either.
+ */
+export async function sweepLeftovers(file: string): Promise<string[]> {
+  const name = basename(file);
+  const directory = dirname(file);
+  const tempFile = new RegExp(`^${escapeRegExp(name)}\\.\\d+$`);
+  const staging = new RegExp(`^${escapeRegExp(basename(lockPathFor(file)))}\\.${TOKEN_PREFIX}[\\w-]+\\.tmp$`);
+  const removed: string[] = [];
+  for (const entry of await readdir(directory)) {
+    if (!tempFile.test(entry) && !staging.test(entry)) continue;
+    await rm(join(directory, entry), { recursive: true, force: true });
+    removed.push(entry);
+  }
+  return removed;
 }
 
 async function removeIfPlainFile(path: string): Promise<boolean> {
@@ -84,6 +226,16 @@ async function removeIfPlainFile(path: string): Promise<boolean> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return true; // gone meanwhile: try again at once
     throw error;
   }
+}
+
+function ignoreCode(...codes: string[]): (error: NodeJS.ErrnoException) => void {
+  return (error) => {
+    if (!codes.includes(error.code ?? "")) throw error;
+  };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 function sleep(ms: number): Promise<void> {

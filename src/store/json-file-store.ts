@@ -12,14 +12,14 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { ZodError } from "zod";
-import { StateFileCorruptError } from "../core/errors.js";
+import { LockCompromisedError, StateFileCorruptError } from "../core/errors.js";
 import { describeIssues } from "../core/inputs.js";
 import { workflowStateSchema, type WorkflowState } from "../core/schema.js";
 import type { ClaimRequest, CompleteRequest, NewTask, ReleaseRequest, TaskQuery, TaskStore } from "../core/task-store.js";
 import { toIsoTimestamp } from "../core/time.js";
 import * as rules from "../core/workflow-rules.js";
 import { writeFileDurably } from "./durable-write.js";
-import { acquireFileLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_UPDATE_MS } from "./file-lock.js";
+import { acquireFileLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_UPDATE_MS, sweepLeftovers } from "./file-lock.js";
 import { serializeInProcess } from "./in-process-queue.js";
 
 export interface JsonFileStoreOptions {
@@ -29,6 +29,9 @@ export interface JsonFileStoreOptions {
   lockStaleMs?: number | undefined;
   lockUpdateMs?: number | undefined;
 }
+
+/** How often an operation is retried after its lock was lost before it wrote anything. */
+const LOCK_LOSS_RETRIES = 3;
 
 interface CachedState {
   bytes: Buffer;
@@ -40,6 +43,7 @@ export class JsonFileStore implements TaskStore {
   private readonly lockOptions;
   private cache: CachedState | null = null;
   private directoryReady = false;
+  private sweptLeftovers = false;
 
   constructor(options: JsonFileStoreOptions) {
     this.location = resolve(options.file);
@@ -97,31 +101,51 @@ export class JsonFileStore implements TaskStore {
     return this.parseCached(bytes);
   }
 
-  /** One locked read-modify-write; the file is written only when the rule changed something. */
+  /**
+   * One locked read-modify-write; the file is written only when the rule changed
+   * something. If the lock turns out to be lost before the write (a stall past the
+   * stale threshold, or a racing takeover), nothing was written and the whole
+   * operation runs again under a fresh lock.
+   */
   private update<T>(now: Date, apply: (state: WorkflowState) => rules.Mutation<T>): Promise<T> {
     return serializeInProcess(this.location, async () => {
       await this.ensureDirectory();
-      const lock = await acquireFileLock(this.location, this.lockOptions);
-      try {
-        const bytes = await this.readBytes();
-        const state = bytes === null ? rules.newWorkflowState(now) : this.parseCached(bytes);
-        // From here the state object may be changed in place: until it is committed, nobody may reuse it.
-        this.cache = null;
-        const { value, changed } = apply(state);
-        if (changed) {
-          state.metadata.last_updated = toIsoTimestamp(now);
-          const next = Buffer.from(`${JSON.stringify(state, null, 2)}\n`, "utf8");
-          lock.assertHeld();
-          await writeFileDurably(this.location, next);
-          this.cache = { bytes: next, state };
-        } else if (bytes !== null) {
-          this.cache = { bytes, state }; // unchanged, so still what the file holds
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.updateOnce(now, apply);
+        } catch (error) {
+          if (!(error instanceof LockCompromisedError) || attempt >= LOCK_LOSS_RETRIES) throw error;
         }
-        return value;
-      } finally {
-        await lock.release();
       }
     });
+  }
+
+  private async updateOnce<T>(now: Date, apply: (state: WorkflowState) => rules.Mutation<T>): Promise<T> {
+    const lock = await acquireFileLock(this.location, this.lockOptions);
+    try {
+      // A dead writer may have left temp files; nobody else writes while we hold the lock.
+      if (lock.tookOverStaleLock || !this.sweptLeftovers) {
+        await sweepLeftovers(this.location);
+        this.sweptLeftovers = true;
+      }
+      const bytes = await this.readBytes();
+      const state = bytes === null ? rules.newWorkflowState(now) : this.parseCached(bytes);
+      // From here the state object may be changed in place: until it is committed, nobody may reuse it.
+      this.cache = null;
+      const { value, changed } = apply(state);
+      if (changed) {
+        state.metadata.last_updated = toIsoTimestamp(now);
+        const next = Buffer.from(`${JSON.stringify(state, null, 2)}\n`, "utf8");
+        await lock.assertHeld();
+        await writeFileDurably(this.location, next);
+        this.cache = { bytes: next, state };
+      } else if (bytes !== null) {
+        this.cache = { bytes, state }; // unchanged, so still what the file holds
+      }
+      return value;
+    } finally {
+      await lock.release();
+    }
   }
 
   private async ensureDirectory(): Promise<void> {

@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { mkdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import lockfile from "proper-lockfile";
 import { describe, expect, it } from "vitest";
 import { TaskManager, type TaskManagerError } from "../../src/index.js";
+import { acquireFileLock } from "../../src/store/file-lock.js";
 import { sharedBaseline } from "../helpers/paths.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
@@ -115,11 +115,11 @@ describe("the lock", () => {
     const tm = new TaskManager({ stateFile, lockTimeout: 0.3 });
     await tm.createTask({ type: "a" });
     const before = await readFile(stateFile);
-    const release = await lockfile.lock(stateFile, { lockfilePath: `${stateFile}.lock`, realpath: false, stale: 60_000, update: 10_000 });
+    const held = await acquireFileLock(stateFile, { timeoutMs: 1_000, staleMs: 60_000, updateMs: 10_000 });
     try {
       await expect(tm.createTask({ type: "b" })).rejects.toMatchObject({ code: "LOCK_TIMEOUT", message: expect.stringContaining(stateFile) });
     } finally {
-      await release();
+      await held.release();
     }
     expect(await readFile(stateFile)).toEqual(before);
     await tm.createTask({ type: "b" }); // and works again once the lock is free

@@ -1,0 +1,92 @@
+import { mkdir, readdir, rmdir, stat, unlink, utimes, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { TaskManager } from "../../src/index.js";
+import { acquireFileLock, lockPathFor } from "../../src/store/file-lock.js";
+import { fixture } from "../helpers/paths.js";
+import { runNode } from "../helpers/processes.js";
+import { tempDir } from "../helpers/temp-dir.js";
+
+const fast = { timeoutMs: 5_000, staleMs: 2_000, updateMs: 1_000 };
+
+async function plantStaleLock(stateFile: string, token = "owner-999999-deadbeef"): Promise<void> {
+  const lockPath = lockPathFor(stateFile);
+  await mkdir(lockPath);
+  await writeFile(join(lockPath, token), "999999\n");
+  const longAgo = new Date(Date.now() - 60_000);
+  await utimes(lockPath, longAgo, longAgo);
+}
+
+function blockEventLoop(ms: number): void {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    // a stalled process: no timers, no I/O callbacks
+  }
+}
+
+describe("the file lock", () => {
+  it("knows when another process took it over, and then neither writes nor removes the new holder's lock", async () => {
+    const stateFile = join(await tempDir(), "wf.json");
+    const lock = await acquireFileLock(stateFile, fast);
+    await expect(lock.assertHeld()).resolves.toBeUndefined();
+    // What a second process does that judged an older lock stale a moment before we got ours
+    // (proper-lockfile issue #121): it removes the directory and makes its own.
+    const lockPath = lockPathFor(stateFile);
+    for (const entry of await readdir(lockPath)) await unlink(join(lockPath, entry));
+    await rmdir(lockPath);
+    await mkdir(lockPath);
+    await writeFile(join(lockPath, "owner-1-intruder"), "1\n");
+
+    await expect(lock.assertHeld()).rejects.toMatchObject({ code: "LOCK_COMPROMISED" });
+    await lock.release();
+    expect(await readdir(lockPath)).toEqual(["owner-1-intruder"]);
+  });
+
+  it("survives a stall past the stale threshold without crashing, and the stalled holder does not write", async () => {
+    const stateFile = join(await tempDir(), "wf.json");
+    const tm = new TaskManager({ stateFile, lockStaleMs: 2_000 });
+    await tm.createTask({ type: "before" });
+    const lock = await acquireFileLock(stateFile, fast);
+    // Another process wants the lock meanwhile; it may take it over once our lock is 2 s stale.
+    const other = runNode(fixture("create-one.mjs"), [stateFile, "other", "2000", "0"]);
+    blockEventLoop(3_500);
+    await expect(lock.assertHeld()).rejects.toMatchObject({ code: "LOCK_COMPROMISED" });
+    await lock.release();
+    const result = await other;
+    expect(result.code, result.stderr).toBe(0);
+    expect((await tm.getStatusSummary()).type_counts).toEqual({ before: 1, other: 1 });
+  });
+
+  it("lets exactly one of several processes take over the same stale lock at a time: no write is lost", async () => {
+    const stateFile = join(await tempDir(), "wf.json");
+    const tm = new TaskManager({ stateFile, lockStaleMs: 2_000 });
+    await tm.createTask({ type: "seed" });
+    const rounds = 4;
+    const racers = 4;
+    for (let round = 0; round < rounds; round++) {
+      await plantStaleLock(stateFile, `owner-999999-round${round}`);
+      const startAt = Date.now() + 400; // after all the processes are up
+      const results = await Promise.all(
+        Array.from({ length: racers }, (_, i) => runNode(fixture("create-one.mjs"), [stateFile, `r${round}-${i}`, "2000", String(startAt)])),
+      );
+      for (const result of results) expect(result.code, result.stderr).toBe(0);
+    }
+    const summary = await tm.getStatusSummary();
+    expect(summary.total_tasks).toBe(1 + rounds * racers);
+    expect(Object.values(summary.type_counts).every((count) => count === 1)).toBe(true);
+  });
+
+  it("sweeps the temp files a dead writer left when it takes over the dead writer's lock", async () => {
+    const dir = await tempDir();
+    const stateFile = join(dir, "wf.json");
+    const tm = new TaskManager({ stateFile });
+    await tm.createTask({ type: "a" });
+    await plantStaleLock(stateFile);
+    await writeFile(`${stateFile}.3141592653`, "half a state file");
+    await mkdir(`${lockPathFor(stateFile)}.owner-999999-cafe.tmp`);
+    await writeFile(join(dir, "other.json.notours"), "left alone");
+    await tm.createTask({ type: "b" });
+    expect((await readdir(dir)).sort()).toEqual(["other.json.notours", "wf.json"]);
+    await expect(stat(lockPathFor(stateFile))).rejects.toMatchObject({ code: "ENOENT" });
+  });
+});
