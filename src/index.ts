@@ -31,3 +31,4 @@ export {
   type ErrorCode,
 } from "./core/errors.js";
 export { JsonFileStore, type JsonFileStoreOptions } from "./store/json-file-store.js";
+export { createServer, type ServerOptions } from "./mcp/server.js";

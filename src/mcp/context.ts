@@ -1,0 +1,44 @@
+/**
+ * What every tool, resource and prompt handler shares: the state directory's
+ * workflows, the caller's identity, the claims this server made, and `run`, which
+ * turns any thrown error into a tool refusal so one bad call never stops the server.
+ */
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { DEFAULT_WORKFLOW } from "../core/workflow-name.js";
+import type { TaskManager } from "../task-manager.js";
+import type { Workflows } from "../workflows.js";
+import type { CallTracker } from "./call-tracker.js";
+import type { ClaimLedger } from "./claims.js";
+import type { Log } from "./log.js";
+import { toolFailure } from "./tool-result.js";
+
+export interface OpenWorkflow {
+  name: string;
+  tm: TaskManager;
+}
+
+export class ServerContext {
+  constructor(
+    readonly workflows: Workflows,
+    readonly claims: ClaimLedger,
+    private readonly calls: CallTracker,
+    private readonly resolveAgentId: () => string,
+    readonly log: Log,
+  ) {}
+
+  /** The named workflow (default "default"); a name that is not allowed throws INVALID_INPUT. */
+  workflow(name: string | undefined): OpenWorkflow {
+    const chosen = name ?? DEFAULT_WORKFLOW;
+    return { name: chosen, tm: this.workflows.get(chosen) };
+  }
+
+  /** The agent id tasks are claimed under: configured, or the MCP client's name. */
+  agentId(): string {
+    return this.resolveAgentId();
+  }
+
+  /** Runs one tool call: counted while in flight, any error becomes an `isError` result. */
+  run(call: () => Promise<CallToolResult>): Promise<CallToolResult> {
+    return this.calls.track(call().catch((error: unknown) => toolFailure(error, this.log)));
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The zod pieces the tools share. Input schemas check JSON types only; the core
+ * checks the domain rules (name alphabets, sizes) and answers with INVALID_INPUT
+ * and a sentence that says what to fix. Output schemas are loose objects, so
+ * fields a later version adds to a task pass through.
+ *
+ * Every word here is in the `tools/list` answer an agent pays for in every
+ * conversation: descriptions stay short.
+ */
+import { z } from "zod";
+import { FINAL_STATUSES, TASK_STATUSES, type JsonObject } from "../core/schema.js";
+
+export const workflowArg = z.string().optional().describe('Workflow name (default "default")');
+export const taskIdArg = z.string().describe("Task id, e.g. analyze_1a2b3c4d");
+/** A JSON object. Typed loosely here (the JSON Schema of z.json() is long); the core checks it is JSON. */
+export const jsonObjectArg = z.looseObject({});
+
+
+/** A jsonObjectArg value, handed to the core, which validates it as JSON before use. */
+export function asJsonObject<T extends Record<string, unknown> | undefined>(value: T): T extends undefined ? undefined : JsonObject {
+  return value as never;
+}
+export const taskStatusArg = z.enum(TASK_STATUSES);
+export const finalStatusArg = z.enum(FINAL_STATUSES);
+
+/**
+ * A task in a result. Only the fields an agent branches on are spelled out; the
+ * others pass through (the schema is loose) and are named in the description, which
+ * keeps the seven copies of this schema in tools/list short.
+ */
+export const taskOutput = z
+  .looseObject({
+    id: z.string(),
+    type: z.string(),
+    status: taskStatusArg,
+    parent_id: z.string().nullable(),
+    locked_by: z.string().nullable(),
+    data: jsonObjectArg,
+  })
+  .describe("Also: locked_at, created_at, completed_at, result, attempts");
+
+export const countsOutput = z.record(z.string(), z.number());

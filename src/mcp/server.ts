@@ -1,0 +1,58 @@
+/**
+ * The MCP adapter over a state directory: `createServer(options)` builds the server
+ * with its tools, resources and prompts and returns it unconnected. Nothing starts
+ * on import or on creation; the bin (src/cli.ts) connects it to stdio.
+ */
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { agentIdSchema, parseInput } from "../core/inputs.js";
+import { Workflows } from "../workflows.js";
+import { CallTracker } from "./call-tracker.js";
+import { ClaimLedger } from "./claims.js";
+import { ServerContext } from "./context.js";
+import { sanitizeAgentId } from "./identity.js";
+import { stderrLog, type Log } from "./log.js";
+import { PACKAGE_NAME, packageVersion } from "./package-info.js";
+import { registerPrompts } from "./prompts.js";
+import { registerResources } from "./resources.js";
+import { registerTools } from "./tools/index.js";
+
+export interface ServerOptions {
+  /** The directory of workflow state files, `<state-dir>/<workflow>.json`; created on the first write. */
+  stateDir: string;
+  /** Claims older than this go back to pending (default 24; fractions allowed). */
+  taskTimeoutHours?: number | undefined;
+  /** Seconds to wait for a state file's lock before LOCK_TIMEOUT (default 5). */
+  lockTimeout?: number | undefined;
+  /** A fixed agent id for every call; by default the MCP client's name from `initialize`. */
+  agentId?: string | undefined;
+  /** Where the prompt Markdown files are (default: the package's `prompts/`). */
+  promptsDir?: string | undefined;
+  /** Counts calls in flight, for a shutdown that lets them finish. */
+  calls?: CallTracker | undefined;
+  log?: Log | undefined;
+}
+
+const INSTRUCTIONS = `A task queue shared by several agents, one JSON state file per workflow (argument "workflow", default "default").
+Work loop: get_next_task claims a task for you; do it; complete_task (or release_task if you cannot finish); repeat.
+Your identity is your MCP client's name; only the agent holding a claim may finish it. Refusals come back as "CODE: what to do".`;
+
+export function createServer(options: ServerOptions): McpServer {
+  const fixedAgentId = options.agentId === undefined ? undefined : parseInput(agentIdSchema, options.agentId, "agent id");
+  const workflows = new Workflows({
+    stateDir: options.stateDir,
+    taskTimeoutHours: options.taskTimeoutHours,
+    lockTimeout: options.lockTimeout,
+  });
+  const server = new McpServer({ name: PACKAGE_NAME, version: packageVersion }, { instructions: INSTRUCTIONS });
+  const context = new ServerContext(
+    workflows,
+    new ClaimLedger(),
+    options.calls ?? new CallTracker(),
+    () => fixedAgentId ?? sanitizeAgentId(server.server.getClientVersion()?.name),
+    options.log ?? stderrLog,
+  );
+  registerTools(server, context);
+  registerResources(server, context);
+  registerPrompts(server, context, options.promptsDir);
+  return server;
+}

@@ -1,0 +1,29 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { ServerContext } from "../context.js";
+import { renderTask } from "../render.js";
+import { taskIdArg, taskOutput, workflowArg } from "../schemas.js";
+import { toolSuccess } from "../tool-result.js";
+import { READS } from "./annotations.js";
+
+const inputSchema = {
+  workflow: workflowArg,
+  task_id: taskIdArg,
+};
+
+export function registerGetTaskTool(server: McpServer, context: ServerContext): void {
+  server.registerTool(
+    "get_task",
+    {
+      title: "Read a task",
+      description: "Read one task by id: its status, holder, data and result.",
+      inputSchema,
+      outputSchema: { task: taskOutput },
+      annotations: READS,
+    },
+    (args) =>
+      context.run(async () => {
+        const task = await context.workflow(args.workflow).tm.requireTask(args.task_id);
+        return toolSuccess({ task }, renderTask(task));
+      }),
+  );
+}

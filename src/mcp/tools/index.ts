@@ -1,0 +1,26 @@
+/** Registers every tool. A new tool is one file beside this one and one line here. */
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { ServerContext } from "../context.js";
+import { registerCompleteTaskTool } from "./complete-task.js";
+import { registerCreateTaskTool } from "./create-task.js";
+import { registerGetNextTaskTool } from "./get-next-task.js";
+import { registerGetTaskChildrenTool } from "./get-task-children.js";
+import { registerGetTaskTool } from "./get-task.js";
+import { registerListTasksTool } from "./list-tasks.js";
+import { registerListWorkflowsTool } from "./list-workflows.js";
+import { registerReleaseTaskTool } from "./release-task.js";
+import { registerSummaryTool } from "./summary.js";
+import { registerUpdateWorkflowMetadataTool } from "./update-workflow-metadata.js";
+
+export function registerTools(server: McpServer, context: ServerContext): void {
+  registerCreateTaskTool(server, context);
+  registerGetNextTaskTool(server, context);
+  registerCompleteTaskTool(server, context);
+  registerReleaseTaskTool(server, context);
+  registerGetTaskTool(server, context);
+  registerGetTaskChildrenTool(server, context);
+  registerListTasksTool(server, context);
+  registerSummaryTool(server, context);
+  registerUpdateWorkflowMetadataTool(server, context);
+  registerListWorkflowsTool(server, context);
+}
