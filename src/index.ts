@@ -5,8 +5,13 @@ export {
   TaskStatus,
   TASK_STATUSES,
   FINAL_STATUSES,
+  HistoryEvent,
+  type CreatedTask,
   type FinalStatus,
+  type FinishedTask,
+  type HistoryEntry,
   type JsonObject,
+  type PendingCounts,
   type StatusSummary,
   type StoredTask,
   type Task,
@@ -14,14 +19,35 @@ export {
   type WorkflowMetadata,
   type WorkflowState,
 } from "./core/schema.js";
-export type { CompleteTaskInput, CreateTaskInput, GetNextTaskInput, ListTasksInput, ReleaseTaskInput } from "./core/inputs.js";
-export type { TaskStore, NewTask, ClaimRequest, CompleteRequest, ReleaseRequest, TaskQuery } from "./core/task-store.js";
+export type {
+  CancelTaskInput,
+  CompleteTaskInput,
+  CreateTaskInput,
+  GetNextTaskInput,
+  HeartbeatTaskInput,
+  ListTasksInput,
+  ReleaseTaskInput,
+} from "./core/inputs.js";
+export type {
+  TaskStore,
+  NewTask,
+  ClaimRequest,
+  CompleteRequest,
+  ReleaseRequest,
+  HeartbeatRequest,
+  CancelRequest,
+  TaskQuery,
+} from "./core/task-store.js";
+export { HISTORY_LIMIT } from "./core/task-history.js";
+export { MAX_RETRY_DELAY_SECONDS, retryDelaySeconds } from "./core/retry-policy.js";
+export { TASK_DEFAULTS_KEY, type TaskDefaults } from "./core/workflow-defaults.js";
 export { WORKFLOW_NAME_PATTERN, DEFAULT_WORKFLOW, isWorkflowName, assertWorkflowName } from "./core/workflow-name.js";
 export {
   TaskManagerError,
   TaskNotFoundError,
   NotClaimHolderError,
   TaskNotInProgressError,
+  TaskNotPendingError,
   ClaimSupersededError,
   InvalidInputError,
   LockTimeoutError,

@@ -6,6 +6,7 @@ export type ErrorCode =
   | "TASK_NOT_FOUND"
   | "NOT_CLAIM_HOLDER"
   | "TASK_NOT_IN_PROGRESS"
+  | "TASK_NOT_PENDING"
   | "CLAIM_SUPERSEDED"
   | "INVALID_INPUT"
   | "LOCK_TIMEOUT"
@@ -44,6 +45,17 @@ export class TaskNotInProgressError extends TaskManagerError {
     super(
       "TASK_NOT_IN_PROGRESS",
       `Task "${taskId}" is ${status}, not in_progress; only a claimed task can be completed or released (claim one with get_next_task).`,
+    );
+  }
+}
+
+export class TaskNotPendingError extends TaskManagerError {
+  constructor(taskId: string, status: string, holder: string | null) {
+    super(
+      "TASK_NOT_PENDING",
+      status === "in_progress"
+        ? `Task "${taskId}" is held by "${holder ?? "nobody"}" and its lease has not run out; only its holder can finish it (complete_task with status cancelled), or cancel it once the lease has run out.`
+        : `Task "${taskId}" is already ${status}; only a pending task can be cancelled.`,
     );
   }
 }

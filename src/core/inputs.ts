@@ -5,6 +5,13 @@
 import { z } from "zod";
 import { InvalidInputError } from "./errors.js";
 import { FINAL_STATUSES, jsonObjectSchema, taskStatusSchema, TaskStatus } from "./schema.js";
+import {
+  leaseSecondsSchema,
+  maxAttemptsSchema,
+  retryDelaySecondsSchema,
+  TASK_DEFAULTS_KEY,
+  taskDefaultsSchema,
+} from "./workflow-defaults.js";
 
 /** A task type becomes part of the task id, so it is kept to a safe alphabet. */
 export const TASK_TYPE_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -25,28 +32,93 @@ export const taskIdSchema = z.string().min(1, "must not be empty").max(200, "mus
 
 const attemptSchema = z.number().int().positive();
 
-export const createTaskInputSchema = z.strictObject({
-  type: taskTypeSchema,
-  data: jsonObjectSchema.optional(),
-  parentId: taskIdSchema.nullish(),
-});
+/** Priorities fit a 32-bit integer, so every store can keep them in an INTEGER column. */
+export const MAX_PRIORITY = 2 ** 31 - 1;
+export const prioritySchema = z.number().int().min(-MAX_PRIORITY).max(MAX_PRIORITY);
+export const MAX_DEPENDENCIES = 100;
+export const dependsOnSchema = z.array(taskIdSchema).max(MAX_DEPENDENCIES);
+/** A time with its zone (`Z` or an offset), or a Date; stored as ISO UTC. */
+export const notBeforeSchema = z.union([z.iso.datetime({ offset: true }), z.date()]).transform((value) => new Date(value));
+/** At most a year. */
+export const delaySecondsSchema = z.number().min(0).max(365 * 24 * 3600);
+export const idempotencyKeySchema = z.string().min(1, "must not be empty").max(200, "must be at most 200 characters");
+
+export const createTaskInputSchema = z
+  .strictObject({
+    type: taskTypeSchema,
+    data: jsonObjectSchema.optional(),
+    parentId: taskIdSchema.nullish(),
+    /** Higher is claimed first (default 0). */
+    priority: prioritySchema.optional(),
+    /** Ids of tasks that must be completed before this one can be claimed. */
+    dependsOn: dependsOnSchema.optional(),
+    /** Not claimable before this time. */
+    notBefore: notBeforeSchema.optional(),
+    /** Not claimable for this many seconds (instead of notBefore). */
+    delaySeconds: delaySecondsSchema.optional(),
+    /** A second create with the same key returns the first task instead of a duplicate. */
+    idempotencyKey: idempotencyKeySchema.optional(),
+    /** Failed attempts (failures with retry, expired leases) before the task ends failed; default no limit. */
+    maxAttempts: maxAttemptsSchema.optional(),
+    /** Seconds before the first retry, doubled for each further one; default 0. */
+    retryDelaySeconds: retryDelaySecondsSchema.optional(),
+  })
+  .refine((input) => input.notBefore === undefined || input.delaySeconds === undefined, {
+    message: "give notBefore or delaySeconds, not both",
+    path: ["delaySeconds"],
+  });
 export type CreateTaskInput = z.input<typeof createTaskInputSchema>;
 
 export const getNextTaskInputSchema = z.strictObject({
   agentId: agentIdSchema,
   taskTypes: z.array(taskTypeSchema).optional(),
+  /** The claim's lease; default the workflow's default lease, else the task timeout. */
+  leaseSeconds: leaseSecondsSchema.optional(),
 });
 export type GetNextTaskInput = z.input<typeof getNextTaskInputSchema>;
 
-export const completeTaskInputSchema = z.strictObject({
+export const completeTaskInputSchema = z
+  .strictObject({
+    taskId: taskIdSchema,
+    agentId: agentIdSchema,
+    status: z.enum(FINAL_STATUSES).default(TaskStatus.COMPLETED),
+    resultData: jsonObjectSchema.optional(),
+    /** The attempt number the claim returned; a superseded attempt is refused. */
+    attempt: attemptSchema.optional(),
+    /** With status failed: try again later (after the backoff) while attempts remain. */
+    retry: z.boolean().optional(),
+    /** With status cancelled: cancel the task's pending descendants too. */
+    cascade: z.boolean().optional(),
+  })
+  .refine((input) => input.retry !== true || input.status === TaskStatus.FAILED, {
+    message: "retry applies only to status failed",
+    path: ["retry"],
+  })
+  .refine((input) => input.cascade !== true || input.status === TaskStatus.CANCELLED, {
+    message: "cascade applies only to status cancelled",
+    path: ["cascade"],
+  });
+export type CompleteTaskInput = z.input<typeof completeTaskInputSchema>;
+
+export const heartbeatTaskInputSchema = z.strictObject({
   taskId: taskIdSchema,
   agentId: agentIdSchema,
-  status: z.enum(FINAL_STATUSES).default(TaskStatus.COMPLETED),
-  resultData: jsonObjectSchema.optional(),
-  /** The attempt number the claim returned; a superseded attempt is refused. */
   attempt: attemptSchema.optional(),
+  /** Renew to now plus this; default the claim's own lease length. */
+  leaseSeconds: leaseSecondsSchema.optional(),
 });
-export type CompleteTaskInput = z.input<typeof completeTaskInputSchema>;
+export type HeartbeatTaskInput = z.input<typeof heartbeatTaskInputSchema>;
+
+export const cancelTaskInputSchema = z.strictObject({
+  taskId: taskIdSchema,
+  /** Who cancels, recorded in the task's history. */
+  agentId: agentIdSchema,
+  /** Cancel the task's pending descendants too. */
+  cascade: z.boolean().optional(),
+  /** Why, recorded in the task's history. */
+  reason: z.string().max(1000, "must be at most 1000 characters").optional(),
+});
+export type CancelTaskInput = z.input<typeof cancelTaskInputSchema>;
 
 export const releaseTaskInputSchema = z.strictObject({
   taskId: taskIdSchema,
@@ -66,7 +138,15 @@ export const listTasksInputSchema = z.strictObject({
 });
 export type ListTasksInput = z.input<typeof listTasksInputSchema>;
 
-export const metadataPatchSchema = jsonObjectSchema;
+/** Metadata is free-form, except `task_defaults`, which must be usable defaults. */
+export const metadataPatchSchema = jsonObjectSchema.superRefine((patch, context) => {
+  if (!Object.hasOwn(patch, TASK_DEFAULTS_KEY)) return;
+  const parsed = taskDefaultsSchema.safeParse(patch[TASK_DEFAULTS_KEY]);
+  if (parsed.success) return;
+  for (const issue of parsed.error.issues) {
+    context.addIssue({ code: "custom", message: issue.message, path: [TASK_DEFAULTS_KEY, ...issue.path] });
+  }
+});
 
 /** Parse `value` with `schema`, or throw InvalidInputError naming every wrong field. */
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {

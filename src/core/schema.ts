@@ -25,6 +25,29 @@ export const taskStatusSchema = z.enum(TASK_STATUSES);
 export const jsonObjectSchema = z.record(z.string(), z.json());
 export type JsonObject = z.infer<typeof jsonObjectSchema>;
 
+export const HistoryEvent = {
+  CREATED: "created",
+  CLAIMED: "claimed",
+  HEARTBEAT: "heartbeat",
+  RELEASED: "released",
+  LEASE_EXPIRED: "lease_expired",
+  RETRY_SCHEDULED: "retry_scheduled",
+  COMPLETED: "completed",
+  FAILED: "failed",
+  CANCELLED: "cancelled",
+} as const;
+export type HistoryEvent = (typeof HistoryEvent)[keyof typeof HistoryEvent];
+
+/** One line of a task's history. Loose, and `event` a plain string, so later events still load. */
+export const historyEntrySchema = z.looseObject({
+  at: z.string(),
+  event: z.string(),
+  agent: z.string().optional(),
+  attempt: z.number().optional(),
+  detail: z.string().optional(),
+});
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+
 /**
  * A task as stored under `tasks[id]`. Loose, so fields written by a newer version
  * (or by hand) survive a read-modify-write by this one.
@@ -41,6 +64,30 @@ export const storedTaskSchema = z.looseObject({
   result: jsonObjectSchema.optional(),
   /** Claims made so far; absent in files from the seed, where it counts as 0. */
   attempts: z.number().int().nonnegative().optional(),
+  // Coordination fields (see core/workflow-rules.ts). All optional: files from the seed and
+  // from earlier versions lack them, and a missing field means its default.
+  /** Higher is claimed first; default 0. */
+  priority: z.number().int().optional(),
+  /** Ids of tasks that must be completed before this one is claimable; default none. */
+  depends_on: z.array(z.string()).optional(),
+  /** Not claimable before this time; null or absent: any time. */
+  not_before: z.string().nullable().optional(),
+  /** A second create with this key returns this task instead of a new one. */
+  idempotency_key: z.string().optional(),
+  /** Failed attempts after which the task ends failed; absent: retry without limit. */
+  max_attempts: z.number().int().positive().optional(),
+  /** Wait before the first retry, doubled for each further one (capped); default 0. */
+  retry_delay_seconds: z.number().nonnegative().optional(),
+  /** Attempts that failed (with retry) or whose lease ran out; default 0. */
+  failures: z.number().int().nonnegative().optional(),
+  /** Why the last attempt failed. */
+  last_error: z.string().nullable().optional(),
+  /** When the current claim runs out unless renewed; absent on seed claims (locked_at + task timeout). */
+  lease_expires_at: z.string().nullable().optional(),
+  /** The length of the current (or last) claim's lease, which a heartbeat renews by default. */
+  lease_seconds: z.number().positive().optional(),
+  /** What happened to the task, oldest first, bounded to the last HISTORY_LIMIT entries. */
+  history: z.array(historyEntrySchema).optional(),
 });
 export type StoredTask = z.infer<typeof storedTaskSchema>;
 
@@ -57,13 +104,35 @@ export const workflowStateSchema = z.looseObject({
 });
 export type WorkflowState = z.infer<typeof workflowStateSchema>;
 
-/** A task as the library returns it: the stored fields plus its id. */
-export type Task = StoredTask & { id: string; attempts: number };
+/**
+ * A task as the library returns it: the stored fields plus its id, and, for a pending
+ * task that can never run, `blocked_by`: the failed or cancelled tasks it waits on.
+ */
+export type Task = StoredTask & { id: string; attempts: number; blocked_by?: string[] };
+
+/** What createTasks returns: `already_existed` when an idempotency key matched an existing task. */
+export type CreatedTask = Task & { already_existed?: true };
+
+/** What completing or cancelling returns: with `cascade`, how many pending descendants were cancelled too. */
+export type FinishedTask = Task & { cancelled_descendants?: number };
+
+/** Pending tasks by why they are (not yet) claimable; they add up to status_counts.pending. */
+export interface PendingCounts {
+  /** Claimable now. */
+  ready: number;
+  /** Its not_before is still ahead. */
+  scheduled: number;
+  /** A dependency is not completed yet. */
+  waiting: number;
+  /** A dependency failed or was cancelled: it will not run unless someone cancels or replaces it. */
+  blocked: number;
+}
 
 export interface StatusSummary {
   total_tasks: number;
   status_counts: Record<TaskStatus, number>;
   type_counts: Record<string, number>;
+  pending_counts: PendingCounts;
 }
 
 export interface TaskPage {

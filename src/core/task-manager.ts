@@ -6,22 +6,27 @@
 import { InvalidInputError, TaskNotFoundError } from "./errors.js";
 import {
   assertPayloadSize,
+  cancelTaskInputSchema,
   completeTaskInputSchema,
   createTaskInputSchema,
   getNextTaskInputSchema,
+  heartbeatTaskInputSchema,
   listTasksInputSchema,
   metadataPatchSchema,
   parseInput,
   releaseTaskInputSchema,
   taskIdSchema,
+  type CancelTaskInput,
   type CompleteTaskInput,
   type CreateTaskInput,
   type GetNextTaskInput,
+  type HeartbeatTaskInput,
   type ListTasksInput,
   type ReleaseTaskInput,
 } from "./inputs.js";
-import type { JsonObject, StatusSummary, Task, TaskPage, WorkflowMetadata } from "./schema.js";
+import type { CreatedTask, FinishedTask, JsonObject, StatusSummary, Task, TaskPage, WorkflowMetadata } from "./schema.js";
 import type { NewTask, TaskStore } from "./task-store.js";
+import { toIsoTimestamp } from "./time.js";
 
 export const DEFAULT_TASK_TIMEOUT_HOURS = 24;
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
@@ -49,40 +54,88 @@ export class TaskManagerCore {
     this.clock = options.clock ?? (() => new Date());
   }
 
-  /** Creates a pending task and returns its id, `<type>_<8 hex>`. */
+  /** The task timeout: the default lease, and the lease of claims made without one. */
+  private get staleAfterMs(): number {
+    return this.taskTimeoutHours * 3_600_000;
+  }
+
+  /**
+   * Creates a pending task and returns its id, `<type>_<8 hex>`. With an idempotencyKey
+   * already used in the workflow, returns that task's id and creates nothing.
+   */
   async createTask(input: CreateTaskInput): Promise<string> {
     const [task] = await this.createTasks([input]);
     return (task as Task).id;
   }
 
-  /** Creates several tasks at once, all or none; a parent may be a task created earlier in the same call. */
-  async createTasks(inputs: readonly CreateTaskInput[]): Promise<Task[]> {
+  /**
+   * Creates several tasks at once, all or none; a parent or dependency may be a task
+   * created earlier in the same call. A task whose idempotencyKey is already taken is
+   * returned as it is, marked `already_existed`.
+   */
+  async createTasks(inputs: readonly CreateTaskInput[]): Promise<CreatedTask[]> {
     if (!Array.isArray(inputs) || inputs.length === 0) return [];
+    const now = this.clock();
     const tasks: NewTask[] = inputs.map((input, index) => {
       const what = inputs.length === 1 ? "task" : `task ${index + 1}`;
       const parsed = parseInput(createTaskInputSchema, input, what);
       assertPayloadSize(parsed.data, `${what} data`, this.maxPayloadBytes);
-      return { type: parsed.type, data: parsed.data ?? {}, parentId: parsed.parentId ?? null };
+      const notBefore = parsed.delaySeconds !== undefined ? new Date(now.getTime() + parsed.delaySeconds * 1000) : parsed.notBefore;
+      return {
+        type: parsed.type,
+        data: parsed.data ?? {},
+        parentId: parsed.parentId ?? null,
+        priority: parsed.priority,
+        dependsOn: parsed.dependsOn,
+        notBefore: notBefore === undefined ? undefined : toIsoTimestamp(notBefore),
+        idempotencyKey: parsed.idempotencyKey,
+        maxAttempts: parsed.maxAttempts,
+        retryDelaySeconds: parsed.retryDelaySeconds,
+      };
     });
-    return this.store.createTasks(tasks, this.clock());
+    return this.store.createTasks(tasks, now);
   }
 
-  /** Releases stale claims, then claims the oldest pending task of the given types; null when none. */
+  /**
+   * Releases expired claims, then claims the ready task of the given types with the
+   * highest priority (the oldest among equals); null when none is ready. The claim's
+   * lease is `leaseSeconds`, else the workflow's default, else the task timeout.
+   */
   async getNextTask(input: GetNextTaskInput): Promise<Task | null> {
     const parsed = parseInput(getNextTaskInputSchema, input, "getNextTask request");
     return this.store.claimNextTask({
       agentId: parsed.agentId,
       taskTypes: parsed.taskTypes,
+      leaseSeconds: parsed.leaseSeconds,
       now: this.clock(),
-      staleAfterMs: this.taskTimeoutHours * 3_600_000,
+      staleAfterMs: this.staleAfterMs,
     });
   }
 
-  /** Finishes a claimed task as completed (default), failed or cancelled; only its holder may. */
-  async completeTask(input: CompleteTaskInput): Promise<Task> {
+  /**
+   * Finishes a claimed task as completed (default), failed or cancelled; only its holder
+   * may. `retry` (with failed) sends it back to pending while attempts remain; `cascade`
+   * (with cancelled) cancels its pending descendants too.
+   */
+  async completeTask(input: CompleteTaskInput): Promise<FinishedTask> {
     const parsed = parseInput(completeTaskInputSchema, input, "completeTask request");
     assertPayloadSize(parsed.resultData, "resultData", this.maxPayloadBytes);
     return this.store.completeTask({ ...parsed, now: this.clock() });
+  }
+
+  /** Renews the holder's lease: to now plus leaseSeconds, or plus the claim's lease length. */
+  async heartbeatTask(input: HeartbeatTaskInput): Promise<Task> {
+    const parsed = parseInput(heartbeatTaskInputSchema, input, "heartbeatTask request");
+    return this.store.heartbeatTask({ ...parsed, now: this.clock(), staleAfterMs: this.staleAfterMs });
+  }
+
+  /**
+   * Cancels a task that nobody holds (pending, or whose holder's lease ran out), and with
+   * `cascade` its pending descendants. A held task is finished by its holder instead.
+   */
+  async cancelTask(input: CancelTaskInput): Promise<FinishedTask> {
+    const parsed = parseInput(cancelTaskInputSchema, input, "cancelTask request");
+    return this.store.cancelTask({ ...parsed, now: this.clock(), staleAfterMs: this.staleAfterMs });
   }
 
   /** Gives a claimed task back to the queue as pending; only its holder may. */
@@ -112,15 +165,20 @@ export class TaskManagerCore {
     return this.store.listTasks(parseInput(listTasksInputSchema, input, "listTasks request"));
   }
 
+  /** Counts by status and type; pending tasks also by readiness (ready, scheduled, waiting, blocked). */
   async getStatusSummary(): Promise<StatusSummary> {
-    return this.store.getStatusSummary();
+    return this.store.getStatusSummary(this.clock());
   }
 
   async getWorkflowMetadata(): Promise<WorkflowMetadata> {
     return this.store.getMetadata();
   }
 
-  /** Merges the given fields into the workflow's metadata and returns all of it. */
+  /**
+   * Merges the given fields into the workflow's metadata and returns all of it.
+   * `task_defaults: { lease_seconds, max_attempts, retry_delay_seconds }` sets what
+   * new tasks and claims take when they do not say.
+   */
   async updateWorkflowMetadata(patch: JsonObject): Promise<WorkflowMetadata> {
     const parsed = parseInput(metadataPatchSchema, patch, "metadata");
     assertPayloadSize(parsed, "metadata", this.maxPayloadBytes);

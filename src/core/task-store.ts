@@ -4,12 +4,34 @@
  * semantics of core/workflow-rules.ts. The JSON file store runs those rules over a
  * locked state file; a database store may express the same rules in SQL.
  */
-import type { FinalStatus, JsonObject, StatusSummary, Task, TaskPage, TaskStatus, WorkflowMetadata } from "./schema.js";
+import type {
+  CreatedTask,
+  FinalStatus,
+  FinishedTask,
+  JsonObject,
+  StatusSummary,
+  Task,
+  TaskPage,
+  TaskStatus,
+  WorkflowMetadata,
+} from "./schema.js";
 
 export interface NewTask {
   type: string;
   data: JsonObject;
   parentId: string | null;
+  /** Higher is claimed first; default 0. */
+  priority?: number | undefined;
+  /** Tasks (existing, or earlier in the same batch) that must be completed first. */
+  dependsOn?: readonly string[] | undefined;
+  /** ISO time before which the task is not claimable. */
+  notBefore?: string | undefined;
+  /** A task with this key already in the workflow is returned instead of creating another. */
+  idempotencyKey?: string | undefined;
+  /** Unset: the workflow's default, or no limit. */
+  maxAttempts?: number | undefined;
+  /** Unset: the workflow's default, or 0. */
+  retryDelaySeconds?: number | undefined;
 }
 
 export interface ClaimRequest {
@@ -17,8 +39,13 @@ export interface ClaimRequest {
   /** Only tasks of these types; all types when absent or empty. */
   taskTypes?: readonly string[] | undefined;
   now: Date;
-  /** Claims older than this are released before claiming (the seed's stale-task release). */
+  /**
+   * The task timeout: a claim's lease when neither the request nor the workflow's defaults
+   * give one, and how long a claim without a lease (made by the seed) lasts after locked_at.
+   */
   staleAfterMs: number;
+  /** The lease of this claim, in seconds. */
+  leaseSeconds?: number | undefined;
 }
 
 export interface CompleteRequest {
@@ -27,7 +54,33 @@ export interface CompleteRequest {
   status: FinalStatus;
   resultData?: JsonObject | undefined;
   attempt?: number | undefined;
+  /** With status failed: back to pending (after the backoff) while attempts remain. */
+  retry?: boolean | undefined;
+  /** With status cancelled: also cancel the task's pending descendants. */
+  cascade?: boolean | undefined;
   now: Date;
+}
+
+export interface HeartbeatRequest {
+  taskId: string;
+  agentId: string;
+  attempt?: number | undefined;
+  /** Renew to now plus this; default the claim's own lease length. */
+  leaseSeconds?: number | undefined;
+  now: Date;
+  /** The task timeout, the lease length of a claim made without one (by the seed). */
+  staleAfterMs: number;
+}
+
+export interface CancelRequest {
+  taskId: string;
+  /** Who cancels, for the history. */
+  agentId: string;
+  cascade?: boolean | undefined;
+  reason?: string | undefined;
+  now: Date;
+  /** Expired claims are released first, as a claim would, so a task whose holder died can be cancelled. */
+  staleAfterMs: number;
 }
 
 export interface ReleaseRequest {
@@ -49,14 +102,18 @@ export interface TaskStore {
   /** Where the workflow lives, for messages: a file path, or a database without its password. */
   readonly location: string;
   /** Creates all tasks or none. */
-  createTasks(tasks: readonly NewTask[], now: Date): Promise<Task[]>;
+  createTasks(tasks: readonly NewTask[], now: Date): Promise<CreatedTask[]>;
   claimNextTask(request: ClaimRequest): Promise<Task | null>;
-  completeTask(request: CompleteRequest): Promise<Task>;
+  completeTask(request: CompleteRequest): Promise<FinishedTask>;
   releaseTask(request: ReleaseRequest): Promise<Task>;
+  heartbeatTask(request: HeartbeatRequest): Promise<Task>;
+  /** Cancels a task nobody holds (pending, or whose lease ran out). */
+  cancelTask(request: CancelRequest): Promise<FinishedTask>;
   getTask(taskId: string): Promise<Task | null>;
   getTaskChildren(taskId: string): Promise<Task[]>;
   listTasks(query: TaskQuery): Promise<TaskPage>;
-  getStatusSummary(): Promise<StatusSummary>;
+  /** `now` decides which pending tasks count as scheduled rather than ready. */
+  getStatusSummary(now: Date): Promise<StatusSummary>;
   getMetadata(): Promise<WorkflowMetadata>;
   updateMetadata(patch: JsonObject, now: Date): Promise<WorkflowMetadata>;
 }

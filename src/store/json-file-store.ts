@@ -15,7 +15,16 @@ import type { ZodError } from "zod";
 import { LockCompromisedError, StateFileCorruptError } from "../core/errors.js";
 import { describeIssues } from "../core/inputs.js";
 import { workflowStateSchema, type WorkflowState } from "../core/schema.js";
-import type { ClaimRequest, CompleteRequest, NewTask, ReleaseRequest, TaskQuery, TaskStore } from "../core/task-store.js";
+import type {
+  CancelRequest,
+  ClaimRequest,
+  CompleteRequest,
+  HeartbeatRequest,
+  NewTask,
+  ReleaseRequest,
+  TaskQuery,
+  TaskStore,
+} from "../core/task-store.js";
 import { toIsoTimestamp } from "../core/time.js";
 import * as rules from "../core/workflow-rules.js";
 import { writeFileDurably } from "./durable-write.js";
@@ -70,6 +79,14 @@ export class JsonFileStore implements TaskStore {
     return this.update(request.now, (state) => rules.releaseTask(state, request));
   }
 
+  heartbeatTask(request: HeartbeatRequest) {
+    return this.update(request.now, (state) => rules.heartbeatTask(state, request));
+  }
+
+  cancelTask(request: CancelRequest) {
+    return this.update(request.now, (state) => rules.cancelTask(state, request));
+  }
+
   updateMetadata(patch: Parameters<typeof rules.updateMetadata>[1], now: Date) {
     return this.update(now, (state) => rules.updateMetadata(state, patch, now));
   }
@@ -86,8 +103,8 @@ export class JsonFileStore implements TaskStore {
     return rules.listTasks(await this.read(), query);
   }
 
-  async getStatusSummary() {
-    return rules.summarize(await this.read());
+  async getStatusSummary(now: Date) {
+    return rules.summarize(await this.read(), now);
   }
 
   async getMetadata() {

@@ -226,6 +226,7 @@ describe("queries", () => {
       total_tasks: 3,
       status_counts: { pending: 1, in_progress: 1, completed: 1, failed: 0, cancelled: 0 },
       type_counts: { a: 2, b: 1 },
+      pending_counts: { ready: 1, scheduled: 0, waiting: 0, blocked: 0 },
     });
   });
 

@@ -1,0 +1,104 @@
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { clockedManager, codeOf } from "../helpers/coordination.js";
+
+describe("leases", () => {
+  it("gives a claim lease_expires_at from lease_seconds, or from the task timeout by default", async () => {
+    const { tm, clock } = await clockedManager({ taskTimeoutHours: 2 });
+    await tm.createTasks([{ type: "t" }, { type: "t" }]);
+    const short = await tm.getNextTask({ agentId: "w", leaseSeconds: 60 });
+    expect(short).toMatchObject({ lease_seconds: 60, lease_expires_at: clock.iso(60) });
+    const byDefault = await tm.getNextTask({ agentId: "w" });
+    expect(byDefault).toMatchObject({ lease_seconds: 7200, lease_expires_at: clock.iso(7200) });
+  });
+
+  it("expires: the task is re-claimed by another agent and the old holder's completion is refused", async () => {
+    const { tm, clock, stateFile } = await clockedManager();
+    const id = await tm.createTask({ type: "t" });
+    const first = await tm.getNextTask({ agentId: "crashed", leaseSeconds: 30 });
+    clock.advance(30);
+    expect(await tm.getNextTask({ agentId: "other" })).toBeNull(); // not yet: the lease runs to the end of second 30
+    clock.advance(1);
+    const second = await tm.getNextTask({ agentId: "other", leaseSeconds: 30 });
+    expect(second).toMatchObject({ id, locked_by: "other", attempts: 2, failures: 1 });
+    expect(second?.last_error).toMatch(/lease expired: "crashed"/);
+
+    const before = await readFile(stateFile);
+    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "crashed", attempt: first?.attempts }))).toBe("NOT_CLAIM_HOLDER");
+    expect(await codeOf(tm.heartbeatTask({ taskId: id, agentId: "crashed" }))).toBe("NOT_CLAIM_HOLDER");
+    expect(await readFile(stateFile)).toEqual(before);
+    expect((await tm.completeTask({ taskId: id, agentId: "other", attempt: second?.attempts })).status).toBe("completed");
+  });
+
+  it("refuses a superseded attempt from an agent of the same name, for heartbeats too", async () => {
+    const { tm, clock } = await clockedManager();
+    const id = await tm.createTask({ type: "t" });
+    const first = await tm.getNextTask({ agentId: "claude-code", leaseSeconds: 10 });
+    clock.advance(11);
+    const second = await tm.getNextTask({ agentId: "claude-code", leaseSeconds: 10 });
+    expect(await codeOf(tm.heartbeatTask({ taskId: id, agentId: "claude-code", attempt: first?.attempts }))).toBe("CLAIM_SUPERSEDED");
+    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "claude-code", attempt: first?.attempts }))).toBe("CLAIM_SUPERSEDED");
+    expect((await tm.heartbeatTask({ taskId: id, agentId: "claude-code", attempt: second?.attempts })).lease_expires_at).toBe(clock.iso(10));
+  });
+
+  it("lets the holder finish while its expired lease has not been released by anyone yet", async () => {
+    const { tm, clock } = await clockedManager();
+    const id = await tm.createTask({ type: "t" });
+    const claim = await tm.getNextTask({ agentId: "slow", leaseSeconds: 10 });
+    clock.advance(60);
+    // Nobody has claimed since: the task is still the holder's, and its work is not thrown away.
+    expect((await tm.completeTask({ taskId: id, agentId: "slow", attempt: claim?.attempts })).status).toBe("completed");
+  });
+
+  it("releases expired claims of every type on the next claim, even one that finds nothing to claim", async () => {
+    const { tm, clock } = await clockedManager();
+    const id = await tm.createTask({ type: "a" });
+    await tm.getNextTask({ agentId: "w", leaseSeconds: 5 });
+    clock.advance(6);
+    expect(await tm.getNextTask({ agentId: "w", taskTypes: ["b"] })).toBeNull();
+    expect(await tm.getTask(id)).toMatchObject({ status: "pending", locked_by: null, lease_expires_at: null });
+  });
+
+  it("refuses a lease that is not a positive number of seconds up to 30 days", async () => {
+    const { tm } = await clockedManager();
+    for (const leaseSeconds of [0, -1, 31 * 24 * 3600]) {
+      expect(await codeOf(tm.getNextTask({ agentId: "w", leaseSeconds }))).toBe("INVALID_INPUT");
+    }
+  });
+});
+
+describe("heartbeats", () => {
+  it("keep a long task alive well past its lease, and lose it once they stop", async () => {
+    const { tm, clock } = await clockedManager();
+    const id = await tm.createTask({ type: "long" });
+    const claim = await tm.getNextTask({ agentId: "worker", leaseSeconds: 60 });
+    // An hour of work, a heartbeat every 45 s: nobody else ever gets the task.
+    for (let elapsed = 0; elapsed < 3600; elapsed += 45) {
+      clock.advance(45);
+      const beat = await tm.heartbeatTask({ taskId: id, agentId: "worker", attempt: claim?.attempts });
+      expect(beat.lease_expires_at).toBe(clock.iso(60));
+      expect(await tm.getNextTask({ agentId: "thief" })).toBeNull();
+    }
+    clock.advance(61);
+    expect(await tm.getNextTask({ agentId: "thief" })).toMatchObject({ id, locked_by: "thief" });
+  });
+
+  it("renews by lease_seconds when given, without changing the claim's own lease length", async () => {
+    const { tm, clock } = await clockedManager();
+    const id = await tm.createTask({ type: "t" });
+    await tm.getNextTask({ agentId: "w", leaseSeconds: 60 });
+    expect(await tm.heartbeatTask({ taskId: id, agentId: "w", leaseSeconds: 600 })).toMatchObject({ lease_expires_at: clock.iso(600), lease_seconds: 60 });
+    clock.advance(10);
+    expect((await tm.heartbeatTask({ taskId: id, agentId: "w" })).lease_expires_at).toBe(clock.iso(60));
+  });
+
+  it("is refused for a task that is not claimed, or claimed by someone else", async () => {
+    const { tm } = await clockedManager();
+    const pending = await tm.createTask({ type: "p" });
+    const held = await tm.createTask({ type: "h" });
+    await tm.getNextTask({ agentId: "owner", taskTypes: ["h"] });
+    expect(await codeOf(tm.heartbeatTask({ taskId: pending, agentId: "owner" }))).toBe("TASK_NOT_IN_PROGRESS");
+    expect(await codeOf(tm.heartbeatTask({ taskId: held, agentId: "intruder" }))).toBe("NOT_CLAIM_HOLDER");
+    expect(await codeOf(tm.heartbeatTask({ taskId: "nope_00000000", agentId: "owner" }))).toBe("TASK_NOT_FOUND");
+  });
+});
