@@ -11,11 +11,18 @@ import {
   NotClaimHolderError,
   TaskNotFoundError,
   TaskNotInProgressError,
+  TaskNotPendingError,
 } from "./errors.js";
+import { blockersOf, isReady, pendingStateOf, type BlockerMemo } from "./readiness.js";
+import { failAttempt } from "./retry-policy.js";
 import {
+  HistoryEvent,
   TASK_STATUSES,
   TaskStatus,
+  type CreatedTask,
+  type FinishedTask,
   type JsonObject,
+  type PendingCounts,
   type StatusSummary,
   type StoredTask,
   type Task,
@@ -23,8 +30,18 @@ import {
   type WorkflowMetadata,
   type WorkflowState,
 } from "./schema.js";
-import type { ClaimRequest, CompleteRequest, NewTask, ReleaseRequest, TaskQuery } from "./task-store.js";
+import { recordHistory } from "./task-history.js";
+import type {
+  CancelRequest,
+  ClaimRequest,
+  CompleteRequest,
+  HeartbeatRequest,
+  NewTask,
+  ReleaseRequest,
+  TaskQuery,
+} from "./task-store.js";
 import { parseTimestamp, toIsoTimestamp } from "./time.js";
+import { readTaskDefaults } from "./workflow-defaults.js";
 
 export interface Mutation<T> {
   value: T;
@@ -40,6 +57,16 @@ export function toTask(id: string, stored: StoredTask): Task {
   return { id, ...stored, attempts: stored.attempts ?? 0 };
 }
 
+/** toTask, plus `blocked_by` on a pending task that waits on a failed or cancelled one. */
+export function presentTask(state: WorkflowState, id: string, stored: StoredTask, memo?: BlockerMemo): Task {
+  const task = toTask(id, stored);
+  if (stored.status === TaskStatus.PENDING && (stored.depends_on?.length ?? 0) > 0) {
+    const blockers = blockersOf(state, stored, memo);
+    if (blockers.length > 0) task.blocked_by = blockers;
+  }
+  return task;
+}
+
 function newTaskId(type: string, taken: (id: string) => boolean): string {
   for (;;) {
     const id = `${type}_${randomBytes(4).toString("hex")}`;
@@ -47,16 +74,35 @@ function newTaskId(type: string, taken: (id: string) => boolean): string {
   }
 }
 
-export function createTasks(state: WorkflowState, inputs: readonly NewTask[], now: Date): Mutation<Task[]> {
+/** The id of the task created with this idempotency key, if any. */
+function findByIdempotencyKey(tasks: Iterable<[string, StoredTask]>, key: string): string | undefined {
+  for (const [id, task] of tasks) if (task.idempotency_key === key) return id;
+  return undefined;
+}
+
+export function createTasks(state: WorkflowState, inputs: readonly NewTask[], now: Date): Mutation<CreatedTask[]> {
   const created = new Map<string, StoredTask>();
   const exists = (id: string): boolean => Object.hasOwn(state.tasks, id) || created.has(id);
   const stamp = toIsoTimestamp(now);
+  const defaults = readTaskDefaults(state.metadata);
+  const results: { id: string; existed: boolean }[] = [];
   for (const input of inputs) {
-    // A parent may be an existing task or one created earlier in the same batch.
+    if (input.idempotencyKey !== undefined) {
+      const existing =
+        findByIdempotencyKey(Object.entries(state.tasks), input.idempotencyKey) ?? findByIdempotencyKey(created, input.idempotencyKey);
+      if (existing !== undefined) {
+        results.push({ id: existing, existed: true });
+        continue;
+      }
+    }
+    // A parent or dependency may be an existing task or one created earlier in the same batch.
     if (input.parentId != null && !exists(input.parentId)) {
       throw new TaskNotFoundError(input.parentId, "Parent task");
     }
-    created.set(newTaskId(input.type, exists), {
+    for (const depId of input.dependsOn ?? []) {
+      if (!exists(depId)) throw new TaskNotFoundError(depId, "Dependency task");
+    }
+    const task: StoredTask = {
       type: input.type,
       status: TaskStatus.PENDING,
       parent_id: input.parentId,
@@ -66,45 +112,98 @@ export function createTasks(state: WorkflowState, inputs: readonly NewTask[], no
       completed_at: null,
       data: input.data,
       attempts: 0,
-    });
+    };
+    // Only what differs from the defaults is stored, so a plain task looks as it does in the seed.
+    if (input.priority !== undefined && input.priority !== 0) task.priority = input.priority;
+    if (input.dependsOn !== undefined && input.dependsOn.length > 0) task.depends_on = [...new Set(input.dependsOn)];
+    if (input.notBefore !== undefined) task.not_before = input.notBefore;
+    if (input.idempotencyKey !== undefined) task.idempotency_key = input.idempotencyKey;
+    const maxAttempts = input.maxAttempts ?? defaults.max_attempts;
+    if (maxAttempts !== undefined) task.max_attempts = maxAttempts;
+    const retryDelay = input.retryDelaySeconds ?? defaults.retry_delay_seconds;
+    if (retryDelay !== undefined) task.retry_delay_seconds = retryDelay;
+    recordHistory(task, now, { event: HistoryEvent.CREATED });
+    const id = newTaskId(input.type, exists);
+    created.set(id, task);
+    results.push({ id, existed: false });
   }
   for (const [id, task] of created) state.tasks[id] = task;
-  return { value: [...created].map(([id, task]) => toTask(id, task)), changed: created.size > 0 };
+  const value = results.map(({ id, existed }): CreatedTask => {
+    const task = presentTask(state, id, state.tasks[id] as StoredTask);
+    return existed ? { ...task, already_existed: true } : task;
+  });
+  return { value, changed: created.size > 0 };
 }
 
-/** Puts claims older than `staleAfterMs` back to pending, as the seed does before every claim. */
+/**
+ * Whether a claim's lease has run out: at lease_expires_at, or, for a claim made
+ * without a lease (by the seed), `staleAfterMs` after locked_at. An unreadable time
+ * can never expire by the clock, so it counts as expired and the task is not stuck.
+ */
+export function isLeaseExpired(task: StoredTask, now: Date, staleAfterMs: number): boolean {
+  if (task.status !== TaskStatus.IN_PROGRESS) return false;
+  let expiresAt: number;
+  if (task.lease_expires_at != null) expiresAt = parseTimestamp(task.lease_expires_at);
+  else if (task.locked_at !== null) expiresAt = parseTimestamp(task.locked_at) + staleAfterMs;
+  else return false;
+  return Number.isNaN(expiresAt) || now.getTime() > expiresAt;
+}
+
+/**
+ * Ends every claim whose lease has run out, as the seed did before every claim: the
+ * task goes back to pending (after its backoff) while attempts remain, else it fails.
+ * Until this runs, an expired holder may still heartbeat or finish its task: the
+ * lease only promises that nobody else gets the task before it runs out.
+ */
 export function releaseStaleClaims(state: WorkflowState, now: Date, staleAfterMs: number): string[] {
   const released: string[] = [];
-  const cutoff = now.getTime() - staleAfterMs;
   for (const [id, task] of Object.entries(state.tasks)) {
-    if (task.status !== TaskStatus.IN_PROGRESS || task.locked_at === null) continue;
-    // An unreadable claim time can never expire by the clock; treat it as stale so the task is not stuck.
-    const lockedAt = parseTimestamp(task.locked_at);
-    if (Number.isNaN(lockedAt) || lockedAt < cutoff) {
-      task.status = TaskStatus.PENDING;
-      task.locked_by = null;
-      task.locked_at = null;
-      released.push(id);
-    }
+    if (!isLeaseExpired(task, now, staleAfterMs)) continue;
+    const holder = task.locked_by;
+    failAttempt(task, now, {
+      event: HistoryEvent.LEASE_EXPIRED,
+      agent: holder,
+      error: `lease expired: "${holder ?? "nobody"}" did not finish attempt ${task.attempts ?? 0} or renew its lease in time`,
+    });
+    released.push(id);
   }
   return released;
 }
 
-/** Releases stale claims, then claims the oldest pending task of the requested types. */
+function leaseEnd(now: Date, leaseSeconds: number): string {
+  return toIsoTimestamp(new Date(now.getTime() + leaseSeconds * 1000));
+}
+
+/**
+ * Releases expired claims, then claims the ready task of the requested types with
+ * the highest priority, the oldest among equals. Ready: pending, its not_before
+ * passed, and every dependency completed.
+ */
 export function claimNextTask(state: WorkflowState, request: ClaimRequest): Mutation<Task | null> {
   const released = releaseStaleClaims(state, request.now, request.staleAfterMs);
   const types = request.taskTypes && request.taskTypes.length > 0 ? new Set(request.taskTypes) : null;
-  // Tasks are kept in creation order, so the first match is the oldest.
-  for (const [id, task] of Object.entries(state.tasks)) {
+  let best: [string, StoredTask] | null = null;
+  // Tasks are kept in creation order, so among equal priorities the first found is the oldest.
+  for (const entry of Object.entries(state.tasks)) {
+    const task = entry[1];
     if (task.status !== TaskStatus.PENDING) continue;
     if (types && !types.has(task.type)) continue;
-    task.status = TaskStatus.IN_PROGRESS;
-    task.locked_by = request.agentId;
-    task.locked_at = toIsoTimestamp(request.now);
-    task.attempts = (task.attempts ?? 0) + 1;
-    return { value: toTask(id, task), changed: true };
+    if (best !== null && (task.priority ?? 0) <= (best[1].priority ?? 0)) continue;
+    if (!isReady(state, task, request.now)) continue;
+    best = entry;
   }
-  return { value: null, changed: released.length > 0 };
+  if (best === null) return { value: null, changed: released.length > 0 };
+  const [id, task] = best;
+  const leaseSeconds =
+    request.leaseSeconds ?? readTaskDefaults(state.metadata).lease_seconds ?? request.staleAfterMs / 1000;
+  task.status = TaskStatus.IN_PROGRESS;
+  task.locked_by = request.agentId;
+  task.locked_at = toIsoTimestamp(request.now);
+  task.attempts = (task.attempts ?? 0) + 1;
+  task.lease_seconds = leaseSeconds;
+  task.lease_expires_at = leaseEnd(request.now, leaseSeconds);
+  recordHistory(task, request.now, { event: HistoryEvent.CLAIMED, agent: request.agentId, attempt: task.attempts });
+  return { value: toTask(id, task), changed: true };
 }
 
 function requireHeldClaim(state: WorkflowState, taskId: string, agentId: string, attempt: number | undefined): StoredTask {
@@ -117,34 +216,142 @@ function requireHeldClaim(state: WorkflowState, taskId: string, agentId: string,
   return task;
 }
 
-export function completeTask(state: WorkflowState, request: CompleteRequest): Mutation<Task> {
-  const task = requireHeldClaim(state, request.taskId, request.agentId, request.attempt);
-  task.status = request.status;
-  task.completed_at = toIsoTimestamp(request.now);
+/** The error a retryable failure leaves in last_error: result_data.error when it is a string, else the result. */
+function describeFailure(resultData: JsonObject | undefined, agentId: string, attempt: number): string {
+  const MAX_ERROR_CHARS = 1000;
+  if (resultData === undefined) return `failed by "${agentId}" in attempt ${attempt}`;
+  const error = resultData.error;
+  const text = typeof error === "string" ? error : JSON.stringify(resultData);
+  return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS)}…` : text;
+}
+
+/** Cancels the pending tasks below `rootId` (children, their children, …); returns how many. */
+function cancelPendingDescendants(state: WorkflowState, rootId: string, now: Date, agentId: string): number {
+  const children = new Map<string, string[]>();
+  for (const [id, task] of Object.entries(state.tasks)) {
+    if (task.parent_id === null) continue;
+    const siblings = children.get(task.parent_id);
+    if (siblings) siblings.push(id);
+    else children.set(task.parent_id, [id]);
+  }
+  let cancelled = 0;
+  const seen = new Set<string>([rootId]);
+  const queue = [...(children.get(rootId) ?? [])];
+  // A task held by an agent is left to it, but the walk goes on below it.
+  for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+    if (seen.has(id)) continue; // a parent cycle is only possible by hand-editing
+    seen.add(id);
+    const task = state.tasks[id] as StoredTask;
+    if (task.status === TaskStatus.PENDING) {
+      cancelAsPending(task, now, agentId, `with its ancestor ${rootId}`);
+      cancelled += 1;
+    }
+    queue.push(...(children.get(id) ?? []));
+  }
+  return cancelled;
+}
+
+function cancelAsPending(task: StoredTask, now: Date, agentId: string, detail: string | undefined): void {
+  task.status = TaskStatus.CANCELLED;
+  task.completed_at = toIsoTimestamp(now);
+  recordHistory(task, now, { event: HistoryEvent.CANCELLED, agent: agentId, detail });
+}
+
+function endClaim(task: StoredTask): void {
   task.locked_by = null;
   task.locked_at = null;
+  task.lease_expires_at = null;
+}
+
+/**
+ * Finishes a held claim as completed, failed or cancelled. A failure with `retry`
+ * goes back to pending (after the backoff) while attempts remain; a cancel with
+ * `cascade` also cancels the task's pending descendants.
+ */
+export function completeTask(state: WorkflowState, request: CompleteRequest): Mutation<FinishedTask> {
+  if (request.retry === true && request.status !== TaskStatus.FAILED) {
+    throw new InvalidInputError("Invalid completeTask request: retry applies only to status failed.");
+  }
+  if (request.cascade === true && request.status !== TaskStatus.CANCELLED) {
+    throw new InvalidInputError("Invalid completeTask request: cascade applies only to status cancelled.");
+  }
+  const task = requireHeldClaim(state, request.taskId, request.agentId, request.attempt);
+  const attempt = task.attempts ?? 0;
+  if (request.retry === true) {
+    const error = describeFailure(request.resultData, request.agentId, attempt);
+    const outcome = failAttempt(task, request.now, { event: HistoryEvent.FAILED, agent: request.agentId, error });
+    if (outcome === "failed" && request.resultData !== undefined) task.result = request.resultData;
+    return { value: presentTask(state, request.taskId, task), changed: true };
+  }
+  task.status = request.status;
+  task.completed_at = toIsoTimestamp(request.now);
+  endClaim(task);
   if (request.resultData !== undefined) task.result = request.resultData;
-  return { value: toTask(request.taskId, task), changed: true };
+  recordHistory(task, request.now, { event: request.status, agent: request.agentId, attempt });
+  const finished: FinishedTask = toTask(request.taskId, task);
+  if (request.cascade === true) {
+    finished.cancelled_descendants = cancelPendingDescendants(state, request.taskId, request.now, request.agentId);
+  }
+  return { value: finished, changed: true };
 }
 
 export function releaseTask(state: WorkflowState, request: ReleaseRequest): Mutation<Task> {
   const task = requireHeldClaim(state, request.taskId, request.agentId, request.attempt);
   task.status = TaskStatus.PENDING;
-  task.locked_by = null;
-  task.locked_at = null;
+  endClaim(task);
+  recordHistory(task, request.now, { event: HistoryEvent.RELEASED, agent: request.agentId, attempt: task.attempts });
+  return { value: presentTask(state, request.taskId, task), changed: true };
+}
+
+/**
+ * Renews a held claim's lease to now plus `leaseSeconds`, or plus the claim's own
+ * lease length. Like completion, refused to anyone but the current holder and attempt.
+ */
+export function heartbeatTask(state: WorkflowState, request: HeartbeatRequest): Mutation<Task> {
+  const task = requireHeldClaim(state, request.taskId, request.agentId, request.attempt);
+  const leaseSeconds = request.leaseSeconds ?? task.lease_seconds ?? request.staleAfterMs / 1000;
+  task.lease_expires_at = leaseEnd(request.now, leaseSeconds);
+  if (task.lease_seconds === undefined) task.lease_seconds = leaseSeconds;
+  recordHistory(task, request.now, { event: HistoryEvent.HEARTBEAT, agent: request.agentId, attempt: task.attempts });
   return { value: toTask(request.taskId, task), changed: true };
+}
+
+/**
+ * Cancels a task nobody holds — pending, or claimed by an agent whose lease ran out
+ * (released first, as the next claim would) — and with `cascade` its pending descendants.
+ */
+export function cancelTask(state: WorkflowState, request: CancelRequest): Mutation<FinishedTask> {
+  const found = Object.hasOwn(state.tasks, request.taskId) ? state.tasks[request.taskId] : undefined;
+  if (!found) throw new TaskNotFoundError(request.taskId);
+  const expired = isLeaseExpired(found, request.now, request.staleAfterMs);
+  if (found.status !== TaskStatus.PENDING && !expired) {
+    throw new TaskNotPendingError(request.taskId, found.status, found.locked_by);
+  }
+  const released = releaseStaleClaims(state, request.now, request.staleAfterMs);
+  const task = state.tasks[request.taskId] as StoredTask;
+  if (task.status !== TaskStatus.PENDING) {
+    // Its lease ran out with no attempts left: it has just failed, which already ends it.
+    return { value: toTask(request.taskId, task), changed: released.length > 0 };
+  }
+  cancelAsPending(task, request.now, request.agentId, request.reason);
+  const finished: FinishedTask = toTask(request.taskId, task);
+  if (request.cascade === true) {
+    finished.cancelled_descendants = cancelPendingDescendants(state, request.taskId, request.now, request.agentId);
+  }
+  return { value: finished, changed: true };
 }
 
 export function getTask(state: WorkflowState, taskId: string): Task | null {
   const task = Object.hasOwn(state.tasks, taskId) ? state.tasks[taskId] : undefined;
-  return task ? toTask(taskId, task) : null;
+  return task ? presentTask(state, taskId, task) : null;
 }
 
 export function getTaskChildren(state: WorkflowState, taskId: string): Task[] {
   if (!Object.hasOwn(state.tasks, taskId)) throw new TaskNotFoundError(taskId);
   const children: Task[] = [];
+  const memo: BlockerMemo = new Map();
   for (const [id, task] of Object.entries(state.tasks)) {
-    if (task.parent_id === taskId) children.push(toTask(id, task));
+    if (task.parent_id === taskId) children.push(presentTask(state, id, task, memo));
   }
   return children;
 }
@@ -166,6 +373,7 @@ export function listTasks(state: WorkflowState, query: TaskQuery): TaskPage {
   const after = query.cursor === undefined ? null : decodeCursor(state, query.cursor);
   let started = after === null;
   const tasks: Task[] = [];
+  const memo: BlockerMemo = new Map();
   for (const [id, task] of Object.entries(state.tasks)) {
     if (!started) {
       started = id === after;
@@ -178,22 +386,25 @@ export function listTasks(state: WorkflowState, query: TaskQuery): TaskPage {
       const last = tasks[tasks.length - 1];
       return { tasks, next_cursor: last ? encodeCursor(last.id) : null };
     }
-    tasks.push(toTask(id, task));
+    tasks.push(presentTask(state, id, task, memo));
   }
   return { tasks, next_cursor: null };
 }
 
-export function summarize(state: WorkflowState): StatusSummary {
+export function summarize(state: WorkflowState, now: Date): StatusSummary {
   const statusCounts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<TaskStatus, number>;
   // A Map, not an object: a task type may be "constructor" or "__proto__".
   const typeCounts = new Map<string, number>();
+  const pendingCounts: PendingCounts = { ready: 0, scheduled: 0, waiting: 0, blocked: 0 };
+  const memo: BlockerMemo = new Map();
   let total = 0;
   for (const task of Object.values(state.tasks)) {
     total += 1;
     statusCounts[task.status] += 1;
     typeCounts.set(task.type, (typeCounts.get(task.type) ?? 0) + 1);
+    if (task.status === TaskStatus.PENDING) pendingCounts[pendingStateOf(state, task, now, memo)] += 1;
   }
-  return { total_tasks: total, status_counts: statusCounts, type_counts: Object.fromEntries(typeCounts) };
+  return { total_tasks: total, status_counts: statusCounts, type_counts: Object.fromEntries(typeCounts), pending_counts: pendingCounts };
 }
 
 export function updateMetadata(state: WorkflowState, patch: JsonObject, now: Date): Mutation<WorkflowMetadata> {
