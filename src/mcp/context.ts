@@ -7,7 +7,6 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { DEFAULT_WORKFLOW } from "../core/workflow-name.js";
 import type { TaskManager } from "../task-manager.js";
 import type { Workflows } from "../workflows.js";
-import type { CallTracker } from "./call-tracker.js";
 import type { ClaimLedger } from "./claims.js";
 import type { Log } from "./log.js";
 import { toolFailure } from "./tool-result.js";
@@ -21,7 +20,6 @@ export class ServerContext {
   constructor(
     readonly workflows: Workflows,
     readonly claims: ClaimLedger,
-    private readonly calls: CallTracker,
     private readonly resolveAgentId: () => string,
     readonly log: Log,
   ) {}
@@ -37,8 +35,8 @@ export class ServerContext {
     return this.resolveAgentId();
   }
 
-  /** Runs one tool call: counted while in flight, any error becomes an `isError` result. */
+  /** Runs one tool call; any error becomes an `isError` result. */
   run(call: () => Promise<CallToolResult>): Promise<CallToolResult> {
-    return this.calls.track(call().catch((error: unknown) => toolFailure(error, this.log)));
+    return call().catch((error: unknown) => toolFailure(error, this.log));
   }
 }

@@ -6,7 +6,6 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { agentIdSchema, parseInput } from "../core/inputs.js";
 import { Workflows } from "../workflows.js";
-import { CallTracker } from "./call-tracker.js";
 import { ClaimLedger } from "./claims.js";
 import { ServerContext } from "./context.js";
 import { sanitizeAgentId } from "./identity.js";
@@ -27,8 +26,6 @@ export interface ServerOptions {
   agentId?: string | undefined;
   /** Where the prompt Markdown files are (default: the package's `prompts/`). */
   promptsDir?: string | undefined;
-  /** Counts calls in flight, for a shutdown that lets them finish. */
-  calls?: CallTracker | undefined;
   log?: Log | undefined;
 }
 
@@ -47,7 +44,6 @@ export function createServer(options: ServerOptions): McpServer {
   const context = new ServerContext(
     workflows,
     new ClaimLedger(),
-    options.calls ?? new CallTracker(),
     () => fixedAgentId ?? sanitizeAgentId(server.server.getClientVersion()?.name),
     options.log ?? stderrLog,
   );

@@ -1,14 +1,12 @@
 /**
- * complete_task and release_task both end a claim this server made. They pass the
- * claim's attempt number so a superseded claim is refused, and forget the claim
- * once it is over, whichever way it ended.
+ * complete_task and release_task both end a claim. They pass the attempt number of
+ * the claim this server made, so a superseded claim is refused, and forget it only
+ * once the claim has really ended. After a refusal the stale attempt is kept: it
+ * keeps refusing, where calling without it would let the holder's name alone decide,
+ * and two windows of one client share a name.
  */
-import { isTaskManagerError, type ErrorCode } from "../../core/errors.js";
 import type { Task } from "../../core/schema.js";
 import type { ServerContext } from "../context.js";
-
-/** Refusals after which our claim is certainly gone. */
-const CLAIM_IS_OVER: readonly ErrorCode[] = ["CLAIM_SUPERSEDED", "NOT_CLAIM_HOLDER", "TASK_NOT_IN_PROGRESS", "TASK_NOT_FOUND"];
 
 export async function finishClaim(
   context: ServerContext,
@@ -17,12 +15,7 @@ export async function finishClaim(
   finish: (claim: { agentId: string; attempt?: number }) => Promise<Task>,
 ): Promise<Task> {
   const attempt = context.claims.attemptOf(workflow, taskId);
-  try {
-    const task = await finish({ agentId: context.agentId(), ...(attempt !== undefined && { attempt }) });
-    context.claims.forget(workflow, taskId);
-    return task;
-  } catch (error) {
-    if (isTaskManagerError(error) && CLAIM_IS_OVER.includes(error.code)) context.claims.forget(workflow, taskId);
-    throw error;
-  }
+  const task = await finish({ agentId: context.agentId(), ...(attempt !== undefined && { attempt }) });
+  context.claims.forget(workflow, taskId);
+  return task;
 }
