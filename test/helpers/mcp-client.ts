@@ -12,7 +12,10 @@ import { repoRoot } from "./paths.js";
 export const cliPath = join(repoRoot, "dist", "cli.js");
 
 export interface StartServerOptions {
-  stateDir: string;
+  /** Passed as `--state-dir`; leave out to test the environment variable or the default. */
+  stateDir?: string;
+  /** The server's working directory (default: this process's). */
+  cwd?: string;
   /** The client's name in `initialize`, which becomes the agent id (default "test-agent"). */
   clientName?: string;
   /** Extra environment for the server (only these and the SDK's safe defaults reach it). */
@@ -33,8 +36,9 @@ export interface RunningServer {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [cliPath, "--state-dir", options.stateDir, ...(options.args ?? [])],
+    args: [cliPath, ...(options.stateDir === undefined ? [] : ["--state-dir", options.stateDir]), ...(options.args ?? [])],
     env: options.env ?? {},
+    ...(options.cwd !== undefined && { cwd: options.cwd }),
     stderr: "pipe",
   });
   let stderr = "";
