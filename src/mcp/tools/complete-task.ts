@@ -1,4 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import type { FinishedTask } from "../../core/schema.js";
+import { withoutHistory } from "../compact-task.js";
 import type { ServerContext } from "../context.js";
 import { renderTask } from "../render.js";
 import { asJsonObject, finalStatusArg, jsonObjectArg, taskIdArg, taskOutput, workflowArg } from "../schemas.js";
@@ -11,6 +14,8 @@ const inputSchema = {
   task_id: taskIdArg,
   status: finalStatusArg.optional().describe("Outcome (default completed)"),
   result_data: jsonObjectArg.optional().describe("Your result (JSON object)"),
+  retry: z.boolean().optional().describe("With failed: try again later while attempts remain"),
+  cascade: z.boolean().optional().describe("With cancelled: cancel its pending descendants too"),
 };
 
 export function registerCompleteTaskTool(server: McpServer, context: ServerContext): void {
@@ -19,18 +24,29 @@ export function registerCompleteTaskTool(server: McpServer, context: ServerConte
     {
       title: "Finish a claimed task",
       description:
-        "Finish a task you claimed as completed (default), failed or cancelled, with optional result_data. Only the agent holding the claim may finish it.",
+        "Finish a task you claimed as completed (default), failed or cancelled, with optional result_data. After a transient error use failed with retry: true. Only the agent holding the claim may finish it.",
       inputSchema,
-      outputSchema: { task: taskOutput },
+      outputSchema: { task: taskOutput, cancelled_descendants: z.number().optional() },
       annotations: ADDITIVE_WRITE,
     },
     (args) =>
       context.run(async () => {
         const { name, tm } = context.workflow(args.workflow);
-        const task = await finishClaim(context, name, args.task_id, (claim) =>
-          tm.completeTask({ taskId: args.task_id, status: args.status, resultData: asJsonObject(args.result_data), ...claim }),
+        const { cancelled_descendants: cancelled, ...task } = (await finishClaim(context, name, args.task_id, (claim) =>
+          tm.completeTask({
+            taskId: args.task_id,
+            status: args.status,
+            resultData: asJsonObject(args.result_data),
+            retry: args.retry,
+            cascade: args.cascade,
+            ...claim,
+          }),
+        )) as FinishedTask; // finishClaim hands back what completeTask returned
+        const cascade = cancelled === undefined ? "" : `; cancelled ${cancelled} pending descendants`;
+        return toolSuccess(
+          { task: withoutHistory(task), ...(cancelled !== undefined && { cancelled_descendants: cancelled }) },
+          `${task.status === "pending" ? "will retry" : "finished"} ${renderTask(task)}${cascade}`,
         );
-        return toolSuccess({ task }, `finished ${renderTask(task)}`);
       }),
   );
 }

@@ -2,6 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { renderTask } from "../render.js";
+import { withoutHistory } from "../compact-task.js";
 import { asJsonObject, jsonObjectArg, taskOutput, workflowArg } from "../schemas.js";
 import { toolSuccess } from "../tool-result.js";
 import { ADDITIVE_WRITE } from "./annotations.js";
@@ -11,6 +12,14 @@ const inputSchema = {
   task_type: z.string().describe("Kind of work, e.g. analyze (letters, digits, . _ -)"),
   data: jsonObjectArg.optional().describe("What the worker needs (JSON object)"),
   parent_id: z.string().optional().describe("Make it a child of this task"),
+  // JSON types only (no .int(): its JSON Schema bounds cost tokens); the core checks the rest.
+  priority: z.number().optional().describe("Integer, higher first (default 0)"),
+  depends_on: z.array(z.string()).optional().describe("Ids that must complete first"),
+  not_before: z.string().optional().describe("ISO time; not claimable before"),
+  delay_seconds: z.number().optional().describe("Or: not claimable for N s"),
+  idempotency_key: z.string().optional().describe("Same key again returns the same task"),
+  max_attempts: z.number().optional().describe("Failures before it fails for good (default no limit)"),
+  retry_delay_seconds: z.number().optional().describe("First retry's wait, then doubling (default 0)"),
 };
 
 export function registerCreateTaskTool(server: McpServer, context: ServerContext): void {
@@ -19,17 +28,32 @@ export function registerCreateTaskTool(server: McpServer, context: ServerContext
     {
       title: "Create a task",
       description:
-        "Add a pending task of task_type with optional data. Use parent_id to split a task into child steps. Returns the task; its id is how other tools refer to it.",
+        "Add a pending task of task_type with optional data. parent_id splits a task into child steps; depends_on makes a step wait for others; idempotency_key makes a repeated call safe. Returns the task; other tools refer to it by id.",
       inputSchema,
-      outputSchema: { task: taskOutput },
+      outputSchema: { task: taskOutput, already_existed: z.boolean() },
       annotations: ADDITIVE_WRITE,
     },
     (args) =>
       context.run(async () => {
         const { tm } = context.workflow(args.workflow);
-        const [task] = await tm.createTasks([{ type: args.task_type, data: asJsonObject(args.data), parentId: args.parent_id }]);
-        if (!task) throw new Error("createTasks returned no task");
-        return toolSuccess({ task }, `created ${renderTask(task)}`);
+        const [created] = await tm.createTasks([
+          {
+            type: args.task_type,
+            data: asJsonObject(args.data),
+            parentId: args.parent_id,
+            priority: args.priority,
+            dependsOn: args.depends_on,
+            notBefore: args.not_before,
+            delaySeconds: args.delay_seconds,
+            idempotencyKey: args.idempotency_key,
+            maxAttempts: args.max_attempts,
+            retryDelaySeconds: args.retry_delay_seconds,
+          },
+        ]);
+        if (!created) throw new Error("createTasks returned no task");
+        const { already_existed: existed, ...task } = created;
+        const already = existed === true;
+        return toolSuccess({ task: withoutHistory(task), already_existed: already }, `${already ? "already existed" : "created"} ${renderTask(task)}`);
       }),
   );
 }

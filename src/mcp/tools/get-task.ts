@@ -15,7 +15,7 @@ export function registerGetTaskTool(server: McpServer, context: ServerContext): 
     "get_task",
     {
       title: "Read a task",
-      description: "Read one task by id: its status, holder, data and result.",
+      description: "Read one task by id: its status, holder, data, result, why it is blocked, and its history.",
       inputSchema,
       outputSchema: { task: taskOutput },
       annotations: READS,
