@@ -44,7 +44,7 @@ export class TaskNotInProgressError extends TaskManagerError {
   constructor(taskId: string, status: string) {
     super(
       "TASK_NOT_IN_PROGRESS",
-      `Task "${taskId}" is ${status}, not in_progress; only a claimed task can be completed or released (claim one with get_next_task).`,
+      `Task "${taskId}" is ${status}, not in_progress; only a claimed task can be completed, released or heartbeated (claim one with get_next_task).`,
     );
   }
 }
