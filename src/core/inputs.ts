@@ -74,6 +74,10 @@ export const getNextTaskInputSchema = z.strictObject({
   taskTypes: z.array(taskTypeSchema).optional(),
   /** The claim's lease; default the workflow's default lease, else the task timeout. */
   leaseSeconds: leaseSecondsSchema.optional(),
+  /** When no task is ready, wait up to this long for one (by any process) instead of returning null. */
+  waitMs: z.number().min(0).optional(),
+  /** Ends a wait early: the call rejects with the signal's reason. */
+  signal: z.instanceof(AbortSignal).optional(),
 });
 export type GetNextTaskInput = z.input<typeof getNextTaskInputSchema>;
 
@@ -117,6 +121,8 @@ export const cancelTaskInputSchema = z.strictObject({
   cascade: z.boolean().optional(),
   /** Why, recorded in the task's history. */
   reason: z.string().max(1000, "must be at most 1000 characters").optional(),
+  /** Also a task an agent holds with time left on its lease: a person's override, recorded as such. */
+  force: z.boolean().optional(),
 });
 export type CancelTaskInput = z.input<typeof cancelTaskInputSchema>;
 
@@ -124,6 +130,8 @@ export const releaseTaskInputSchema = z.strictObject({
   taskId: taskIdSchema,
   agentId: agentIdSchema,
   attempt: attemptSchema.optional(),
+  /** Release whoever holds it (a person unsticking a task); agentId is recorded as who did. */
+  force: z.boolean().optional(),
 });
 export type ReleaseTaskInput = z.input<typeof releaseTaskInputSchema>;
 

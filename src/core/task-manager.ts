@@ -131,14 +131,18 @@ export class TaskManagerCore {
 
   /**
    * Cancels a task that nobody holds (pending, or whose holder's lease ran out), and with
-   * `cascade` its pending descendants. A held task is finished by its holder instead.
+   * `cascade` its pending descendants. A held task is finished by its holder instead, unless
+   * `force`: a person's override, which ends the claim too and is recorded in the history.
    */
   async cancelTask(input: CancelTaskInput): Promise<FinishedTask> {
     const parsed = parseInput(cancelTaskInputSchema, input, "cancelTask request");
     return this.store.cancelTask({ ...parsed, now: this.clock(), staleAfterMs: this.staleAfterMs });
   }
 
-  /** Gives a claimed task back to the queue as pending; only its holder may. */
+  /**
+   * Gives a claimed task back to the queue as pending; only its holder may, unless `force`:
+   * a person unsticking a task, recorded in its history as `agentId` taking it from the holder.
+   */
   async releaseTask(input: ReleaseTaskInput): Promise<Task> {
     const parsed = parseInput(releaseTaskInputSchema, input, "releaseTask request");
     return this.store.releaseTask({ ...parsed, now: this.clock() });

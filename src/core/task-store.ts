@@ -79,6 +79,8 @@ export interface CancelRequest {
   cascade?: boolean | undefined;
   reason?: string | undefined;
   now: Date;
+  /** A person overriding a live claim: the task is cancelled even while an agent holds it. */
+  force?: boolean | undefined;
   /** Expired claims are released first, as a claim would, so a task whose holder died can be cancelled. */
   staleAfterMs: number;
 }
@@ -88,6 +90,8 @@ export interface ReleaseRequest {
   agentId: string;
   attempt?: number | undefined;
   now: Date;
+  /** A person overriding the claim: released whoever holds it; `agentId` is who overrode, for the history. */
+  force?: boolean | undefined;
 }
 
 export interface TaskQuery {

@@ -296,10 +296,33 @@ export function completeTask(state: WorkflowState, request: CompleteRequest): Mu
 }
 
 export function releaseTask(state: WorkflowState, request: ReleaseRequest): Mutation<Task> {
+  if (request.force === true) return releaseAnyClaim(state, request);
   const task = requireHeldClaim(state, request.taskId, request.agentId, request.attempt);
   task.status = TaskStatus.PENDING;
   endClaim(task);
   recordHistory(task, request.now, { event: HistoryEvent.RELEASED, agent: request.agentId, attempt: task.attempts });
+  return { value: presentTask(state, request.taskId, task), changed: true };
+}
+
+/**
+ * A person overriding an agent's claim: the task goes back to pending whoever holds it
+ * and however long its lease still runs. It is not counted as a failed attempt (the
+ * agent was overruled, it did not fail). The old holder no longer holds the claim, so
+ * its later heartbeat or completion is refused and cannot overwrite what happens next.
+ */
+function releaseAnyClaim(state: WorkflowState, request: ReleaseRequest): Mutation<Task> {
+  const task = Object.hasOwn(state.tasks, request.taskId) ? state.tasks[request.taskId] : undefined;
+  if (!task) throw new TaskNotFoundError(request.taskId);
+  if (task.status !== TaskStatus.IN_PROGRESS) throw new TaskNotInProgressError(request.taskId, task.status);
+  const holder = task.locked_by;
+  task.status = TaskStatus.PENDING;
+  endClaim(task);
+  recordHistory(task, request.now, {
+    event: HistoryEvent.RELEASED,
+    agent: request.agentId,
+    attempt: task.attempts,
+    detail: `forced: taken from "${holder ?? "nobody"}"`,
+  });
   return { value: presentTask(state, request.taskId, task), changed: true };
 }
 
@@ -319,22 +342,31 @@ export function heartbeatTask(state: WorkflowState, request: HeartbeatRequest): 
 /**
  * Cancels a task nobody holds — pending, or claimed by an agent whose lease ran out
  * (released first, as the next claim would) — and with `cascade` its pending descendants.
+ * With `force` (a person's override) a task an agent still holds is cancelled too, its
+ * claim ended; held descendants are still left to their holders.
  */
 export function cancelTask(state: WorkflowState, request: CancelRequest): Mutation<FinishedTask> {
   const found = Object.hasOwn(state.tasks, request.taskId) ? state.tasks[request.taskId] : undefined;
   if (!found) throw new TaskNotFoundError(request.taskId);
   const expired = isLeaseExpired(found, request.now, request.staleAfterMs);
-  if (found.status !== TaskStatus.PENDING && !expired) {
+  const overriding = request.force === true && found.status === TaskStatus.IN_PROGRESS && !expired;
+  if (found.status !== TaskStatus.PENDING && !expired && !overriding) {
     throw new TaskNotPendingError(request.taskId, found.status, found.locked_by);
   }
-  const released = releaseStaleClaims(state, request.now, request.staleAfterMs);
-  const task = state.tasks[request.taskId] as StoredTask;
-  if (task.status !== TaskStatus.PENDING) {
-    // Its lease ran out with no attempts left: it has just failed, which already ends it.
-    return { value: toTask(request.taskId, task), changed: released.length > 0 };
+  let detail = request.reason;
+  if (overriding) {
+    const forced = `forced: taken from "${found.locked_by ?? "nobody"}"`;
+    detail = detail === undefined ? forced : `${forced}; ${detail}`;
+    endClaim(found);
+  } else {
+    const released = releaseStaleClaims(state, request.now, request.staleAfterMs);
+    if (found.status !== TaskStatus.PENDING) {
+      // Its lease ran out with no attempts left: it has just failed, which already ends it.
+      return { value: toTask(request.taskId, found), changed: released.length > 0 };
+    }
   }
-  cancelAsPending(task, request.now, request.agentId, request.reason);
-  const finished: FinishedTask = toTask(request.taskId, task);
+  cancelAsPending(found, request.now, request.agentId, detail);
+  const finished: FinishedTask = toTask(request.taskId, found);
   if (request.cascade === true) {
     finished.cancelled_descendants = cancelPendingDescendants(state, request.taskId, request.now, request.agentId);
   }
