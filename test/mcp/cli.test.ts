@@ -146,9 +146,10 @@ describe("the stdio channel", () => {
     child.stdin.end();
 
     expect(await exited).toBe(0);
+    // Every line is a JSON-RPC message (notifications allowed), and each request got one answer.
     const lines = stdout.split("\n").filter(Boolean);
-    expect(lines).toHaveLength(4);
     for (const line of lines) expect(JSON.parse(line)).toMatchObject({ jsonrpc: "2.0" });
+    expect(responses().flatMap((message) => (message.id === undefined ? [] : [message.id])).sort()).toEqual([1, 2, 3, 4]);
     const byId = Object.fromEntries(responses().map((message) => [message.id, message]));
     expect(byId[2]).toMatchObject({ result: { structuredContent: { task: { type: "a" } } } });
     expect(byId[3]).toMatchObject({ result: { isError: true } });
