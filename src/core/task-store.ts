@@ -81,7 +81,7 @@ export interface CancelRequest {
   now: Date;
   /** A person overriding a live claim: the task is cancelled even while an agent holds it. */
   force?: boolean | undefined;
-  /** Expired claims are released first, as a claim would, so a task whose holder died can be cancelled. */
+  /** The task timeout: how long a claim made without a lease (by the seed) lasts, to tell whether its holder ran out. */
   staleAfterMs: number;
 }
 

@@ -341,7 +341,8 @@ export function heartbeatTask(state: WorkflowState, request: HeartbeatRequest): 
 
 /**
  * Cancels a task nobody holds — pending, or claimed by an agent whose lease ran out
- * (released first, as the next claim would) — and with `cascade` its pending descendants.
+ * (its claim ended there, the task cancelled rather than retried) — and with `cascade` its
+ * pending descendants.
  * With `force` (a person's override) a task an agent still holds is cancelled too, its
  * claim ended; held descendants are still left to their holders.
  */
@@ -358,12 +359,10 @@ export function cancelTask(state: WorkflowState, request: CancelRequest): Mutati
     const forced = `forced: taken from "${found.locked_by ?? "nobody"}"`;
     detail = detail === undefined ? forced : `${forced}; ${detail}`;
     endClaim(found);
-  } else {
-    const released = releaseStaleClaims(state, request.now, request.staleAfterMs);
-    if (found.status !== TaskStatus.PENDING) {
-      // Its lease ran out with no attempts left: it has just failed, which already ends it.
-      return { value: toTask(request.taskId, found), changed: released.length > 0 };
-    }
+  } else if (expired) {
+    // Its holder's lease ran out: that claim ends here, and the task is cancelled, not retried.
+    recordHistory(found, request.now, { event: HistoryEvent.LEASE_EXPIRED, agent: found.locked_by, attempt: found.attempts });
+    endClaim(found);
   }
   cancelAsPending(found, request.now, request.agentId, detail);
   const finished: FinishedTask = toTask(request.taskId, found);

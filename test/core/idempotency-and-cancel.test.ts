@@ -92,14 +92,22 @@ describe("cascade cancel", () => {
     expect(await tm.getTask(running)).toEqual(before);
   });
 
-  it("cancels a task whose holder's lease ran out", async () => {
+  it("cancels a task whose holder's lease ran out, rather than retrying or failing it", async () => {
     const { tm, clock } = await clockedManager();
-    const id = await tm.createTask({ type: "t" });
+    const id = await tm.createTask({ type: "t", maxAttempts: 1 });
     await tm.getNextTask({ agentId: "gone", leaseSeconds: 10 });
-    clock.advance(11);
+    clock.advance(10);
+    expect(await codeOf(tm.cancelTask({ taskId: id, agentId: "coordinator" }))).toBe("TASK_NOT_PENDING"); // not yet run out
+    clock.advance(1);
     const result = await tm.cancelTask({ taskId: id, agentId: "coordinator" });
-    expect(result).toMatchObject({ status: "cancelled", locked_by: null });
-    expect(result.history?.map((entry) => entry.event)).toEqual(["created", "claimed", "lease_expired", "retry_scheduled", "cancelled"]);
+    expect(result).toMatchObject({ status: "cancelled", locked_by: null, lease_expires_at: null });
+    expect(result.history?.map((entry) => [entry.event, entry.agent])).toEqual([
+      ["created", undefined],
+      ["claimed", "gone"],
+      ["lease_expired", "gone"],
+      ["cancelled", "coordinator"],
+    ]);
+    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "gone" }))).toBe("TASK_NOT_IN_PROGRESS");
   });
 
   it("shows the dependents of a cancelled task as blocked", async () => {
