@@ -2,23 +2,56 @@
 /**
  * The bin entry: `task-manager-mcp [command] [flags]`. Without a command it runs the
  * MCP stdio server. Commands are looked up in COMMANDS, so a new one is a module
- * under src/cli/ and one entry there. Errors in how it was started go to stderr
- * with exit code 1; stdout is reserved for the MCP protocol (and --help/--version).
+ * under src/cli/commands/ and one entry there. Errors go to stderr with the exit
+ * code of their kind (src/cli/exit-codes.ts; 1 for how the server was started);
+ * the server's stdout is reserved for the MCP protocol (and --help/--version).
  */
 import { parseArgs } from "node:util";
 import { isTaskManagerError } from "./core/errors.js";
 import { PACKAGE_NAME, packageVersion } from "./mcp/package-info.js";
-import { serve } from "./cli/serve.js";
+import type { CliCommand } from "./cli/command.js";
+import { helpText } from "./cli/command.js";
+import { addCommand } from "./cli/commands/add.js";
+import { cancelCommand } from "./cli/commands/cancel.js";
+import { releaseCommand } from "./cli/commands/release.js";
+import { showCommand } from "./cli/commands/show.js";
+import { summaryCommand } from "./cli/commands/summary.js";
+import { tasksCommand } from "./cli/commands/tasks.js";
+import { watchCommand } from "./cli/commands/watch.js";
+import { workflowsCommand } from "./cli/commands/workflows.js";
+import { errorCodeOf, exitCodeOf } from "./cli/exit-codes.js";
 import { DEFAULT_STATE_DIR, resolveServeConfig, SERVE_FLAGS } from "./cli/serve-options.js";
+import { NotFoundError } from "./cli/not-found-error.js";
 import { UsageError } from "./cli/usage-error.js";
+
+/** Subcommands by name; none given runs the server. */
+const COMMANDS: Record<string, CliCommand> = {
+  workflows: workflowsCommand,
+  summary: summaryCommand,
+  tasks: tasksCommand,
+  show: showCommand,
+  add: addCommand,
+  release: releaseCommand,
+  cancel: cancelCommand,
+  watch: watchCommand,
+};
 
 const USAGE = `${PACKAGE_NAME} ${packageVersion}
 A task queue that many AI agents share safely, served over MCP (stdio).
 
 Usage:
   ${PACKAGE_NAME} [flags]       run the MCP stdio server (what an MCP client config starts)
+  ${PACKAGE_NAME} COMMAND ...   for the person running the agents (below; COMMAND --help for its flags)
   ${PACKAGE_NAME} --help        show this help
   ${PACKAGE_NAME} --version     print the version
+
+Commands (tables for people, --json for scripts):
+${Object.values(COMMANDS)
+  .map((command) => `  ${command.synopsis}\n      ${command.summary}`)
+  .join("\n")}
+
+Exit codes of the commands: 0 done, 1 usage or invalid input, 2 no such task or workflow,
+3 the task's state does not allow it, 4 state file busy (try again), 5 state file corrupt.
 
 Flags (each may also be set by the environment variable shown):
   --state-dir DIR              TASK_MANAGER_STATE_DIR           workflow state files, one <workflow>.json each
@@ -29,11 +62,6 @@ Flags (each may also be set by the environment variable shown):
 
 The library: import { TaskManager, Workflows, createServer } from "${PACKAGE_NAME}".
 `;
-
-type Command = (argv: string[]) => Promise<void>;
-
-/** Subcommands by name; none given runs the server. */
-const COMMANDS: Record<string, Command> = {};
 
 async function runServer(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -50,25 +78,38 @@ async function runServer(argv: string[]): Promise<void> {
     process.stdout.write(`${packageVersion}\n`);
     return;
   }
+  // Loaded only here: the MCP server and its SDK are not needed by the person's commands, which start faster without them.
+  const { serve } = await import("./cli/serve.js");
   await serve(resolveServeConfig(values, process.env, process.cwd()));
 }
 
 async function main(argv: string[]): Promise<void> {
   const [first, ...rest] = argv;
   if (first !== undefined && !first.startsWith("-")) {
-    const command = COMMANDS[first];
+    const command = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
     if (!command) throw new UsageError(`unknown command "${first}".`);
-    await command(rest);
+    if (rest.includes("--help") || rest.includes("-h")) {
+      process.stdout.write(helpText(command));
+      return;
+    }
+    await command.run(rest);
     return;
   }
   await runServer(argv);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  const known = error instanceof UsageError || isTaskManagerError(error) || isParseArgsError(error);
+  const usageMistake = error instanceof UsageError || isParseArgsError(error);
+  const known = usageMistake || isTaskManagerError(error) || error instanceof NotFoundError;
   const message = known ? (error as Error).message : error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`${PACKAGE_NAME}: ${message}\nRun "${PACKAGE_NAME} --help" for usage.\n`);
-  process.exitCode = 1;
+  if (process.argv.includes("--json")) {
+    // A script asked for JSON: the error comes as JSON too, on stderr, with a stable code.
+    process.stderr.write(`${JSON.stringify({ error: { code: errorCodeOf(error, usageMistake), message } })}\n`);
+  } else {
+    const hint = usageMistake ? `\nRun "${PACKAGE_NAME} --help" for usage.` : "";
+    process.stderr.write(`${PACKAGE_NAME}: ${message}${hint}\n`);
+  }
+  process.exitCode = exitCodeOf(error);
 });
 
 /** node:util parseArgs reports unknown flags and missing values with these codes. */

@@ -1,0 +1,123 @@
+/**
+ * What every subcommand shares: its help, the store flags of the server (same names,
+ * same environment variables), `--json` and `--help`, and the opened state directory.
+ * A subcommand is one module under src/cli/ exporting a CliCommand, registered by
+ * name in COMMANDS in src/cli.ts.
+ */
+import { access } from "node:fs/promises";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { DEFAULT_WORKFLOW } from "../core/workflow-name.js";
+import { Workflows } from "../workflows.js";
+import { stdoutStyle, type Style } from "./format/style.js";
+import { NotFoundError } from "./not-found-error.js";
+import { resolveServeConfig, SERVE_FLAGS, type ServeConfig } from "./serve-options.js";
+import { UsageError } from "./usage-error.js";
+
+export interface CliCommand {
+  /** How it is called, e.g. "tasks [W] [--status S] [--type T]". */
+  synopsis: string;
+  /** One line for the list of commands in --help. */
+  summary: string;
+  /** The rest of `task-manager-mcp COMMAND --help`: its own flags and what it prints. */
+  details: string;
+  run(argv: string[]): Promise<void>;
+}
+
+/** The server's store flags, minus --agent-id: a person acts as themselves (see --as). */
+const STORE_FLAGS = {
+  "state-dir": SERVE_FLAGS["state-dir"],
+  "task-timeout-hours": SERVE_FLAGS["task-timeout-hours"],
+  "lock-timeout": SERVE_FLAGS["lock-timeout"],
+} as const;
+
+const COMMON_FLAGS = {
+  ...STORE_FLAGS,
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export const COMMON_FLAGS_HELP = `  --json                       print JSON for scripts instead of tables
+  --state-dir DIR, --task-timeout-hours HOURS, --lock-timeout SECONDS
+                               as for the server (and the same TASK_MANAGER_* variables)
+  -h, --help                   show this help`;
+
+type FlagSpecs = NonNullable<ParseArgsConfig["options"]>;
+
+export type ParsedCommandLine<T extends FlagSpecs> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: typeof COMMON_FLAGS & T; strict: true; allowPositionals: true }>
+>;
+
+/** parseArgs with the common flags added; unknown flags and missing values are usage errors. */
+export function parseCommandLine<const T extends FlagSpecs>(argv: string[], options: T): ParsedCommandLine<T> {
+  return parseArgs({ args: argv, options: { ...COMMON_FLAGS, ...options }, strict: true, allowPositionals: true });
+}
+
+/** Refuses extra positional arguments, naming them. */
+export function expectPositionals(positionals: readonly string[], max: number, synopsis: string): void {
+  if (positionals.length > max) {
+    throw new UsageError(`unexpected argument "${positionals[max] ?? ""}"; usage: task-manager-mcp ${synopsis}.`);
+  }
+}
+
+export function helpText(command: CliCommand): string {
+  return `Usage: task-manager-mcp ${command.synopsis}\n${command.summary}\n\n${command.details}\n\nCommon flags:\n${COMMON_FLAGS_HELP}\n`;
+}
+
+export interface CommandContext {
+  config: ServeConfig;
+  workflows: Workflows;
+  json: boolean;
+  style: Style;
+  /** The task timeout in milliseconds: the lease of claims made without one. */
+  staleAfterMs: number;
+  now(): number;
+}
+
+export function openContext(values: {
+  "state-dir"?: string | undefined;
+  "task-timeout-hours"?: string | undefined;
+  "lock-timeout"?: string | undefined;
+  json?: boolean | undefined;
+}): CommandContext {
+  const config = resolveServeConfig(
+    { "state-dir": values["state-dir"], "task-timeout-hours": values["task-timeout-hours"], "lock-timeout": values["lock-timeout"] },
+    process.env,
+    process.cwd(),
+  );
+  const workflows = new Workflows({ stateDir: config.stateDir, taskTimeoutHours: config.taskTimeoutHours, lockTimeout: config.lockTimeout });
+  return {
+    config,
+    workflows,
+    json: values.json === true,
+    style: stdoutStyle(),
+    staleAfterMs: config.taskTimeoutHours * 3_600_000,
+    now: () => Date.now(),
+  };
+}
+
+/**
+ * The workflow to read: the one named, else "default". Reading a workflow that has no
+ * state file is a NOT_FOUND (exit 2) rather than an empty listing, so a typo shows.
+ */
+export async function existingWorkflow(context: CommandContext, name: string | undefined): Promise<string> {
+  const chosen = name ?? DEFAULT_WORKFLOW;
+  const file = context.workflows.stateFileOf(chosen);
+  try {
+    await access(file);
+  } catch {
+    const hint = name === undefined ? ` (name one, e.g. "task-manager-mcp summary NAME")` : "";
+    throw new NotFoundError(
+      "WORKFLOW_NOT_FOUND",
+      `no workflow "${chosen}" in ${context.config.stateDir}${hint}; "task-manager-mcp workflows" lists them, "task-manager-mcp add" starts one.`,
+    );
+  }
+  return chosen;
+}
+
+export function writeJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function write(text: string): void {
+  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+}

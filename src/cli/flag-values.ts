@@ -1,0 +1,21 @@
+/** Turning flag strings into values, with a usage error that names the flag and shows an example. */
+import { UsageError } from "./usage-error.js";
+
+export function integerFlag(value: string | undefined, flag: string, example: string): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  const parsed = /^[+-]?\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(parsed)) throw new UsageError(`${flag} must be a whole number, e.g. ${example}; got ${JSON.stringify(value)}.`);
+  return parsed;
+}
+
+export function positiveIntegerFlag(value: string | undefined, flag: string, example: string): number | undefined {
+  const parsed = integerFlag(value, flag, example);
+  if (parsed !== undefined && parsed < 1) throw new UsageError(`${flag} must be 1 or more, e.g. ${example}; got ${JSON.stringify(value)}.`);
+  return parsed;
+}
+
+/** A flag given several times and/or as a comma-separated list: `--depends-on a,b --depends-on c`. */
+export function listFlag(values: readonly string[] | undefined): string[] {
+  return (values ?? []).flatMap((value) => value.split(",")).map((item) => item.trim()).filter((item) => item !== "");
+}
