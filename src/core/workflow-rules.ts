@@ -74,24 +74,52 @@ function newTaskId(type: string, taken: (id: string) => boolean): string {
   }
 }
 
+/**
+ * What creating tasks needs to know of the tasks a workflow already holds. The JSON
+ * store answers from its state; a database store answers with indexed lookups.
+ */
+export interface ExistingTasks {
+  has(id: string): boolean;
+  /** The id of the task created with this idempotency key, if any. */
+  idOfKey(key: string): string | undefined;
+}
+
+/** ExistingTasks over an in-memory state. */
+export function existingTasksOf(state: WorkflowState): ExistingTasks {
+  return {
+    has: (id) => Object.hasOwn(state.tasks, id),
+    idOfKey: (key) => findByIdempotencyKey(Object.entries(state.tasks), key),
+  };
+}
+
 /** The id of the task created with this idempotency key, if any. */
 function findByIdempotencyKey(tasks: Iterable<[string, StoredTask]>, key: string): string | undefined {
   for (const [id, task] of tasks) if (task.idempotency_key === key) return id;
   return undefined;
 }
 
-export function createTasks(state: WorkflowState, inputs: readonly NewTask[], now: Date): Mutation<CreatedTask[]> {
+/** One task of a createTasks call: `created` is the new task, or null when its idempotency key matched `id`. */
+export interface PlannedTask {
+  id: string;
+  created: StoredTask | null;
+}
+
+/**
+ * The tasks a createTasks call adds, in order, checked against `existing` and against
+ * each other; nothing is stored. Throws before anything is planned when a parent or a
+ * dependency does not exist, so a store can apply the plan all or nothing.
+ */
+export function planNewTasks(existing: ExistingTasks, metadata: WorkflowMetadata, inputs: readonly NewTask[], now: Date): PlannedTask[] {
   const created = new Map<string, StoredTask>();
-  const exists = (id: string): boolean => Object.hasOwn(state.tasks, id) || created.has(id);
+  const exists = (id: string): boolean => existing.has(id) || created.has(id);
   const stamp = toIsoTimestamp(now);
-  const defaults = readTaskDefaults(state.metadata);
-  const results: { id: string; existed: boolean }[] = [];
+  const defaults = readTaskDefaults(metadata);
+  const plan: PlannedTask[] = [];
   for (const input of inputs) {
     if (input.idempotencyKey !== undefined) {
-      const existing =
-        findByIdempotencyKey(Object.entries(state.tasks), input.idempotencyKey) ?? findByIdempotencyKey(created, input.idempotencyKey);
-      if (existing !== undefined) {
-        results.push({ id: existing, existed: true });
+      const found = existing.idOfKey(input.idempotencyKey) ?? findByIdempotencyKey(created, input.idempotencyKey);
+      if (found !== undefined) {
+        plan.push({ id: found, created: null });
         continue;
       }
     }
@@ -125,14 +153,19 @@ export function createTasks(state: WorkflowState, inputs: readonly NewTask[], no
     recordHistory(task, now, { event: HistoryEvent.CREATED });
     const id = newTaskId(input.type, exists);
     created.set(id, task);
-    results.push({ id, existed: false });
+    plan.push({ id, created: task });
   }
-  for (const [id, task] of created) state.tasks[id] = task;
-  const value = results.map(({ id, existed }): CreatedTask => {
+  return plan;
+}
+
+export function createTasks(state: WorkflowState, inputs: readonly NewTask[], now: Date): Mutation<CreatedTask[]> {
+  const plan = planNewTasks(existingTasksOf(state), state.metadata, inputs, now);
+  for (const { id, created } of plan) if (created) state.tasks[id] = created;
+  const value = plan.map(({ id, created }): CreatedTask => {
     const task = presentTask(state, id, state.tasks[id] as StoredTask);
-    return existed ? { ...task, already_existed: true } : task;
+    return created ? task : { ...task, already_existed: true };
   });
-  return { value, changed: created.size > 0 };
+  return { value, changed: plan.some(({ created }) => created !== null) };
 }
 
 /**
@@ -194,8 +227,16 @@ export function claimNextTask(state: WorkflowState, request: ClaimRequest): Muta
   }
   if (best === null) return { value: null, changed: released.length > 0 };
   const [id, task] = best;
-  const leaseSeconds =
-    request.leaseSeconds ?? readTaskDefaults(state.metadata).lease_seconds ?? request.staleAfterMs / 1000;
+  claimTask(task, request, state.metadata);
+  return { value: toTask(id, task), changed: true };
+}
+
+/**
+ * Makes a ready task the requesting agent's: held from `now`, one more attempt, and a
+ * lease of the request's length, else the workflow's default, else the task timeout.
+ */
+export function claimTask(task: StoredTask, request: ClaimRequest, metadata: WorkflowMetadata): void {
+  const leaseSeconds = request.leaseSeconds ?? readTaskDefaults(metadata).lease_seconds ?? request.staleAfterMs / 1000;
   task.status = TaskStatus.IN_PROGRESS;
   task.locked_by = request.agentId;
   task.locked_at = toIsoTimestamp(request.now);
@@ -203,7 +244,6 @@ export function claimNextTask(state: WorkflowState, request: ClaimRequest): Muta
   task.lease_seconds = leaseSeconds;
   task.lease_expires_at = leaseEnd(request.now, leaseSeconds);
   recordHistory(task, request.now, { event: HistoryEvent.CLAIMED, agent: request.agentId, attempt: task.attempts });
-  return { value: toTask(id, task), changed: true };
 }
 
 function requireHeldClaim(state: WorkflowState, taskId: string, agentId: string, attempt: number | undefined): StoredTask {
