@@ -21,4 +21,9 @@ export default tseslint.config(
     files: ["**/*.mjs", "**/*.js"],
     languageOptions: { globals: globals.node },
   },
+  {
+    // The dashboard's page runs in the browser, as a classic script.
+    files: ["dashboard/**/*.js"],
+    languageOptions: { globals: globals.browser, sourceType: "script" },
+  },
 );

@@ -13,6 +13,7 @@ import type { CliCommand } from "./cli/command.js";
 import { helpText } from "./cli/command.js";
 import { addCommand } from "./cli/commands/add.js";
 import { cancelCommand } from "./cli/commands/cancel.js";
+import { dashboardCommand } from "./cli/commands/dashboard.js";
 import { releaseCommand } from "./cli/commands/release.js";
 import { showCommand } from "./cli/commands/show.js";
 import { summaryCommand } from "./cli/commands/summary.js";
@@ -34,6 +35,7 @@ const COMMANDS: Record<string, CliCommand> = {
   release: releaseCommand,
   cancel: cancelCommand,
   watch: watchCommand,
+  dashboard: dashboardCommand,
 };
 
 const USAGE = `${PACKAGE_NAME} ${packageVersion}

@@ -210,7 +210,7 @@ describe("help and colour", () => {
   it("--help lists every command and the exit codes; COMMAND --help shows its flags", async () => {
     const dir = await tempDir();
     const help = await runCli(dir, ["--help"]);
-    for (const command of ["workflows", "summary [W]", "tasks [W]", "show ID", "add TYPE", "release ID --force", "cancel ID", "watch [W]"]) {
+    for (const command of ["workflows", "summary [W]", "tasks [W]", "show ID", "add TYPE", "release ID --force", "cancel ID", "watch [W]", "dashboard"]) {
       expect(help.stdout).toContain(command);
     }
     expect(help.stdout).toContain("2 no such task or workflow");
