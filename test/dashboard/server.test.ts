@@ -3,7 +3,9 @@
  * asked (then it warns), serves the page and read-only JSON, refuses writes and foreign
  * Host names, and streams a change event when another process changes a workflow.
  */
+import { readFile, writeFile } from "node:fs/promises";
 import { networkInterfaces } from "node:os";
+import { join } from "node:path";
 import { connect } from "node:net";
 import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
@@ -95,6 +97,22 @@ describe("dashboard server", () => {
     expect((await fetch(`${origin}/dashboard/app.js`)).status).toBe(404);
   });
 
+  it("lists a corrupt workflow with its error, answers it with 500 and the reason, and leaves the file untouched", async () => {
+    const { dir } = await seeded();
+    const corrupt = join(dir, "broken.json");
+    await writeFile(corrupt, "{ not json");
+    const { origin } = await started(dir);
+    const list = (await (await fetch(`${origin}/api/workflows`)).json()) as { workflows: { name: string; error?: { code: string } }[] };
+    expect(list.workflows).toEqual([
+      { name: "broken", error: expect.objectContaining({ code: "STATE_FILE_CORRUPT" }) },
+      expect.objectContaining({ name: "review", total_tasks: 2 }),
+    ]);
+    const one = await fetch(`${origin}/api/workflows/broken`);
+    expect(one.status).toBe(500);
+    expect(await one.json()).toMatchObject({ error: { code: "STATE_FILE_CORRUPT" } });
+    expect(await readFile(corrupt, "utf8")).toBe("{ not json");
+  });
+
   it("is read-only: every method but GET and HEAD is refused and nothing changes on disk", async () => {
     const { dir } = await seeded();
     const { origin } = await started(dir);
@@ -140,6 +158,22 @@ describe("dashboard server", () => {
       expect(JSON.parse(change.data)).toEqual({ workflows: ["review"] });
       const after = (await (await fetch(`${origin}/api/workflows/review`)).json()) as { tasks: { id: string }[] };
       expect(after.tasks.map((t) => t.id)).toContain(add.stdout.trim());
+    } finally {
+      await events.close();
+      controller.abort();
+    }
+  });
+
+  it("starts on a state directory that does not exist yet, and hears of the first workflow created in it", async () => {
+    const dir = join(await tempDir(), "not-yet");
+    const { origin } = await started(dir);
+    expect(await (await fetch(`${origin}/api/workflows`)).json()).toMatchObject({ workflows: [] });
+    const controller = new AbortController();
+    const events = new EventReader((await fetch(`${origin}/api/events`, { signal: controller.signal })).body as ReadableStream<Uint8Array>);
+    try {
+      await events.nextNamed("hello");
+      expect((await runCli(dir, ["add", "first", "-w", "fresh"])).code).toBe(0);
+      expect(JSON.parse((await events.nextNamed("change")).data)).toEqual({ workflows: ["fresh"] });
     } finally {
       await events.close();
       controller.abort();
