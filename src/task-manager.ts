@@ -3,6 +3,7 @@
  * `new TaskManager({ stateFile, lockTimeout, taskTimeoutHours })` over a JSON state file.
  */
 import { TaskManagerCore, type TaskManagerCoreOptions } from "./core/task-manager.js";
+import type { NoticeListener } from "./core/store-notices.js";
 import type { TaskStore } from "./core/task-store.js";
 import { JsonFileStore } from "./store/json-file-store.js";
 
@@ -17,6 +18,8 @@ export interface TaskManagerOptions extends Omit<TaskManagerCoreOptions, "store"
   lockTimeout?: number | undefined;
   /** Milliseconds after which a lock left by a dead process is taken over (default 4000, at least 2000). */
   lockStaleMs?: number | undefined;
+  /** Told of long lock waits, expired leases released and a corrupt state file; silent without it. */
+  onNotice?: NoticeListener | undefined;
 }
 
 export class TaskManager extends TaskManagerCore {
@@ -33,5 +36,10 @@ function openJsonStore(options: TaskManagerOptions): TaskStore {
   if (!Number.isFinite(lockTimeout) || lockTimeout < 0) {
     throw new TypeError(`lockTimeout must be a number of seconds >= 0, got ${String(lockTimeout)}.`);
   }
-  return new JsonFileStore({ file: options.stateFile, lockTimeoutSeconds: lockTimeout, lockStaleMs: options.lockStaleMs });
+  return new JsonFileStore({
+    file: options.stateFile,
+    lockTimeoutSeconds: lockTimeout,
+    lockStaleMs: options.lockStaleMs,
+    onNotice: options.onNotice,
+  });
 }

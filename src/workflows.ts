@@ -6,6 +6,8 @@ import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { TaskManagerCoreOptions } from "./core/task-manager.js";
 import { assertWorkflowName, isWorkflowName } from "./core/workflow-name.js";
+import type { StoreNotice } from "./core/store-notices.js";
+import { watchStateDirectory, type StateFileChangeKind } from "./store/state-dir-watcher.js";
 import { TaskManager } from "./task-manager.js";
 
 export interface WorkflowsOptions extends Omit<TaskManagerCoreOptions, "store"> {
@@ -13,6 +15,14 @@ export interface WorkflowsOptions extends Omit<TaskManagerCoreOptions, "store"> 
   stateDir: string;
   lockTimeout?: number | undefined;
   lockStaleMs?: number | undefined;
+  /** Told of long lock waits, expired leases released and corrupt state files, with the workflow's name. */
+  onNotice?: ((notice: StoreNotice, workflow: string) => void) | undefined;
+}
+
+/** A workflow's state file was created, changed or deleted, by any process. */
+export interface WorkflowChange {
+  workflow: string;
+  kind: StateFileChangeKind;
 }
 
 const STATE_FILE_SUFFIX = ".json";
@@ -37,10 +47,23 @@ export class Workflows {
     const stateFile = this.stateFileOf(name);
     let manager = this.open.get(name);
     if (!manager) {
-      manager = new TaskManager({ ...this.options, stateFile });
+      const { onNotice } = this.options;
+      manager = new TaskManager({ ...this.options, stateFile, onNotice: onNotice && ((notice) => onNotice(notice, name)) });
       this.open.set(name, manager);
     }
     return manager;
+  }
+
+  /**
+   * Calls `listener` soon after any process creates, changes or deletes a workflow's
+   * state file here (the directory need not exist yet); returns the function that
+   * stops it. All watchers of a directory in this process share one fs.watch.
+   */
+  watch(listener: (change: WorkflowChange) => void): () => void {
+    return watchStateDirectory(this.stateDir, ({ file, kind }) => {
+      const name = file.slice(0, -STATE_FILE_SUFFIX.length);
+      if (isWorkflowName(name)) listener({ workflow: name, kind });
+    });
   }
 
   /** Names of the workflows that have a state file, sorted. */

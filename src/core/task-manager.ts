@@ -27,6 +27,7 @@ import {
 import type { CreatedTask, FinishedTask, JsonObject, StatusSummary, Task, TaskPage, WorkflowMetadata } from "./schema.js";
 import type { NewTask, TaskStore } from "./task-store.js";
 import { toIsoTimestamp } from "./time.js";
+import { waitForClaim } from "./wait-for-claim.js";
 
 export const DEFAULT_TASK_TIMEOUT_HOURS = 24;
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
@@ -100,16 +101,26 @@ export class TaskManagerCore {
    * Releases expired claims, then claims the ready task of the given types with the
    * highest priority (the oldest among equals); null when none is ready. The claim's
    * lease is `leaseSeconds`, else the workflow's default, else the task timeout.
+   * With `waitMs`, a call that finds none waits until one becomes claimable (created,
+   * released, expired, its dependencies done, its not_before reached, by any process)
+   * or the time is up (null); `signal` ends the wait early with its reason.
    */
   async getNextTask(input: GetNextTaskInput): Promise<Task | null> {
-    const parsed = parseInput(getNextTaskInputSchema, input, "getNextTask request");
-    return this.store.claimNextTask({
-      agentId: parsed.agentId,
-      taskTypes: parsed.taskTypes,
-      leaseSeconds: parsed.leaseSeconds,
-      now: this.clock(),
-      staleAfterMs: this.staleAfterMs,
-    });
+    const { waitMs, signal, ...parsed } = parseInput(getNextTaskInputSchema, input, "getNextTask request");
+    const claim = () =>
+      this.store.claimNextTask({
+        agentId: parsed.agentId,
+        taskTypes: parsed.taskTypes,
+        leaseSeconds: parsed.leaseSeconds,
+        now: this.clock(),
+        staleAfterMs: this.staleAfterMs,
+      });
+    if (waitMs === undefined || waitMs === 0) {
+      signal?.throwIfAborted();
+      return claim();
+    }
+    const query = () => ({ taskTypes: parsed.taskTypes, now: this.clock(), staleAfterMs: this.staleAfterMs });
+    return waitForClaim({ store: this.store, claim, query, waitMs, signal });
   }
 
   /**

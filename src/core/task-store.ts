@@ -15,6 +15,7 @@ import type {
   TaskStatus,
   WorkflowMetadata,
 } from "./schema.js";
+import type { ClaimabilityQuery } from "./claim-timing.js";
 
 export interface NewTask {
   type: string;
@@ -120,4 +121,16 @@ export interface TaskStore {
   getStatusSummary(now: Date): Promise<StatusSummary>;
   getMetadata(): Promise<WorkflowMetadata>;
   updateMetadata(patch: JsonObject, now: Date): Promise<WorkflowMetadata>;
+
+  /*
+   * Optional: what lets getNextTask wait for work without polling. A store without
+   * them is re-checked every second while a caller waits.
+   */
+  /**
+   * Calls `listener` soon after any process commits a change to this workflow (it may
+   * also call it when nothing changed); returns the function that stops it.
+   */
+  watchChanges?(listener: () => void): () => void;
+  /** When a claim of these types could next succeed without any other change; see nextClaimTime. */
+  nextClaimTime?(query: ClaimabilityQuery): Promise<Date | null>;
 }

@@ -41,6 +41,8 @@ export const DEFAULT_LOCK_UPDATE_MS = 1_000;
 export interface HeldLock {
   /** True when getting this lock meant removing one left by a dead or stalled process. */
   readonly tookOverStaleLock: boolean;
+  /** How long getting the lock took, for reporting long waits. */
+  readonly waitedMs: number;
   /**
    * Throws LOCK_COMPROMISED unless the lock is still ours and fresh enough that
    * nobody can take it over before a write that starts now has finished.
@@ -60,7 +62,8 @@ export function lockPathFor(file: string): string {
 
 export async function acquireFileLock(file: string, options: FileLockOptions): Promise<HeldLock> {
   const lockPath = lockPathFor(file);
-  const deadline = Date.now() + options.timeoutMs;
+  const started = Date.now();
+  const deadline = started + options.timeoutMs;
   let retryMs = FIRST_RETRY_MS;
   for (;;) {
     const owner = new LockOwner(lockPath);
@@ -80,6 +83,7 @@ export async function acquireFileLock(file: string, options: FileLockOptions): P
       owner.acquired = true;
       return {
         tookOverStaleLock: owner.removedStaleLock,
+        waitedMs: Date.now() - started,
         async assertHeld() {
           if (compromisedBy) throw new LockCompromisedError(file, compromisedBy);
           const problem = await owner.whyNotHeld(options.staleMs);

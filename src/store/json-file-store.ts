@@ -10,11 +10,13 @@
  * the ones we last read or wrote, so a process working alone parses once.
  */
 import { mkdir, readFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import type { ZodError } from "zod";
 import { LockCompromisedError, StateFileCorruptError } from "../core/errors.js";
 import { describeIssues } from "../core/inputs.js";
 import { workflowStateSchema, type WorkflowState } from "../core/schema.js";
+import { nextClaimTime, type ClaimabilityQuery } from "../core/claim-timing.js";
+import type { NoticeListener } from "../core/store-notices.js";
 import type {
   CancelRequest,
   ClaimRequest,
@@ -30,6 +32,8 @@ import * as rules from "../core/workflow-rules.js";
 import { writeFileDurably } from "./durable-write.js";
 import { acquireFileLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_UPDATE_MS, sweepLeftovers } from "./file-lock.js";
 import { serializeInProcess } from "./in-process-queue.js";
+import { NoticeReporter } from "./notice-reporter.js";
+import { watchStateDirectory } from "./state-dir-watcher.js";
 
 export interface JsonFileStoreOptions {
   file: string;
@@ -37,6 +41,8 @@ export interface JsonFileStoreOptions {
   lockTimeoutSeconds: number;
   lockStaleMs?: number | undefined;
   lockUpdateMs?: number | undefined;
+  /** Told of long lock waits, expired leases released, a corrupt file (see core/store-notices.ts). */
+  onNotice?: NoticeListener | undefined;
 }
 
 /** How often an operation is retried after its lock was lost before it wrote anything. */
@@ -53,6 +59,7 @@ export class JsonFileStore implements TaskStore {
   private cache: CachedState | null = null;
   private directoryReady = false;
   private sweptLeftovers = false;
+  private readonly notices: NoticeReporter;
 
   constructor(options: JsonFileStoreOptions) {
     this.location = resolve(options.file);
@@ -61,6 +68,7 @@ export class JsonFileStore implements TaskStore {
       staleMs: options.lockStaleMs ?? DEFAULT_LOCK_STALE_MS,
       updateMs: options.lockUpdateMs ?? DEFAULT_LOCK_UPDATE_MS,
     };
+    this.notices = new NoticeReporter(this.location, options.onNotice);
   }
 
   createTasks(tasks: readonly NewTask[], now: Date) {
@@ -68,7 +76,7 @@ export class JsonFileStore implements TaskStore {
   }
 
   claimNextTask(request: ClaimRequest) {
-    return this.update(request.now, (state) => rules.claimNextTask(state, request));
+    return this.notices.releasingExpired(request, (state) => rules.claimNextTask(state, request), (apply) => this.update(request.now, apply));
   }
 
   completeTask(request: CompleteRequest) {
@@ -84,7 +92,7 @@ export class JsonFileStore implements TaskStore {
   }
 
   cancelTask(request: CancelRequest) {
-    return this.update(request.now, (state) => rules.cancelTask(state, request));
+    return this.notices.releasingExpired(request, (state) => rules.cancelTask(state, request), (apply) => this.update(request.now, apply));
   }
 
   updateMetadata(patch: Parameters<typeof rules.updateMetadata>[1], now: Date) {
@@ -111,6 +119,18 @@ export class JsonFileStore implements TaskStore {
     return { ...(await this.read()).metadata };
   }
 
+  /** Watches the state file's directory: every commit renames a new file over this one. */
+  watchChanges(listener: () => void): () => void {
+    const file = basename(this.location);
+    return watchStateDirectory(dirname(this.location), (change) => {
+      if (change.file === file) listener();
+    });
+  }
+
+  async nextClaimTime(query: ClaimabilityQuery) {
+    return nextClaimTime(await this.read(), query);
+  }
+
   /** The committed state, unlocked. Callers must not mutate it: it may be the shared cache. */
   private async read(): Promise<WorkflowState> {
     const bytes = await this.readBytes();
@@ -131,7 +151,7 @@ export class JsonFileStore implements TaskStore {
         try {
           return await this.updateOnce(now, apply);
         } catch (error) {
-          if (!(error instanceof LockCompromisedError) || attempt >= LOCK_LOSS_RETRIES) throw error;
+          if (!(error instanceof LockCompromisedError) || attempt >= LOCK_LOSS_RETRIES) this.notices.failed(error, this.lockOptions.timeoutMs);
         }
       }
     });
@@ -139,6 +159,7 @@ export class JsonFileStore implements TaskStore {
 
   private async updateOnce<T>(now: Date, apply: (state: WorkflowState) => rules.Mutation<T>): Promise<T> {
     const lock = await acquireFileLock(this.location, this.lockOptions);
+    this.notices.lockAcquired(lock);
     try {
       // A dead writer may have left temp files; nobody else writes while we hold the lock.
       if (lock.tookOverStaleLock || !this.sweptLeftovers) {
@@ -182,7 +203,12 @@ export class JsonFileStore implements TaskStore {
 
   private parseCached(bytes: Buffer): WorkflowState {
     if (this.cache && this.cache.bytes.equals(bytes)) return this.cache.state;
-    const state = parseStateFile(this.location, bytes);
+    let state: WorkflowState;
+    try {
+      state = parseStateFile(this.location, bytes);
+    } catch (error) {
+      this.notices.unreadable(bytes, error);
+    }
     this.cache = { bytes, state };
     return state;
   }

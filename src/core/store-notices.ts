@@ -1,0 +1,40 @@
+/**
+ * What a store reports that no caller asked about but an operator should know:
+ * waits for the lock, locks taken over from dead processes, leases that ran out,
+ * corrupt state. The MCP server turns them into log messages; the library passes
+ * them to `onNotice` when given one and is silent otherwise.
+ */
+import type { TaskStatus, WorkflowState } from "./schema.js";
+import { isLeaseExpired } from "./workflow-rules.js";
+
+export interface ExpiredLease {
+  taskId: string;
+  /** Who held it. */
+  holder: string | null;
+  attempt: number;
+  /** After the release: pending (to be retried) or failed (no attempts left). */
+  status?: TaskStatus | undefined;
+}
+
+export type StoreNotice =
+  /** A change waited this long for the lock (reported only past a threshold). */
+  | { kind: "lock_waited"; location: string; waitedMs: number }
+  /** A change gave up waiting for the lock (LOCK_TIMEOUT). */
+  | { kind: "lock_timeout"; location: string; waitedMs: number }
+  /** The lock of a dead or stalled process was removed. */
+  | { kind: "stale_lock_taken_over"; location: string }
+  /** Claims whose leases ran out were released (by a claim or a cancel). */
+  | { kind: "leases_expired"; location: string; leases: ExpiredLease[] }
+  /** The state could not be read; reported once per distinct content. */
+  | { kind: "state_file_corrupt"; location: string; message: string };
+
+export type NoticeListener = (notice: StoreNotice) => void;
+
+/** The claims that a claim or cancel at `now` releases first (see releaseStaleClaims). */
+export function expiredClaims(state: WorkflowState, now: Date, staleAfterMs: number): ExpiredLease[] {
+  const expired: ExpiredLease[] = [];
+  for (const [taskId, task] of Object.entries(state.tasks)) {
+    if (isLeaseExpired(task, now, staleAfterMs)) expired.push({ taskId, holder: task.locked_by, attempt: task.attempts ?? 0 });
+  }
+  return expired;
+}
