@@ -12,13 +12,16 @@ import { assertUsableStateDir } from "./state-dir.js";
 
 export async function serve(config: ServeConfig): Promise<void> {
   await assertUsableStateDir(config.stateDir);
-  const server = createServer({ ...config, log: stderrLog });
+  // Waits for a task would hold a shutdown up to their end: they stop first, answering null.
+  const stopWaiting = new AbortController();
+  const server = createServer({ ...config, log: stderrLog, stopWaiting: stopWaiting.signal });
   const transport = new DrainingTransport(new StdioServerTransport());
 
   let stopping = false;
   const stop = async (why: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    stopWaiting.abort();
     if (transport.inFlight > 0) stderrLog(`${why}: finishing ${transport.inFlight} request(s) in flight`);
     await transport.idle();
     await server.close();

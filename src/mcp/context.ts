@@ -22,6 +22,8 @@ export class ServerContext {
     readonly claims: ClaimLedger,
     private readonly resolveAgentId: () => string,
     readonly log: Log,
+    /** Aborted when the server shuts down: calls waiting for a task stop waiting. */
+    readonly stopWaiting: AbortSignal = new AbortController().signal,
   ) {}
 
   /** The named workflow (default "default"); a name that is not allowed throws INVALID_INPUT. */

@@ -5,7 +5,7 @@
  * the handlers) also covers the SDK's own work after a handler returns.
  */
 import type { Transport, TransportSendOptions } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { isJSONRPCErrorResponse, isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage, type RequestId } from "@modelcontextprotocol/sdk/types.js";
+import { isJSONRPCErrorResponse, isJSONRPCNotification, isJSONRPCRequest, isJSONRPCResultResponse, type JSONRPCMessage, type RequestId } from "@modelcontextprotocol/sdk/types.js";
 
 export class DrainingTransport implements Transport {
   onclose?: (() => void) | undefined;
@@ -19,6 +19,8 @@ export class DrainingTransport implements Transport {
     inner.onerror = (error) => this.onerror?.(error);
     inner.onmessage = (message, extra) => {
       if (isJSONRPCRequest(message)) this.pending.add(message.id);
+      // A cancelled request is never answered (the SDK drops its response), so it is not waited for.
+      if (isJSONRPCNotification(message) && message.method === "notifications/cancelled") this.settle(message.params?.["requestId"] as RequestId);
       this.onmessage?.(message, extra);
     };
   }
@@ -35,11 +37,13 @@ export class DrainingTransport implements Transport {
     try {
       await this.inner.send(message, options);
     } finally {
-      if ((isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) && message.id !== undefined) {
-        this.pending.delete(message.id);
-        if (this.pending.size === 0) for (const resolve of this.drained.splice(0)) resolve();
-      }
+      if ((isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) && message.id !== undefined) this.settle(message.id);
     }
+  }
+
+  private settle(id: RequestId): void {
+    this.pending.delete(id);
+    if (this.pending.size === 0) for (const resolve of this.drained.splice(0)) resolve();
   }
 
   close(): Promise<void> {

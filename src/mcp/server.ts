@@ -13,6 +13,8 @@ import { stderrLog, type Log } from "./log.js";
 import { PACKAGE_NAME, packageVersion } from "./package-info.js";
 import { registerPrompts } from "./prompts.js";
 import { registerResources } from "./resources.js";
+import { createServerLog, logStoreNotice } from "./server-log.js";
+import { registerSubscriptions } from "./subscriptions.js";
 import { registerTools } from "./tools/index.js";
 
 export interface ServerOptions {
@@ -26,29 +28,39 @@ export interface ServerOptions {
   agentId?: string | undefined;
   /** Where the prompt Markdown files are (default: the package's `prompts/`). */
   promptsDir?: string | undefined;
+  /** stderr by default; MCP log messages go to the client besides. */
   log?: Log | undefined;
+  /** Abort it when shutting down: get_next_task calls waiting for a task return null at once. */
+  stopWaiting?: AbortSignal | undefined;
 }
 
 const INSTRUCTIONS = `A task queue shared by several agents, one JSON state file per workflow (argument "workflow", default "default").
-Work loop: get_next_task claims a task for you; do it; complete_task (or release_task if you cannot finish); repeat.
+Work loop: get_next_task claims a task for you (with wait_seconds it waits for one: do not poll); do it; complete_task (or release_task if you cannot finish); repeat.
 Your identity is your MCP client's name; only the agent holding a claim may finish it. Refusals come back as "CODE: what to do".`;
 
 export function createServer(options: ServerOptions): McpServer {
   const fixedAgentId = options.agentId === undefined ? undefined : parseInput(agentIdSchema, options.agentId, "agent id");
+  const server = new McpServer(
+    { name: PACKAGE_NAME, version: packageVersion },
+    { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
+  );
+  const log = createServerLog(server, options.log ?? stderrLog);
   const workflows = new Workflows({
     stateDir: options.stateDir,
     taskTimeoutHours: options.taskTimeoutHours,
     lockTimeout: options.lockTimeout,
+    onNotice: (notice, workflow) => logStoreNotice(log, notice, workflow),
   });
-  const server = new McpServer({ name: PACKAGE_NAME, version: packageVersion }, { instructions: INSTRUCTIONS });
   const context = new ServerContext(
     workflows,
     new ClaimLedger(),
     () => fixedAgentId ?? sanitizeAgentId(server.server.getClientVersion()?.name),
-    options.log ?? stderrLog,
+    (message) => log("error", message),
+    options.stopWaiting,
   );
   registerTools(server, context);
   registerResources(server, context);
+  registerSubscriptions(server, context);
   registerPrompts(server, context, options.promptsDir);
   return server;
 }

@@ -6,11 +6,13 @@ import { withoutHistory } from "../compact-task.js";
 import { taskOutput, workflowArg } from "../schemas.js";
 import { toolSuccess } from "../tool-result.js";
 import { ADDITIVE_WRITE } from "./annotations.js";
+import { claimOrWait, MAX_WAIT_SECONDS } from "./claim-or-wait.js";
 
 const inputSchema = {
   workflow: workflowArg,
   task_types: z.array(z.string()).optional().describe("Only these types (default: any)"),
   lease_seconds: z.number().optional().describe("Claim length (default: workflow's, else task timeout)"),
+  wait_seconds: z.number().optional().describe(`None ready: wait up to this long (max ${MAX_WAIT_SECONDS}), don't poll`),
 };
 
 export function registerGetNextTaskTool(server: McpServer, context: ServerContext): void {
@@ -24,11 +26,15 @@ export function registerGetNextTaskTool(server: McpServer, context: ServerContex
       outputSchema: { task: taskOutput.nullable() },
       annotations: ADDITIVE_WRITE,
     },
-    (args) =>
+    (args, extra) =>
       context.run(async () => {
         const { name, tm } = context.workflow(args.workflow);
-        const task = await tm.getNextTask({ agentId: context.agentId(), taskTypes: args.task_types, leaseSeconds: args.lease_seconds });
-        if (!task) return toolSuccess({ task: null }, "no pending task is ready; try again later or create one");
+        const claim = { agentId: context.agentId(), taskTypes: args.task_types, leaseSeconds: args.lease_seconds };
+        const task = await claimOrWait(context, tm, claim, args.wait_seconds, extra);
+        if (!task) {
+          const text = args.wait_seconds ? "no task became ready while waiting; call again to keep waiting" : "no pending task is ready; pass wait_seconds to wait for one";
+          return toolSuccess({ task: null }, text);
+        }
         context.claims.remember(name, task.id, task.attempts);
         return toolSuccess({ task: withoutHistory(task) }, `claimed ${renderTask(task)} lease_expires_at=${task.lease_expires_at ?? "?"}`);
       }),
