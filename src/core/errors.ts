@@ -11,7 +11,8 @@ export type ErrorCode =
   | "INVALID_INPUT"
   | "LOCK_TIMEOUT"
   | "LOCK_COMPROMISED"
-  | "STATE_FILE_CORRUPT";
+  | "STATE_FILE_CORRUPT"
+  | "STORE_UNAVAILABLE";
 
 export class TaskManagerError extends Error {
   readonly code: ErrorCode;
@@ -102,6 +103,13 @@ export class StateFileCorruptError extends TaskManagerError {
       `State file "${file}" is corrupt (${problem}); it was left untouched. Restore it from a backup or move it aside to start the workflow afresh.`,
     );
     this.file = file;
+  }
+}
+
+/** The database holding the workflows could not be reached (or kept dropping the connection); nothing was changed. */
+export class StoreUnavailableError extends TaskManagerError {
+  constructor(message: string, cause?: unknown) {
+    super("STORE_UNAVAILABLE", message, { cause });
   }
 }
 

@@ -1,0 +1,650 @@
+/**
+ * A workflow kept in PostgreSQL, for agents on several machines: every process, wherever
+ * it runs, opens the same URL, and the database is what makes a claim exactly-once.
+ *
+ * The semantics are the JSON store's by construction, as in the SQLite store: every change
+ * runs the rule of core/workflow-rules.ts on a PartialState holding just the tasks that
+ * rule looks at, and writes back what it changed, each row only if it is still the version
+ * read (else the change is made again from a fresh read). The exception is the claim, the
+ * hot path: one UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED) picks the ready task with
+ * the highest priority, oldest first, that no other claim holds at that instant, and marks
+ * it claimed (see postgres/task-rows.ts for how the rule's effect on the task is kept).
+ *
+ * Time: the core passes `now` from the process clock; the store moves it onto the database
+ * clock by the offset it measured (postgres/database.ts), so leases written by one machine
+ * expire when another machine, whatever its clock says, thinks they do.
+ *
+ * Waiting: every committed change sends NOTIFY (a trigger); watchChanges LISTENs.
+ */
+import type { ClaimabilityQuery } from "../core/claim-timing.js";
+import { TaskNotFoundError } from "../core/errors.js";
+import { blockersOf, type BlockerMemo } from "../core/readiness.js";
+import {
+  TASK_STATUSES,
+  TaskStatus,
+  type CreatedTask,
+  type FinishedTask,
+  type JsonObject,
+  type PendingCounts,
+  type StatusSummary,
+  type StoredTask,
+  type Task,
+  type TaskPage,
+  type WorkflowMetadata,
+} from "../core/schema.js";
+import { expiredClaims, type ExpiredLease, type NoticeListener } from "../core/store-notices.js";
+import type {
+  CancelRequest,
+  ClaimRequest,
+  CompleteRequest,
+  HeartbeatRequest,
+  NewTask,
+  ReleaseRequest,
+  TaskQuery,
+  TaskStore,
+} from "../core/task-store.js";
+import { toIsoTimestamp } from "../core/time.js";
+import { readTaskDefaults } from "../core/workflow-defaults.js";
+import { assertWorkflowName } from "../core/workflow-name.js";
+import * as rules from "../core/workflow-rules.js";
+import { workflowNotEmptyError, type WorkflowExport, type WorkflowHeader, type WorkflowImport } from "../core/workflow-transfer.js";
+import { openPostgresDatabase, type PostgresDatabase, type Session } from "./postgres/database.js";
+import { PartialState, WriteConflict } from "./postgres/partial-state.js";
+import { TASK_COLUMNS, derivedColumns, taskOfRow, type TaskRow } from "./postgres/task-rows.js";
+
+export interface PostgresStoreOptions {
+  /** postgres://user:password@host:port/database */
+  url: string;
+  /** The workflow's name within the schema. */
+  workflow: string;
+  /** The schema holding the tables, created if missing (default "task_manager"). */
+  schema?: string | undefined;
+  /** Connections this process may open (default 10), shared by its stores on the same URL and schema. */
+  poolSize?: number | undefined;
+  /** Told of expired leases released (see core/store-notices.ts). */
+  onNotice?: NoticeListener | undefined;
+}
+
+export const DEFAULT_POSTGRES_SCHEMA = "task_manager";
+export const DEFAULT_POSTGRES_POOL_SIZE = 10;
+/** Rows per INSERT of a large create or import. */
+const INSERT_CHUNK = 5_000;
+/** Tasks read per step of an export. */
+const EXPORT_PAGE = 1_000;
+/** Times a change is made again after another process changed its rows first. */
+const MAX_CONFLICT_RETRIES = 50;
+/** Expired leases released per claim; a claim after it releases more. */
+const RELEASE_BATCH = 100;
+
+interface WorkflowRow {
+  wf: string;
+  name: string;
+  workflow_type: string;
+  metadata: string;
+  extra: string | null;
+  last_updated_ms: number;
+}
+
+const WORKFLOW_COLUMNS = `wf, name, workflow_type, metadata, extra,
+  greatest(last_updated_ms, coalesce((SELECT max(updated_ms) FROM %s.tasks t WHERE t.wf = w.wf), 0))::float8 AS last_updated_ms`;
+
+export class PostgresStore implements TaskStore {
+  readonly location: string;
+  readonly workflow: string;
+  private readonly db: PostgresDatabase;
+  private readonly s: string;
+  private readonly onNotice: NoticeListener | undefined;
+  /** The workflow's row id once known (it never changes). */
+  private wf: string | null = null;
+  private closed = false;
+
+  constructor(options: PostgresStoreOptions) {
+    this.workflow = assertWorkflowName(options.workflow);
+    this.db = openPostgresDatabase({
+      url: options.url,
+      schema: options.schema ?? DEFAULT_POSTGRES_SCHEMA,
+      poolSize: options.poolSize ?? DEFAULT_POSTGRES_POOL_SIZE,
+    });
+    this.s = this.db.s;
+    this.location = `${this.db.safeUrl}#${this.db.schema}/${this.workflow}`;
+    this.onNotice = options.onNotice;
+  }
+
+  /** Connects and migrates now: STORE_UNAVAILABLE, naming the URL without its password, when it cannot. */
+  ready(): Promise<void> {
+    return this.db.ready();
+  }
+
+  // Changes
+
+  createTasks(inputs: readonly NewTask[], now: Date): Promise<CreatedTask[]> {
+    return this.change((session) =>
+      session.transaction(async () => {
+        const at = this.at(now);
+        const row = await this.workflowRow(session, true, at);
+        const wf = row.wf;
+        const metadata = metadataOf(row);
+        const view = new PartialState(session, wf, this.location, metadata, row.workflow_type);
+        // The parents and dependencies named, locked against change until this commits: a dependency
+        // completing meanwhile would otherwise never count down the new task's unmet dependencies.
+        const named = new Set(inputs.flatMap((input) => [...(input.parentId != null ? [input.parentId] : []), ...(input.dependsOn ?? [])]));
+        if (named.size > 0) {
+          const rows = await session.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM ${this.s}.tasks WHERE wf = $1 AND id = ANY($2::text[]) FOR SHARE`, [wf, [...named]]);
+          for (const taskRow of rows) view.add(taskRow);
+        }
+        const keys = [...new Set(inputs.flatMap((input) => (input.idempotencyKey !== undefined ? [input.idempotencyKey] : [])))];
+        const keyed = new Map<string, string>();
+        if (keys.length > 0) {
+          const rows = await session.query<{ id: string; idempotency_key: string }>(
+            `SELECT id, idempotency_key FROM ${this.s}.tasks WHERE wf = $1 AND idempotency_key = ANY($2::text[])`,
+            [wf, keys],
+          );
+          for (const { id, idempotency_key: key } of rows) keyed.set(key, id);
+        }
+        // A random id that happens to be taken fails the insert on the unique index; the create is then made again.
+        const plan = rules.planNewTasks({ has: (id) => view.has(id), idOfKey: (key) => keyed.get(key) }, metadata, inputs, at);
+        const created = plan.filter((entry): entry is { id: string; created: StoredTask } => entry.created !== null);
+        await this.insertTasks(session, wf, created, at.getTime(), (id) => view.state.tasks[id]?.status);
+        for (const { id, created: task } of created) view.include(id, task);
+        await view.loadMany(plan.filter((entry) => entry.created === null).map((entry) => entry.id));
+        const tasks = plan.map(({ id }) => view.state.tasks[id] as StoredTask);
+        await view.withDependencies(tasks);
+        const memo: BlockerMemo = new Map();
+        return plan.map(({ id, created: task }): CreatedTask => {
+          const presented = rules.presentTask(view.state, id, view.state.tasks[id] as StoredTask, memo);
+          return task ? presented : { ...presented, already_existed: true };
+        });
+      }),
+    );
+  }
+
+  async claimNextTask(request: ClaimRequest): Promise<Task | null> {
+    const { task, released } = await this.db.run(async (session) => {
+      const at = this.at(request.now);
+      const types = request.taskTypes && request.taskTypes.length > 0 ? [...new Set(request.taskTypes)] : null;
+      let released: ExpiredLease[] = [];
+      for (let round = 0; ; round += 1) {
+        const [row] = await session.write<Partial<TaskRow> & { expired: boolean }>(this.claimSql, [
+          this.workflow,
+          at.getTime(),
+          request.staleAfterMs,
+          types,
+          request.agentId,
+          request.leaseSeconds ?? null,
+          round === 0,
+        ]);
+        if (row?.expired) {
+          // Expired claims go back to pending first, as the rule has it, so they can be taken by this very claim.
+          released = await this.releaseExpired(session, at, request.staleAfterMs);
+          session.mayHaveCommitted = false; // the claim statement took nothing while it found expired leases
+          continue;
+        }
+        if (!row?.id) return { task: null, released };
+        const claimedRow = row as TaskRow;
+        return { task: rules.toTask(claimedRow.id, taskOfRow(this.location, claimedRow)), released };
+      }
+    });
+    if (released.length > 0) this.onNotice?.({ kind: "leases_expired", location: this.location, leases: released });
+    return task;
+  }
+
+  completeTask(request: CompleteRequest): Promise<FinishedTask> {
+    return this.mutate(
+      request.now,
+      (view) => view.withNeighbours(request.taskId, { dependencies: true, descendants: request.cascade === true }),
+      (state, now) => rules.completeTask(state, { ...request, now }),
+    );
+  }
+
+  releaseTask(request: ReleaseRequest): Promise<Task> {
+    return this.mutate(
+      request.now,
+      (view) => view.withNeighbours(request.taskId, { dependencies: true, descendants: false }),
+      (state, now) => rules.releaseTask(state, { ...request, now }),
+    );
+  }
+
+  heartbeatTask(request: HeartbeatRequest): Promise<Task> {
+    return this.mutate(
+      request.now,
+      (view) => view.withNeighbours(request.taskId, { dependencies: false, descendants: false }),
+      (state, now) => rules.heartbeatTask(state, { ...request, now }),
+    );
+  }
+
+  async cancelTask(request: CancelRequest): Promise<FinishedTask> {
+    let expired: ExpiredLease[] = [];
+    const finished = await this.mutate(
+      request.now,
+      (view) => view.withNeighbours(request.taskId, { dependencies: false, descendants: request.cascade === true }),
+      (state, now) => {
+        // Its holder's lease ran out: the cancel ends that claim, which the notice reports as a claim does.
+        const task = Object.hasOwn(state.tasks, request.taskId) ? state.tasks[request.taskId] : undefined;
+        const lapsed = task !== undefined && rules.isLeaseExpired(task, now, request.staleAfterMs);
+        const lease = { taskId: request.taskId, holder: task?.locked_by ?? null, attempt: task?.attempts ?? 0 };
+        const mutation = rules.cancelTask(state, { ...request, now });
+        expired = lapsed ? [{ ...lease, status: task?.status }] : [];
+        return mutation;
+      },
+    );
+    if (expired.length > 0) this.onNotice?.({ kind: "leases_expired", location: this.location, leases: expired });
+    return finished;
+  }
+
+  updateMetadata(patch: JsonObject, now: Date): Promise<WorkflowMetadata> {
+    return this.change((session) =>
+      session.transaction(async () => {
+        const at = this.at(now);
+        const row = await this.workflowRow(session, true, at, true);
+        const state = { workflow_type: row.workflow_type, metadata: metadataOf(row), tasks: {} };
+        const { value } = rules.updateMetadata(state, patch, at);
+        await session.query(`UPDATE ${this.s}.workflows SET metadata = $2, last_updated_ms = $3, default_lease_seconds = $4 WHERE wf = $1`, [
+          row.wf,
+          JSON.stringify(state.metadata),
+          at.getTime(),
+          readTaskDefaults(state.metadata).lease_seconds ?? null,
+        ]);
+        return value;
+      }),
+    );
+  }
+
+  // Reads
+
+  async getTask(taskId: string): Promise<Task | null> {
+    return this.read(async (session, row) => {
+      const view = this.view(session, row);
+      const task = await view.load(taskId);
+      if (!task) return null;
+      await view.withDependencies([task]);
+      return rules.presentTask(view.state, taskId, task);
+    }, null);
+  }
+
+  async getTaskChildren(taskId: string): Promise<Task[]> {
+    const children = await this.read(async (session, row) => {
+      const rows = await session.query<TaskRow & { parent: boolean }>(
+        `SELECT ${TASK_COLUMNS}, id = $2 AS parent FROM ${this.s}.tasks WHERE wf = $1 AND (parent_id = $2 OR id = $2) ORDER BY seq`,
+        [row.wf, taskId],
+      );
+      if (!rows.some((taskRow) => taskRow.parent)) return null;
+      return this.present(session, row, rows.filter((taskRow) => !taskRow.parent));
+    }, null);
+    if (children === null) throw new TaskNotFoundError(taskId);
+    return children;
+  }
+
+  async listTasks(query: TaskQuery): Promise<TaskPage> {
+    return this.read(
+      async (session, row) => {
+        let after = "0";
+        if (query.cursor !== undefined) {
+          const [found] = await session.query<{ seq: string }>(`SELECT seq FROM ${this.s}.tasks WHERE wf = $1 AND id = $2`, [row.wf, rules.cursorTaskId(query.cursor)]);
+          if (!found) throw rules.invalidCursor();
+          after = found.seq;
+        }
+        const rows = await session.query<TaskRow>(
+          `SELECT ${TASK_COLUMNS} FROM ${this.s}.tasks
+           WHERE wf = $1 AND seq > $2 AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR type = $4) AND ($5::text IS NULL OR parent_id = $5)
+           ORDER BY seq LIMIT $6`,
+          [row.wf, after, query.status ?? null, query.type ?? null, query.parentId ?? null, query.limit + 1],
+        );
+        const tasks = await this.present(session, row, rows.slice(0, query.limit));
+        const last = tasks.at(-1);
+        return { tasks, next_cursor: rows.length > query.limit && last ? rules.encodeCursor(last.id) : null };
+      },
+      () => {
+        if (query.cursor !== undefined) throw rules.invalidCursor();
+        return { tasks: [], next_cursor: null };
+      },
+    );
+  }
+
+  async getStatusSummary(now: Date): Promise<StatusSummary> {
+    return this.read(
+      async (session, row) => {
+        const at = this.at(now);
+        const statusCounts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as StatusSummary["status_counts"];
+        // A Map, not an object: a task type may be "constructor" or "__proto__".
+        const typeCounts = new Map<string, number>();
+        let total = 0;
+        const counts = await session.query<{ type: string; status: string; n: number }>(
+          `SELECT type, status, count(*)::int AS n FROM ${this.s}.tasks WHERE wf = $1 GROUP BY type, status ORDER BY min(seq)`,
+          [row.wf],
+        );
+        for (const { type, status, n } of counts) {
+          total += n;
+          if (Object.hasOwn(statusCounts, status)) statusCounts[status as TaskStatus] += n;
+          typeCounts.set(type, (typeCounts.get(type) ?? 0) + n);
+        }
+        const [scheduled] = await session.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ${this.s}.tasks WHERE wf = $1 AND status = 'pending' AND unmet_deps = 0 AND not_before_ms > $2`,
+          [row.wf, at.getTime()],
+        );
+        const pending: PendingCounts = { ready: 0, scheduled: scheduled?.n ?? 0, waiting: 0, blocked: 0 };
+        const waitingRows = await session.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM ${this.s}.tasks WHERE wf = $1 AND status = 'pending' AND unmet_deps > 0 ORDER BY seq`, [row.wf]);
+        const view = this.view(session, row);
+        const waiting = waitingRows.map((taskRow) => view.add(taskRow));
+        await view.withDependencies(waiting);
+        const memo: BlockerMemo = new Map();
+        for (const task of waiting) {
+          if (blockersOf(view.state, task, memo).length > 0) pending.blocked += 1;
+          else pending.waiting += 1;
+        }
+        pending.ready = statusCounts.pending - pending.scheduled - pending.waiting - pending.blocked;
+        return { total_tasks: total, status_counts: statusCounts, type_counts: Object.fromEntries(typeCounts), pending_counts: pending };
+      },
+      () => rules.summarize(rules.newWorkflowState(now), now),
+    );
+  }
+
+  async getMetadata(): Promise<WorkflowMetadata> {
+    return this.read(
+      async (_session, row) => metadataOf(row),
+      () => rules.newWorkflowState(new Date()).metadata,
+    );
+  }
+
+  // Waiting (see core/wait-for-claim.ts)
+
+  watchChanges(listener: () => void): () => void {
+    return this.db.changes.subscribe((wf) => {
+      if (wf === null || this.wf === null || String(wf) === this.wf) listener();
+    });
+  }
+
+  /** core/claim-timing.ts's nextClaimTime, answered from the indexes, in database time and back. */
+  async nextClaimTime(query: ClaimabilityQuery): Promise<Date | null> {
+    return this.db.run(async (session) => {
+      const offset = this.db.clockOffsetMs;
+      const nowMs = query.now.getTime() + offset;
+      const types = query.taskTypes && query.taskTypes.length > 0 ? [...new Set(query.taskTypes)] : null;
+      const [row] = await session.query<{ ready: boolean | null; scheduled: number | null; lease: number | null }>(
+        `WITH w AS (SELECT wf FROM ${this.s}.workflows WHERE name = $1)
+         SELECT
+           EXISTS (SELECT 1 FROM ${this.s}.tasks t, w WHERE t.wf = w.wf AND t.status = 'pending' AND t.unmet_deps = 0
+             AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint) AND ($4::text[] IS NULL OR t.type = ANY($4::text[]))) AS ready,
+           (SELECT min(t.not_before_ms)::float8 FROM ${this.s}.tasks t, w WHERE t.wf = w.wf AND t.status = 'pending' AND t.unmet_deps = 0
+             AND t.not_before_ms > $2::bigint AND ($4::text[] IS NULL OR t.type = ANY($4::text[]))) AS scheduled,
+           (SELECT min(coalesce(t.expires_ms::float8, t.locked_ms + $3::float8)) FROM ${this.s}.tasks t, w WHERE t.wf = w.wf AND t.status = 'in_progress'
+             AND ($4::text[] IS NULL OR t.type = ANY($4::text[]))) AS lease`,
+        [this.workflow, Math.floor(nowMs), query.staleAfterMs, types],
+      );
+      if (!row || row.ready) return query.now;
+      // Expired only once strictly past the deadline.
+      const earliest = Math.min(row.scheduled ?? Number.POSITIVE_INFINITY, row.lease === null ? Number.POSITIVE_INFINITY : row.lease + 1);
+      if (earliest <= nowMs) return query.now;
+      return Number.isFinite(earliest) ? new Date(earliest - offset) : null;
+    });
+  }
+
+  // Moving between stores
+
+  async exportWorkflow(): Promise<WorkflowExport | null> {
+    const header = await this.read(async (_session, row) => headerOf(row), null);
+    if (header === null) return null;
+    return { header, tasks: this.exportedTasks() };
+  }
+
+  async importWorkflow(source: WorkflowImport, now: Date): Promise<number> {
+    return this.change((session) =>
+      session.transaction(async () => {
+        const at = this.at(now);
+        const row = await this.workflowRow(session, true, at, true);
+        const [counted] = await session.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.s}.tasks WHERE wf = $1`, [row.wf]);
+        if ((counted?.n ?? 0) > 0) throw workflowNotEmptyError(this.workflow, counted?.n ?? 0);
+        const { workflow_type: type, metadata, ...extra } = source.header;
+        await session.query(`UPDATE ${this.s}.workflows SET workflow_type = $2, metadata = $3, extra = $4, last_updated_ms = $5, default_lease_seconds = $6 WHERE wf = $1`, [
+          row.wf,
+          type,
+          JSON.stringify(metadata),
+          Object.keys(extra).length > 0 ? JSON.stringify(extra) : null,
+          at.getTime(),
+          readTaskDefaults(metadata).lease_seconds ?? null,
+        ]);
+        const tasks = [...source.tasks].map(([id, task]) => ({ id, created: task }));
+        await this.insertTasks(session, row.wf, tasks, at.getTime(), () => undefined);
+        // Unmet dependencies counted once every task is in: a dependency may come after its dependent.
+        await session.query(
+          `UPDATE ${this.s}.tasks t SET unmet_deps = (
+             SELECT count(*) FROM ${this.s}.task_deps d LEFT JOIN ${this.s}.tasks x ON x.wf = d.wf AND x.id = d.dep_id
+             WHERE d.wf = t.wf AND d.task_seq = t.seq AND x.status IS DISTINCT FROM 'completed')
+           WHERE t.wf = $1`,
+          [row.wf],
+        );
+        return tasks.length;
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.close();
+  }
+
+  // Helpers
+
+  /** The core's time on the database clock. */
+  private at(now: Date): Date {
+    const offset = this.db.clockOffsetMs;
+    return offset === 0 ? now : new Date(now.getTime() + offset);
+  }
+
+  /** A change, made again from a fresh read while other processes changed its rows first. */
+  private change<T>(apply: (session: Session) => Promise<T>): Promise<T> {
+    return this.db.run(async (session) => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await apply(session);
+        } catch (error) {
+          if (attempt >= MAX_CONFLICT_RETRIES || !isConflict(error)) throw error;
+          if (session.inTransaction) await session.client.query("ROLLBACK");
+          session.inTransaction = false;
+          session.mayHaveCommitted = false; // a conflicting write changed nothing
+        }
+      }
+    });
+  }
+
+  /** Runs a rule over the tasks `gather` puts in the PartialState and writes back what it changed. */
+  private mutate<T>(
+    now: Date,
+    gather: (view: PartialState) => Promise<void>,
+    rule: (state: PartialState["state"], now: Date) => rules.Mutation<T>,
+  ): Promise<T> {
+    return this.change(async (session) => {
+      const at = this.at(now);
+      const row = await this.workflowRow(session, false, at);
+      const view = new PartialState(session, row?.wf ?? null, this.location, row ? metadataOf(row) : rules.newWorkflowState(at).metadata);
+      await gather(view);
+      const { value, changed } = rule(view.state, at);
+      if (changed && row) await view.writeChanges(at.getTime());
+      return value;
+    });
+  }
+
+  /** A read in one snapshot of the database; `missing` when the workflow does not exist. */
+  private read<T>(query: (session: Session, row: WorkflowRow) => Promise<T>, missing: T | (() => T)): Promise<T> {
+    return this.db.run((session) =>
+      session.transaction(async () => {
+        const row = await this.workflowRow(session, false, new Date());
+        if (row) return query(session, row);
+        return typeof missing === "function" ? (missing as () => T)() : missing;
+      }, "REPEATABLE READ READ ONLY"),
+    );
+  }
+
+  /** The workflow's row; with `create`, made (as the JSON store makes its file) when missing; `lock` holds it until commit. */
+  private async workflowRow(session: Session, create: true, now: Date, lock?: boolean): Promise<WorkflowRow>;
+  private async workflowRow(session: Session, create: false, now: Date): Promise<WorkflowRow | null>;
+  private async workflowRow(session: Session, create: boolean, now: Date, lock = false): Promise<WorkflowRow | null> {
+    const select = `SELECT ${WORKFLOW_COLUMNS.replace("%s", this.s)} FROM ${this.s}.workflows w WHERE name = $1${lock ? " FOR UPDATE" : ""}`;
+    let [row] = await session.query<WorkflowRow>(select, [this.workflow]);
+    if (!row && create) {
+      const { metadata } = rules.newWorkflowState(now);
+      await session.query(
+        `INSERT INTO ${this.s}.workflows (name, workflow_type, metadata, last_updated_ms) VALUES ($1, 'generic', $2, $3) ON CONFLICT (name) DO NOTHING`,
+        [this.workflow, JSON.stringify(metadata), now.getTime()],
+      );
+      [row] = await session.query<WorkflowRow>(select, [this.workflow]);
+    }
+    if (row) this.wf = row.wf;
+    return row ?? null;
+  }
+
+  private view(session: Session, row: WorkflowRow): PartialState {
+    return new PartialState(session, row.wf, this.location, metadataOf(row), row.workflow_type);
+  }
+
+  /** Rows as the library returns them: each with `blocked_by` when it waits on a failed or cancelled task. */
+  private async present(session: Session, row: WorkflowRow, rows: TaskRow[]): Promise<Task[]> {
+    const view = this.view(session, row);
+    const tasks = rows.map((taskRow) => view.add(taskRow));
+    await view.withDependencies(tasks);
+    const memo: BlockerMemo = new Map();
+    return rows.map((taskRow, index) => rules.presentTask(view.state, taskRow.id, tasks[index] as StoredTask, memo));
+  }
+
+  /**
+   * Inserts new tasks and their dependencies, a chunk per statement. `statusOf` tells the
+   * status of a dependency that is not among them (undefined: missing, so unmet).
+   */
+  private async insertTasks(
+    session: Session,
+    wf: string,
+    tasks: readonly { id: string; created: StoredTask }[],
+    nowMs: number,
+    statusOf: (id: string) => string | undefined,
+  ): Promise<void> {
+    const fresh = new Set(tasks.map((task) => task.id));
+    for (let start = 0; start < tasks.length; start += INSERT_CHUNK) {
+      const chunk = tasks.slice(start, start + INSERT_CHUNK);
+      const columns = chunk.map(({ created }) => derivedColumns(created));
+      const unmet = chunk.map(({ created }) => (created.depends_on ?? []).filter((dep) => (fresh.has(dep) ? TaskStatus.PENDING : statusOf(dep)) !== TaskStatus.COMPLETED).length);
+      const inserted = await session.query<{ seq: string; id: string }>(
+        `INSERT INTO ${this.s}.tasks (wf, id, type, parent_id, idempotency_key, status, priority, unmet_deps, not_before_ms, expires_ms, locked_ms, body, updated_ms)
+         SELECT $1, * , $13::bigint FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[])
+         RETURNING seq, id`,
+        [
+          wf,
+          chunk.map((task) => task.id),
+          chunk.map((task) => task.created.type),
+          chunk.map((task) => task.created.parent_id),
+          chunk.map((task) => task.created.idempotency_key ?? null),
+          columns.map((column) => column.status),
+          columns.map((column) => column.priority),
+          unmet,
+          columns.map((column) => column.not_before_ms),
+          columns.map((column) => column.expires_ms),
+          columns.map((column) => column.locked_ms),
+          columns.map((column) => column.body),
+          nowMs,
+        ],
+      );
+      const seqOf = new Map(inserted.map((row) => [row.id, row.seq]));
+      const depIds: string[] = [];
+      const depSeqs: string[] = [];
+      for (const { id, created } of chunk) {
+        for (const dep of new Set(created.depends_on ?? [])) {
+          depIds.push(dep);
+          depSeqs.push(seqOf.get(id) as string);
+        }
+      }
+      if (depIds.length > 0) {
+        await session.query(`INSERT INTO ${this.s}.task_deps (wf, dep_id, task_seq) SELECT $1, * FROM unnest($2::text[], $3::bigint[]) ON CONFLICT DO NOTHING`, [
+          wf,
+          depIds,
+          depSeqs,
+        ]);
+      }
+    }
+  }
+
+  /** Releases expired claims (a batch, skipping those another claim is releasing) by the rule; returns them for the notice. */
+  private releaseExpired(session: Session, now: Date, staleAfterMs: number): Promise<ExpiredLease[]> {
+    return session.transaction(async () => {
+      const row = await this.workflowRow(session, false, now);
+      if (!row) return [];
+      const rows = await session.query<TaskRow>(
+        `SELECT ${TASK_COLUMNS} FROM ${this.s}.tasks WHERE wf = $1 AND status = 'in_progress'
+           AND (expires_ms < $2::bigint OR (expires_ms IS NULL AND locked_ms < $2::bigint - $3::float8))
+         ORDER BY seq LIMIT ${RELEASE_BATCH} FOR UPDATE SKIP LOCKED`,
+        [row.wf, now.getTime(), staleAfterMs],
+      );
+      const view = this.view(session, row);
+      for (const taskRow of rows) view.add(taskRow);
+      const expired = expiredClaims(view.state, now, staleAfterMs);
+      if (rules.releaseStaleClaims(view.state, now, staleAfterMs).length === 0) return [];
+      await view.writeChanges(now.getTime());
+      return expired.map((lease) => ({ ...lease, status: view.state.tasks[lease.taskId]?.status }));
+    });
+  }
+
+  /**
+   * The claim: one statement. Unless asked not to ($7 false), it first looks for expired
+   * leases and, finding any, takes nothing and says so (they are released by the rule, then
+   * the claim is made again). Otherwise it locks the first ready task in line that no other
+   * transaction holds (SKIP LOCKED: racing claims each get a different task, none waits) and
+   * marks it claimed, with the lease the request, the workflow's defaults or the task
+   * timeout gives (claimTask's order).
+   */
+  private get claimSql(): string {
+    const s = this.s;
+    return `
+WITH w AS (SELECT wf, default_lease_seconds FROM ${s}.workflows WHERE name = $1),
+expired AS (
+  SELECT $7::boolean AND (
+    EXISTS (SELECT 1 FROM ${s}.tasks t, w WHERE t.wf = w.wf AND t.status = 'in_progress' AND t.expires_ms < $2::bigint)
+    OR EXISTS (SELECT 1 FROM ${s}.tasks t, w WHERE t.wf = w.wf AND t.status = 'in_progress' AND t.expires_ms IS NULL
+                 AND t.locked_ms < $2::bigint - $3::float8)) AS found),
+picked AS (
+  SELECT t.seq FROM ${s}.tasks t, w
+  WHERE t.wf = w.wf AND t.status = 'pending' AND t.unmet_deps = 0 AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint)
+    AND ($4::text[] IS NULL OR t.type = ANY($4::text[])) AND NOT (SELECT found FROM expired)
+  ORDER BY t.priority DESC, t.seq
+  LIMIT 1
+  FOR UPDATE OF t SKIP LOCKED),
+lease AS (SELECT coalesce($6::float8, (SELECT default_lease_seconds FROM w), $3::float8 / 1000) AS seconds),
+claimed AS (
+  UPDATE ${s}.tasks t SET status = 'in_progress', version = t.version + 1, updated_ms = $2::bigint,
+    claim_agent = $5::text, claim_at_ms = $2::bigint, claim_lease_seconds = lease.seconds,
+    expires_ms = floor($2::bigint::float8 + lease.seconds * 1000)::bigint, locked_ms = NULL
+  FROM picked, lease
+  WHERE t.seq = picked.seq
+  RETURNING t.seq, t.id, t.status, t.version, t.body, t.claim_agent, t.claim_at_ms::float8 AS claim_at_ms, t.claim_lease_seconds)
+SELECT (SELECT found FROM expired) AS expired, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true`;
+  }
+
+  private async *exportedTasks(): AsyncGenerator<[string, StoredTask]> {
+    for (let after = "0"; ; ) {
+      const rows = await this.db.run((session) =>
+        session.query<TaskRow>(
+          `SELECT ${TASK_COLUMNS} FROM ${this.s}.tasks WHERE wf = (SELECT wf FROM ${this.s}.workflows WHERE name = $1) AND seq > $2 ORDER BY seq LIMIT ${EXPORT_PAGE}`,
+          [this.workflow, after],
+        ),
+      );
+      for (const row of rows) yield [row.id, taskOfRow(this.location, row)];
+      const last = rows.at(-1);
+      if (!last || rows.length < EXPORT_PAGE) return;
+      after = last.seq;
+    }
+  }
+}
+
+/** A row changed under the change (it is made again), or a random id or idempotency key was taken meanwhile. */
+function isConflict(error: unknown): boolean {
+  return error instanceof WriteConflict || (error as { code?: unknown } | null)?.code === "23505";
+}
+
+/** The metadata as stored, with the last_updated of the last change. */
+function metadataOf(row: WorkflowRow): WorkflowMetadata {
+  const metadata = JSON.parse(row.metadata) as WorkflowMetadata;
+  metadata.last_updated = toIsoTimestamp(new Date(Number(row.last_updated_ms)));
+  return metadata;
+}
+
+function headerOf(row: WorkflowRow): WorkflowHeader {
+  const extra = row.extra === null ? {} : (JSON.parse(row.extra) as Record<string, unknown>);
+  return { workflow_type: row.workflow_type, metadata: metadataOf(row), ...extra };
+}

@@ -1,0 +1,101 @@
+/**
+ * LISTEN on the schema's channel over a connection of its own, while anyone in this
+ * process listens: every commit that changes a workflow's rows, by any process on any
+ * machine, arrives as a NOTIFY carrying the workflow's id (see notify_change in
+ * migrations.ts). Nothing polls.
+ *
+ * A notification sent while this connection is down is lost, so whenever LISTEN is
+ * (re)established every listener is called once: it looks again, as it would after a
+ * change. A dropped connection is re-opened after a short pause, for as long as anyone
+ * listens.
+ */
+import pg from "pg";
+import { channelOf } from "./migrations.js";
+
+/** `wf`: the id of the workflow that changed; null: anything may have changed. */
+export type WorkflowChangeListener = (wf: number | null) => void;
+
+const RECONNECT_DELAY_MS = 500;
+
+export class ChangeListener {
+  private readonly listeners = new Set<WorkflowChangeListener>();
+  private client: pg.Client | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly schema: string,
+  ) {}
+
+  /** Adds a listener; returns the function that removes it. The connection is open while anyone listens. */
+  subscribe(listener: WorkflowChangeListener): () => void {
+    this.listeners.add(listener);
+    if (this.listeners.size === 1) this.connect();
+    let active = true;
+    return () => {
+      if (!active) return;
+      active = false;
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.disconnect();
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    this.listeners.clear();
+    this.disconnect();
+  }
+
+  private connect(): void {
+    if (this.closed || this.client || this.listeners.size === 0) return;
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 10_000 });
+    this.client = client;
+    const lost = (): void => {
+      if (this.client !== client) return;
+      this.client = null;
+      client.end().catch(() => {});
+      if (this.listeners.size > 0 && !this.closed) {
+        this.timer = setTimeout(() => {
+          this.timer = null;
+          this.connect();
+        }, RECONNECT_DELAY_MS);
+        this.timer.unref();
+      }
+    };
+    client.on("error", lost);
+    client.on("end", lost);
+    client.on("notification", (message) => {
+      const wf = Number(message.payload);
+      this.emit(Number.isSafeInteger(wf) ? wf : null);
+    });
+    client
+      .connect()
+      .then(() => client.query(`LISTEN "${channelOf(this.schema)}"`))
+      .then(() => {
+        if (this.client !== client) return;
+        // Let go of the event loop: a process that only listens may still exit.
+        (client as unknown as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.();
+        this.emit(null);
+      })
+      .catch(lost);
+  }
+
+  private disconnect(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const client = this.client;
+    this.client = null;
+    client?.end().catch(() => {});
+  }
+
+  private emit(wf: number | null): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(wf);
+      } catch {
+        // One listener's failure must not keep the others from hearing of the change.
+      }
+    }
+  }
+}

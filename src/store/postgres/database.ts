@@ -1,0 +1,287 @@
+/**
+ * A PostgreSQL database holding workflows, shared by every PostgresStore a process opens
+ * on the same URL and schema: one connection pool, one LISTEN connection, one reading of
+ * the database clock.
+ *
+ * - Start-up: the first operation (or `ready()`) connects, creates the schema and runs the
+ *   migrations not yet applied, under a transaction-level advisory lock so that servers
+ *   starting together apply each once. Failing that, STORE_UNAVAILABLE names the URL
+ *   without its password.
+ * - Dropped connections: an operation that fails because the connection broke (or on a
+ *   serialisation failure or deadlock) is run again on a fresh connection, up to a few
+ *   times, unless a write of it may already have committed — a COMMIT or a single-statement
+ *   write whose answer was lost — which is reported instead of risking doing it twice.
+ *   Everything that writes more than one row runs in one transaction, so a failure leaves
+ *   nothing half-applied.
+ * - Time: the database clock is the reference (see clockOffsetMs).
+ */
+import pg from "pg";
+import { StoreUnavailableError } from "../../core/errors.js";
+import { ChangeListener } from "./change-listener.js";
+import { redactDatabaseUrl } from "./connection-url.js";
+import { MIGRATIONS } from "./migrations.js";
+
+export interface PostgresDatabaseOptions {
+  url: string;
+  /** The schema holding the tables: letters, digits and _, starting with a letter or _. */
+  schema: string;
+  /** Connections in the pool. */
+  poolSize: number;
+}
+
+/** Attempts at one operation when the connection drops or a transaction must be retried. */
+const MAX_ATTEMPTS = 5;
+/** Pause before the first retry, doubled each time. */
+const FIRST_RETRY_DELAY_MS = 100;
+/** How long a connection attempt may take. */
+const CONNECT_TIMEOUT_MS = 10_000;
+/** How often the clock offset is measured again. */
+const CLOCK_REFRESH_MS = 60_000;
+/**
+ * Offsets smaller than this are taken as none: the round trip's own noise is below it, and
+ * a time written by this process then is exactly the time its caller passed.
+ */
+export const CLOCK_TOLERANCE_MS = 50;
+/** Keys of pg_advisory_xact_lock: the same for every process using the package. */
+const MIGRATION_LOCK: [number, number] = [0x74_6d_63_70, 1];
+
+const SCHEMA_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
+
+/** SQLSTATE classes and Node error codes that mean "try again on a fresh connection". */
+const RETRYABLE_SQLSTATES = new Set(["40001", "40P01", "57P01", "57P02", "57P03", "53300"]);
+const CONNECTION_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
+
+export class PostgresDatabase {
+  readonly url: string;
+  readonly schema: string;
+  /** The schema's name quoted for SQL. */
+  readonly s: string;
+  /** The URL without its password, for messages. */
+  readonly safeUrl: string;
+  readonly changes: ChangeListener;
+  private readonly pool: pg.Pool;
+  private started: Promise<void> | null = null;
+  private offset = 0;
+  private offsetMeasuredAt = 0;
+  private users = 0;
+
+  constructor(options: PostgresDatabaseOptions) {
+    if (!SCHEMA_PATTERN.test(options.schema)) {
+      throw new TypeError(`schema must be 1-40 letters, digits or _, starting with a letter or _; got ${JSON.stringify(options.schema)}.`);
+    }
+    this.url = options.url;
+    this.schema = options.schema;
+    this.s = `"${options.schema}"`;
+    this.safeUrl = redactDatabaseUrl(options.url);
+    this.pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    // A connection that dies while idle in the pool is dropped by pg; without a handler the error would end the process.
+    this.pool.on("error", () => {});
+    this.changes = new ChangeListener(options.url, options.schema);
+  }
+
+  /**
+   * The database clock minus this process's clock, in ms (0 when within CLOCK_TOLERANCE_MS).
+   * The store adds it to every time the core passes, so leases, schedules and expiry are
+   * reckoned in database time by every machine, however skewed their own clocks.
+   */
+  get clockOffsetMs(): number {
+    return this.offset;
+  }
+
+  /** Connects and migrates once; STORE_UNAVAILABLE (naming the URL without its password) when it cannot. */
+  ready(): Promise<void> {
+    this.started ??= this.start().catch((error: unknown) => {
+      this.started = null; // the next operation tries again
+      throw this.unavailable(error);
+    });
+    return this.started;
+  }
+
+  /**
+   * Runs `operation` with a pooled connection, again on a fresh one when the connection
+   * drops or the database asks for a retry, unless a write of it may have committed.
+   */
+  async run<T>(operation: (session: Session) => Promise<T>): Promise<T> {
+    await this.ready();
+    if (Date.now() - this.offsetMeasuredAt > CLOCK_REFRESH_MS) await this.measureClock().catch(() => {});
+    for (let attempt = 1; ; attempt += 1) {
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (error) {
+        if (attempt < MAX_ATTEMPTS && isRetryable(error)) {
+          await delay(FIRST_RETRY_DELAY_MS * 2 ** (attempt - 1));
+          continue;
+        }
+        throw this.unavailable(error);
+      }
+      const session = new Session(client, this.s);
+      let broken = false;
+      try {
+        return await operation(session);
+      } catch (error) {
+        broken = isConnectionError(error);
+        if (session.inTransaction && !broken) await client.query("ROLLBACK").catch(() => (broken = true));
+        if (isRetryable(error) && !session.mayHaveCommitted && attempt < MAX_ATTEMPTS) {
+          await delay(FIRST_RETRY_DELAY_MS * 2 ** (attempt - 1) * Math.random());
+          continue;
+        }
+        if (isConnectionError(error)) {
+          const outcome = session.mayHaveCommitted ? "it may or may not have been applied (check with get_task)" : "nothing was changed";
+          throw new StoreUnavailableError(`Lost the connection to PostgreSQL at ${this.safeUrl} during a change; ${outcome}. (${describe(error)})`, error);
+        }
+        throw error;
+      } finally {
+        client.release(broken ? true : undefined);
+      }
+    }
+  }
+
+  /** Counts a user; the pool closes when the last one closes. */
+  retain(): void {
+    this.users += 1;
+  }
+
+  async close(): Promise<void> {
+    this.users = Math.max(0, this.users - 1);
+    if (this.users > 0) return;
+    forget(this);
+    this.changes.close();
+    await this.pool.end();
+  }
+
+  private async start(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await migrate(client, this.schema, this.s);
+    } finally {
+      client.release();
+    }
+    await this.measureClock();
+  }
+
+  /** The midpoint of a round trip against the database's clock_timestamp(). */
+  private async measureClock(): Promise<void> {
+    const before = Date.now();
+    const result = await this.pool.query<{ ms: string }>("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8::text AS ms");
+    const after = Date.now();
+    const offset = Number(result.rows[0]?.ms) - (before + after) / 2;
+    this.offset = Number.isFinite(offset) && Math.abs(offset) >= CLOCK_TOLERANCE_MS ? Math.round(offset) : 0;
+    this.offsetMeasuredAt = after;
+  }
+
+  private unavailable(error: unknown): StoreUnavailableError {
+    if (error instanceof StoreUnavailableError) return error;
+    return new StoreUnavailableError(
+      `Cannot use PostgreSQL at ${this.safeUrl} (schema ${this.schema}): ${describe(error)}. Check that the server is running and the URL (--database-url or TASK_MANAGER_DATABASE_URL) is right.`,
+      error,
+    );
+  }
+}
+
+/** One pooled connection lent to an operation. */
+export class Session {
+  inTransaction = false;
+  /** A COMMIT, or a write outside a transaction, was sent: if its answer is lost, it may have happened. */
+  mayHaveCommitted = false;
+
+  constructor(
+    readonly client: pg.PoolClient,
+    /** The schema's quoted name. */
+    readonly s: string,
+  ) {}
+
+  /** A statement that changes nothing (or runs inside transaction()). */
+  async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
+    return (await this.client.query<R>(sql, params)).rows;
+  }
+
+  /** A statement that writes on its own (it commits by itself). */
+  async write<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
+    if (!this.inTransaction) this.mayHaveCommitted = true;
+    return (await this.client.query<R>(sql, params)).rows;
+  }
+
+  /** Runs `body` in one transaction; rolled back (by Database.run) when it throws. */
+  async transaction<T>(body: () => Promise<T>, isolation = "READ COMMITTED"): Promise<T> {
+    await this.client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+    this.inTransaction = true;
+    const value = await body();
+    this.mayHaveCommitted = true;
+    await this.client.query("COMMIT");
+    this.inTransaction = false;
+    return value;
+  }
+}
+
+/** Creates the schema and applies the migrations it lacks, one process at a time. */
+async function migrate(client: pg.PoolClient, schema: string, s: string): Promise<void> {
+  await client.query("BEGIN");
+  try {
+    await client.query("SELECT pg_advisory_xact_lock($1, $2)", MIGRATION_LOCK);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+    );
+    const applied = new Set((await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`)).rows.map((row) => row.version));
+    const newest = Math.max(0, ...applied);
+    const known = Math.max(...MIGRATIONS.map((migration) => migration.version));
+    if (newest > known) {
+      throw new Error(`schema ${schema} was migrated by a newer version of task-manager-mcp (migration ${newest}, this one knows ${known}); upgrade to use it`);
+    }
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      await client.query(migration.sql(s));
+      await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+    }
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  }
+}
+
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && (CONNECTION_ERRNOS.has(code) || code.startsWith("08") || code.startsWith("57P"))) return true;
+  const message = error instanceof Error ? error.message : "";
+  return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(message);
+}
+
+function isRetryable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return isConnectionError(error) || (typeof code === "string" && RETRYABLE_SQLSTATES.has(code));
+}
+
+function describe(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);
+  if (error instanceof Error) return error.message || (error as { code?: string }).code || error.name;
+  return String(error);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+const open = new Map<string, PostgresDatabase>();
+
+function keyOf(options: { url: string; schema: string }): string {
+  return `${options.url}\u0000${options.schema}`;
+}
+
+function forget(database: PostgresDatabase): void {
+  const key = keyOf(database);
+  if (open.get(key) === database) open.delete(key);
+}
+
+/** The process's database for this URL and schema (one each), counted as used once more; each user calls close(). */
+export function openPostgresDatabase(options: PostgresDatabaseOptions): PostgresDatabase {
+  const key = keyOf(options);
+  let database = open.get(key);
+  if (!database) {
+    database = new PostgresDatabase(options);
+    open.set(key, database);
+  }
+  database.retain();
+  return database;
+}
