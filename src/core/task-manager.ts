@@ -199,6 +199,11 @@ export class TaskManagerCore {
     assertPayloadSize(parsed, "metadata", this.maxPayloadBytes);
     return this.store.updateMetadata(parsed, this.clock());
   }
+
+  /** Lets go of what the store holds open (a database connection; a JSON file holds nothing between calls). */
+  async close(): Promise<void> {
+    await this.store.close?.();
+  }
 }
 
 function positiveNumber(value: number, name: string): number {

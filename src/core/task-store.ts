@@ -16,6 +16,7 @@ import type {
   WorkflowMetadata,
 } from "./schema.js";
 import type { ClaimabilityQuery } from "./claim-timing.js";
+import type { WorkflowExport, WorkflowImport } from "./workflow-transfer.js";
 
 export interface NewTask {
   type: string;
@@ -133,4 +134,19 @@ export interface TaskStore {
   watchChanges?(listener: () => void): () => void;
   /** When a claim of these types could next succeed without any other change; see nextClaimTime. */
   nextClaimTime?(query: ClaimabilityQuery): Promise<Date | null>;
+
+  /*
+   * Optional: moving a workflow between stores (export / import). Every store of this
+   * package has them; the CLI refuses to move a workflow of a store without them.
+   */
+  /** The workflow as stored, a task at a time in creation order; null when it does not exist. */
+  exportWorkflow?(): Promise<WorkflowExport | null>;
+  /**
+   * Writes a whole workflow as it is (ids, statuses, history) into this one, all or
+   * nothing; refused with INVALID_INPUT when this workflow already holds tasks.
+   * Returns how many tasks were written.
+   */
+  importWorkflow?(source: WorkflowImport, now: Date): Promise<number>;
+  /** Lets go of what the store holds open (a database connection); the store is not used afterwards. */
+  close?(): Promise<void>;
 }

@@ -432,11 +432,18 @@ export function encodeCursor(taskId: string): string {
   return Buffer.from(taskId, "utf8").toString("base64url");
 }
 
+/** The task id a cursor names; whether the workflow has that task is the caller's to check (else invalidCursor). */
+export function cursorTaskId(cursor: string): string {
+  return Buffer.from(cursor, "base64url").toString("utf8");
+}
+
+export function invalidCursor(): InvalidInputError {
+  return new InvalidInputError("Invalid cursor: it does not come from this workflow's list_tasks; start again without a cursor.");
+}
+
 function decodeCursor(state: WorkflowState, cursor: string): string {
-  const taskId = Buffer.from(cursor, "base64url").toString("utf8");
-  if (!Object.hasOwn(state.tasks, taskId)) {
-    throw new InvalidInputError("Invalid cursor: it does not come from this workflow's list_tasks; start again without a cursor.");
-  }
+  const taskId = cursorTaskId(cursor);
+  if (!Object.hasOwn(state.tasks, taskId)) throw invalidCursor();
   return taskId;
 }
 
