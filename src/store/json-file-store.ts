@@ -29,6 +29,7 @@ import type {
 } from "../core/task-store.js";
 import { toIsoTimestamp } from "../core/time.js";
 import * as rules from "../core/workflow-rules.js";
+import { importIntoState, tasksOf, type WorkflowExport, type WorkflowImport } from "../core/workflow-transfer.js";
 import { writeFileDurably } from "./durable-write.js";
 import { acquireFileLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_UPDATE_MS, sweepLeftovers } from "./file-lock.js";
 import { serializeInProcess } from "./in-process-queue.js";
@@ -129,6 +130,19 @@ export class JsonFileStore implements TaskStore {
 
   async nextClaimTime(query: ClaimabilityQuery) {
     return nextClaimTime(await this.read(), query);
+  }
+
+  /** The state file as it is, for export; null when there is none. */
+  async exportWorkflow(): Promise<WorkflowExport | null> {
+    const bytes = await this.readBytes();
+    if (bytes === null) return null;
+    const { tasks: _tasks, ...header } = this.parseCached(bytes);
+    return { header, tasks: tasksOf(this.parseCached(bytes)) };
+  }
+
+  /** Writes an imported workflow as this (new or empty) state file, in one locked write. */
+  importWorkflow(source: WorkflowImport, now: Date) {
+    return this.update(now, (state) => importIntoState(state, source, basename(this.location, ".json")));
   }
 
   /** The committed state, unlocked. Callers must not mutate it: it may be the shared cache. */

@@ -1,0 +1,489 @@
+/**
+ * A workflow kept in a SQLite database — one file per state directory holds all its
+ * workflows — for workflows of up to millions of tasks on one machine.
+ *
+ * The semantics are the JSON store's by construction: every change runs the rule of
+ * core/workflow-rules.ts on a PartialState holding just the tasks that rule looks at,
+ * and writes back what it changed. What the JSON store finds by looking at every
+ * task, SQL finds through an index: the next claimable task, the expired leases,
+ * the counts of a summary, a page of a listing.
+ *
+ * Every change is one BEGIN IMMEDIATE transaction (shared with the other changes this
+ * process asks for at the same moment, see sqlite/group-commit.ts), so a task is
+ * claimed exactly once however many processes claim; reads take no lock and see the
+ * last commit.
+ */
+import BetterSqlite3 from "better-sqlite3";
+import type { ClaimabilityQuery } from "../core/claim-timing.js";
+import { TaskNotFoundError } from "../core/errors.js";
+import { blockersOf, type BlockerMemo } from "../core/readiness.js";
+import {
+  TASK_STATUSES,
+  TaskStatus,
+  type CreatedTask,
+  type FinishedTask,
+  type JsonObject,
+  type PendingCounts,
+  type StatusSummary,
+  type StoredTask,
+  type Task,
+  type TaskPage,
+  type WorkflowMetadata,
+} from "../core/schema.js";
+import { expiredClaims, type ExpiredLease, type NoticeListener } from "../core/store-notices.js";
+import type {
+  CancelRequest,
+  ClaimRequest,
+  CompleteRequest,
+  HeartbeatRequest,
+  NewTask,
+  ReleaseRequest,
+  TaskQuery,
+  TaskStore,
+} from "../core/task-store.js";
+import { toIsoTimestamp } from "../core/time.js";
+import { assertWorkflowName } from "../core/workflow-name.js";
+import * as rules from "../core/workflow-rules.js";
+import { workflowNotEmptyError, type WorkflowExport, type WorkflowHeader, type WorkflowImport } from "../core/workflow-transfer.js";
+import { openSqliteDatabase, type SqliteDatabase, type SqliteSynchronous } from "./sqlite/database.js";
+import { PartialState } from "./sqlite/partial-state.js";
+import type { Statements, TaskRow, WorkflowRow } from "./sqlite/statements.js";
+import { derivedColumns, parseBody } from "./sqlite/task-rows.js";
+
+export interface SqliteStoreOptions {
+  /** The database file, `<state-dir>/tasks.sqlite` when opened through Workflows. */
+  file: string;
+  /** The workflow's name within it. */
+  workflow: string;
+  /** Seconds a change waits for another process's transaction before LOCK_TIMEOUT (default 5). */
+  lockTimeoutSeconds?: number | undefined;
+  /** "full" (default): a returned change survives a power cut. "normal": faster, but see SqliteSynchronous. */
+  synchronous?: SqliteSynchronous | undefined;
+  /** Told of expired leases released and of LOCK_TIMEOUT (see core/store-notices.ts). */
+  onNotice?: NoticeListener | undefined;
+}
+
+export const DEFAULT_SQLITE_LOCK_TIMEOUT_SECONDS = 5;
+/** Tasks read per step of an export. */
+const EXPORT_PAGE = 1_000;
+
+export class SqliteStore implements TaskStore {
+  readonly location: string;
+  readonly workflow: string;
+  private readonly database: SqliteDatabase;
+  private readonly onNotice: NoticeListener | undefined;
+  private closed = false;
+
+  constructor(options: SqliteStoreOptions) {
+    this.workflow = assertWorkflowName(options.workflow);
+    const lockTimeout = options.lockTimeoutSeconds ?? DEFAULT_SQLITE_LOCK_TIMEOUT_SECONDS;
+    this.database = openSqliteDatabase(options.file, {
+      busyTimeoutMs: lockTimeout * 1000,
+      synchronous: options.synchronous ?? "full",
+    });
+    this.location = `${this.database.file}#${this.workflow}`;
+    this.onNotice = options.onNotice;
+  }
+
+  // Changes
+
+  createTasks(inputs: readonly NewTask[], now: Date): Promise<CreatedTask[]> {
+    return this.change((s) => {
+      const row = s.workflow(this.workflow);
+      const metadata = row ? metadataOf(row) : rules.newWorkflowState(now).metadata;
+      const wf = row?.wf ?? null;
+      const existing: rules.ExistingTasks =
+        wf === null ? { has: () => false, idOfKey: () => undefined } : { has: (id) => s.hasTask(wf, id), idOfKey: (key) => s.idOfKey(wf, key) };
+      const plan = rules.planNewTasks(existing, metadata, inputs, now);
+      const view = new PartialState(s, wf, this.location, metadata);
+      const created = plan.filter((entry): entry is { id: string; created: StoredTask } => entry.created !== null);
+      if (created.length > 0) {
+        const target = wf ?? this.insertWorkflow(s, { workflow_type: "generic", metadata }, now);
+        const fresh = new Set<string>();
+        for (const { id, created: task } of created) {
+          const deps = task.depends_on ?? [];
+          // A dependency created in this same call is pending; the others are as stored.
+          const unmet = deps.filter((dep) => (fresh.has(dep) ? TaskStatus.PENDING : s.statusOf(target, dep)) !== TaskStatus.COMPLETED).length;
+          const seq = s.insertTask({
+            wf: target,
+            id,
+            type: task.type,
+            parent_id: task.parent_id,
+            unmet_deps: unmet,
+            idempotency_key: task.idempotency_key ?? null,
+            ...derivedColumns(task, now),
+          });
+          for (const dep of deps) s.insertDependency(target, dep, seq);
+          fresh.add(id);
+          view.include(id, task);
+        }
+        if (wf !== null) s.touchWorkflow(wf, toIsoTimestamp(now));
+      }
+      const memo: BlockerMemo = new Map();
+      return plan.map(({ id, created: task }): CreatedTask => {
+        const stored = task ?? (view.load(id) as StoredTask);
+        view.withDependencies(stored);
+        const presented = rules.presentTask(view.state, id, stored, memo);
+        return task ? presented : { ...presented, already_existed: true };
+      });
+    });
+  }
+
+  async claimNextTask(request: ClaimRequest): Promise<Task | null> {
+    const { task, released } = await this.change((s) => {
+      const row = s.workflow(this.workflow);
+      if (!row) return { task: null, released: [] };
+      const stamp = toIsoTimestamp(request.now);
+      const released = this.releaseExpired(s, row, request.now, request.staleAfterMs);
+      s.promoteDue(row.wf, request.now.getTime());
+      const seq = this.firstReady(s, row.wf, request);
+      if (seq === undefined) {
+        if (released.length > 0) s.touchWorkflow(row.wf, stamp);
+        return { task: null, released };
+      }
+      const view = new PartialState(s, row.wf, this.location, metadataOf(row));
+      const taskRow = s.taskAt(seq);
+      const claimed = view.add(taskRow);
+      rules.claimTask(claimed, request, view.state.metadata);
+      view.writeChanges(request.now);
+      s.touchWorkflow(row.wf, stamp);
+      return { task: rules.toTask(taskRow.id, claimed), released };
+    });
+    if (released.length > 0) this.onNotice?.({ kind: "leases_expired", location: this.location, leases: released });
+    return task;
+  }
+
+  completeTask(request: CompleteRequest): Promise<FinishedTask> {
+    return this.mutate(
+      request.now,
+      (view) => view.withNeighbours(request.taskId, { dependencies: true, descendants: request.cascade === true }),
+      (state) => rules.completeTask(state, request),
+    );
+  }
+
+  releaseTask(request: ReleaseRequest): Promise<Task> {
+    return this.mutate(
+      request.now,
+      (view) => view.withNeighbours(request.taskId, { dependencies: true, descendants: false }),
+      (state) => rules.releaseTask(state, request),
+    );
+  }
+
+  heartbeatTask(request: HeartbeatRequest): Promise<Task> {
+    return this.mutate(
+      request.now,
+      (view) => view.withNeighbours(request.taskId, { dependencies: false, descendants: false }),
+      (state) => rules.heartbeatTask(state, request),
+    );
+  }
+
+  async cancelTask(request: CancelRequest): Promise<FinishedTask> {
+    let expired: ExpiredLease[] = [];
+    const finished = await this.mutate(
+      request.now,
+      (view) => view.withNeighbours(request.taskId, { dependencies: false, descendants: request.cascade === true }),
+      (state) => {
+        // Its holder's lease ran out: the cancel ends that claim, which the notice reports as a claim does.
+        const task = Object.hasOwn(state.tasks, request.taskId) ? state.tasks[request.taskId] : undefined;
+        const lapsed = task !== undefined && rules.isLeaseExpired(task, request.now, request.staleAfterMs);
+        const lease = { taskId: request.taskId, holder: task?.locked_by ?? null, attempt: task?.attempts ?? 0 };
+        const mutation = rules.cancelTask(state, request);
+        if (lapsed) expired = [{ ...lease, status: task?.status }];
+        return mutation;
+      },
+    );
+    if (expired.length > 0) this.onNotice?.({ kind: "leases_expired", location: this.location, leases: expired });
+    return finished;
+  }
+
+  updateMetadata(patch: JsonObject, now: Date): Promise<WorkflowMetadata> {
+    return this.change((s) => {
+      const row = s.workflow(this.workflow);
+      const state = { workflow_type: row?.workflow_type ?? "generic", metadata: row ? metadataOf(row) : rules.newWorkflowState(now).metadata, tasks: {} };
+      const { value } = rules.updateMetadata(state, patch, now);
+      if (row) {
+        s.setMetadata(row.wf, JSON.stringify(state.metadata));
+        s.touchWorkflow(row.wf, toIsoTimestamp(now));
+      } else {
+        this.insertWorkflow(s, state, now);
+      }
+      return value;
+    });
+  }
+
+  // Reads
+
+  async getTask(taskId: string): Promise<Task | null> {
+    return this.read(
+      (s, row) => {
+        const view = this.view(s, row);
+        const task = view.load(taskId);
+        if (!task) return null;
+        view.withDependencies(task);
+        return rules.presentTask(view.state, taskId, task);
+      },
+      () => null,
+    );
+  }
+
+  async getTaskChildren(taskId: string): Promise<Task[]> {
+    return this.read(
+      (s, row) => {
+        if (!s.hasTask(row.wf, taskId)) throw new TaskNotFoundError(taskId);
+        return this.present(s, row, s.children(row.wf, taskId));
+      },
+      () => {
+        throw new TaskNotFoundError(taskId);
+      },
+    );
+  }
+
+  async listTasks(query: TaskQuery): Promise<TaskPage> {
+    return this.read(
+      (s, row) => {
+        let after = 0;
+        if (query.cursor !== undefined) {
+          const seq = s.seqOf(row.wf, rules.cursorTaskId(query.cursor));
+          if (seq === undefined) throw rules.invalidCursor();
+          after = seq;
+        }
+        const rows = s.page(row.wf, after, query, query.limit + 1);
+        const tasks = this.present(s, row, rows.slice(0, query.limit));
+        const last = tasks.at(-1);
+        return { tasks, next_cursor: rows.length > query.limit && last ? rules.encodeCursor(last.id) : null };
+      },
+      () => {
+        if (query.cursor !== undefined) throw rules.invalidCursor();
+        return { tasks: [], next_cursor: null };
+      },
+    );
+  }
+
+  async getStatusSummary(now: Date): Promise<StatusSummary> {
+    return this.read(
+      (s, row) => {
+        const statusCounts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as StatusSummary["status_counts"];
+        // A Map, not an object: a task type may be "constructor" or "__proto__".
+        const typeCounts = new Map<string, number>();
+        let total = 0;
+        for (const { type, status, n } of s.counts(row.wf)) {
+          total += n;
+          if (Object.hasOwn(statusCounts, status)) statusCounts[status as TaskStatus] += n;
+          typeCounts.set(type, (typeCounts.get(type) ?? 0) + n);
+        }
+        const pending: PendingCounts = { ready: 0, scheduled: s.scheduledCount(row.wf, now.getTime()), waiting: 0, blocked: 0 };
+        const view = this.view(s, row);
+        const memo: BlockerMemo = new Map();
+        for (const waitingRow of s.waitingTasks(row.wf)) {
+          const task = view.add(waitingRow);
+          view.withDependencies(task);
+          if (blockersOf(view.state, task, memo).length > 0) pending.blocked += 1;
+          else pending.waiting += 1;
+        }
+        pending.ready = statusCounts.pending - pending.scheduled - pending.waiting - pending.blocked;
+        return { total_tasks: total, status_counts: statusCounts, type_counts: Object.fromEntries(typeCounts), pending_counts: pending };
+      },
+      () => rules.summarize(rules.newWorkflowState(now), now),
+    );
+  }
+
+  async getMetadata(): Promise<WorkflowMetadata> {
+    return this.read(
+      (_s, row) => metadataOf(row),
+      () => rules.newWorkflowState(new Date()).metadata,
+    );
+  }
+
+  // Waiting (see core/wait-for-claim.ts)
+
+  watchChanges(listener: () => void): () => void {
+    return this.database.changes.subscribe((changes) => {
+      if (changes.some((change) => change.workflow === this.workflow)) listener();
+    });
+  }
+
+  /** core/claim-timing.ts's nextClaimTime, answered from the indexes. */
+  async nextClaimTime(query: ClaimabilityQuery): Promise<Date | null> {
+    return this.read(
+      (s, row) => {
+        const nowMs = query.now.getTime();
+        const types = query.taskTypes && query.taskTypes.length > 0 ? [...new Set(query.taskTypes)] : null;
+        if ((types ?? [null]).some((type) => s.firstReady(row.wf, nowMs, type) !== undefined)) return query.now;
+        let earliest = s.earliestScheduled(row.wf, types) ?? Number.POSITIVE_INFINITY;
+        for (const lease of s.heldLeases(row.wf, types)) {
+          const deadline = lease.expires_ms ?? (lease.locked_ms === null ? null : lease.locked_ms + query.staleAfterMs);
+          // Expired only once strictly past the deadline.
+          if (deadline !== null) earliest = Math.min(earliest, deadline + 1);
+        }
+        if (earliest <= nowMs) return query.now;
+        return Number.isFinite(earliest) ? new Date(earliest) : null;
+      },
+      () => null,
+    );
+  }
+
+  // Moving between stores
+
+  async exportWorkflow(): Promise<WorkflowExport | null> {
+    // A connection of its own, holding one read transaction: the export is one commit's state
+    // however long it takes, and the shared connection stays free for the process's work.
+    const header = this.read((_s, row) => headerOf(row), () => null);
+    if (header === null) return null;
+    return { header: header, tasks: this.exportedTasks() };
+  }
+
+  async importWorkflow(source: WorkflowImport, now: Date): Promise<number> {
+    return this.change((s) => {
+      const row = s.workflow(this.workflow);
+      if (row) {
+        const count = s.taskCount(row.wf);
+        if (count > 0) throw workflowNotEmptyError(this.workflow, count);
+      }
+      const { workflow_type: type, metadata, ...extra } = source.header;
+      const wf = row?.wf ?? this.insertWorkflow(s, source.header, now);
+      s.setHeader(wf, type, JSON.stringify(metadata), Object.keys(extra).length > 0 ? JSON.stringify(extra) : null);
+      let count = 0;
+      for (const [id, task] of source.tasks) {
+        const seq = s.insertTask({
+          wf,
+          id,
+          type: task.type,
+          parent_id: task.parent_id,
+          unmet_deps: 0,
+          idempotency_key: task.idempotency_key ?? null,
+          ...derivedColumns(task, now),
+        });
+        for (const dep of new Set(task.depends_on ?? [])) s.insertDependency(wf, dep, seq);
+        count += 1;
+      }
+      s.recountUnmetDependencies(wf);
+      s.touchWorkflow(wf, toIsoTimestamp(now));
+      return count;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.database.close();
+  }
+
+  // Helpers
+
+  /** One change in the next group transaction. */
+  private change<T>(apply: (s: Statements) => T): Promise<T> {
+    return this.database.write(apply);
+  }
+
+  /** A read of the workflow's row and whatever else `query` needs, in one snapshot; `missing` when it does not exist. */
+  private read<T>(query: (s: Statements, row: WorkflowRow) => T, missing: () => T): T {
+    return this.database.read((s) => {
+      const row = s.workflow(this.workflow);
+      return row ? query(s, row) : missing();
+    }, missing);
+  }
+
+  /**
+   * Runs a rule over the tasks `gather` puts in the PartialState and writes back what it
+   * changed, stamping the workflow as the JSON store stamps its file.
+   */
+  private mutate<T>(now: Date, gather: (view: PartialState) => void, rule: (state: PartialState["state"]) => rules.Mutation<T>): Promise<T> {
+    return this.change((s) => {
+      const row = s.workflow(this.workflow);
+      const view = new PartialState(s, row?.wf ?? null, this.location, row ? metadataOf(row) : rules.newWorkflowState(now).metadata);
+      gather(view);
+      const { value, changed } = rule(view.state);
+      if (changed && row) {
+        view.writeChanges(now);
+        s.touchWorkflow(row.wf, toIsoTimestamp(now));
+      }
+      return value;
+    });
+  }
+
+  /** The claims whose leases ran out, released by the rule that claims do it with; returns them for the notice. */
+  private releaseExpired(s: Statements, row: WorkflowRow, now: Date, staleAfterMs: number): ExpiredLease[] {
+    const candidates = s.expiredCandidates(row.wf, now.getTime(), staleAfterMs);
+    if (candidates.length === 0) return [];
+    const view = this.view(s, row);
+    for (const candidate of candidates) view.add(candidate);
+    const expired = expiredClaims(view.state, now, staleAfterMs);
+    if (rules.releaseStaleClaims(view.state, now, staleAfterMs).length === 0) return [];
+    view.writeChanges(now);
+    return expired.map((lease) => ({ ...lease, status: view.state.tasks[lease.taskId]?.status }));
+  }
+
+  /** The seq of the task a claim takes: the first in line of the requested types. */
+  private firstReady(s: Statements, wf: number, request: ClaimRequest): number | undefined {
+    const nowMs = request.now.getTime();
+    const types = request.taskTypes && request.taskTypes.length > 0 ? [...new Set(request.taskTypes)] : null;
+    if (types === null) return s.firstReady(wf, nowMs, null)?.seq;
+    // One indexed look per type, then the best of those: a claim costs the same at any size.
+    let best: { seq: number; priority: number } | undefined;
+    for (const type of types) {
+      const candidate = s.firstReady(wf, nowMs, type);
+      if (candidate && (!best || candidate.priority > best.priority || (candidate.priority === best.priority && candidate.seq < best.seq))) {
+        best = candidate;
+      }
+    }
+    return best?.seq;
+  }
+
+  private view(s: Statements, row: WorkflowRow): PartialState {
+    return new PartialState(s, row.wf, this.location, metadataOf(row), row.workflow_type);
+  }
+
+  /** Rows as the library returns them: each with `blocked_by` when it waits on a failed or cancelled task. */
+  private present(s: Statements, row: WorkflowRow, rows: TaskRow[]): Task[] {
+    const view = this.view(s, row);
+    const memo: BlockerMemo = new Map();
+    return rows.map((taskRow) => {
+      const task = view.add(taskRow);
+      view.withDependencies(task);
+      return rules.presentTask(view.state, taskRow.id, task, memo);
+    });
+  }
+
+  private insertWorkflow(s: Statements, header: WorkflowHeader, now: Date): number {
+    const { workflow_type: type, metadata, ...extra } = header;
+    const stamp = toIsoTimestamp(now);
+    return s.insertWorkflow({
+      name: this.workflow,
+      workflow_type: type,
+      metadata: JSON.stringify({ ...metadata, last_updated: stamp }),
+      last_updated: stamp,
+      extra: Object.keys(extra).length > 0 ? JSON.stringify(extra) : null,
+    });
+  }
+
+  private async *exportedTasks(): AsyncGenerator<[string, StoredTask]> {
+    const db = new BetterSqlite3(this.database.file, { readonly: true, fileMustExist: true });
+    try {
+      db.exec("BEGIN");
+      const wf = db.prepare("SELECT wf FROM workflows WHERE name = ?").pluck().get(this.workflow) as number | undefined;
+      if (wf === undefined) return;
+      const page = db.prepare("SELECT seq, id, body FROM tasks WHERE wf = ? AND seq > ? ORDER BY seq LIMIT ?");
+      for (let after = 0; ; ) {
+        const rows = page.all(wf, after, EXPORT_PAGE) as { seq: number; id: string; body: string }[];
+        for (const row of rows) yield [row.id, parseBody(this.location, row.id, row.body)];
+        const last = rows.at(-1);
+        if (!last || rows.length < EXPORT_PAGE) return;
+        after = last.seq;
+      }
+    } finally {
+      db.close();
+    }
+  }
+}
+
+/** The metadata as stored, with the last_updated of the last change. */
+function metadataOf(row: WorkflowRow): WorkflowMetadata {
+  const metadata = JSON.parse(row.metadata) as WorkflowMetadata;
+  metadata.last_updated = row.last_updated;
+  return metadata;
+}
+
+function headerOf(row: WorkflowRow): WorkflowHeader {
+  const extra = row.extra === null ? {} : (JSON.parse(row.extra) as Record<string, unknown>);
+  return { workflow_type: row.workflow_type, metadata: metadataOf(row), ...extra };
+}
