@@ -3,20 +3,20 @@
  * and `cancel --force`): it works on a live claim, it is recorded as the person's, the
  * old holder cannot finish the task afterwards, and a refusal changes nothing on disk.
  */
-import { readFile } from "node:fs/promises";
-import { describe, expect, it } from "vitest";
-import { clockedManager, codeOf } from "../helpers/coordination.js";
+import { expect, it } from "vitest";
+import { codeOf } from "../helpers/coordination.js";
+import { clockedWorkflow, describeStores, type StoreFixture } from "../helpers/stores.js";
 
-async function heldTask() {
-  const made = await clockedManager();
+async function heldTask(store: StoreFixture) {
+  const made = await clockedWorkflow(store);
   const id = await made.tm.createTask({ type: "build" });
   await made.tm.getNextTask({ agentId: "worker-1", leaseSeconds: 3600 });
   return { ...made, id };
 }
 
-describe("releaseTask with force", () => {
+describeStores("releaseTask with force", (store) => {
   it("puts a task with time left on its lease back to pending and records who overrode whom", async () => {
-    const { tm, id } = await heldTask();
+    const { tm, id } = await heldTask(store);
     const released = await tm.releaseTask({ taskId: id, agentId: "human:ana", force: true });
     expect(released).toMatchObject({ status: "pending", locked_by: null, locked_at: null, lease_expires_at: null, attempts: 1 });
     expect(released.failures ?? 0).toBe(0); // overruled, not failed: no retry budget is spent
@@ -24,7 +24,7 @@ describe("releaseTask with force", () => {
   });
 
   it("leaves the old holder unable to finish, heartbeat or release it, and lets another agent claim it", async () => {
-    const { tm, id } = await heldTask();
+    const { tm, id } = await heldTask(store);
     await tm.releaseTask({ taskId: id, agentId: "human:ana", force: true });
     expect(await codeOf(tm.completeTask({ taskId: id, agentId: "worker-1" }))).toBe("TASK_NOT_IN_PROGRESS");
     expect(await codeOf(tm.heartbeatTask({ taskId: id, agentId: "worker-1" }))).toBe("TASK_NOT_IN_PROGRESS");
@@ -34,23 +34,23 @@ describe("releaseTask with force", () => {
   });
 
   it("refuses a task that is not held, and an unknown id, without writing", async () => {
-    const { tm, stateFile } = await clockedManager();
+    const { tm, snapshot } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "build" });
-    const before = await readFile(stateFile);
+    const before = await snapshot();
     expect(await codeOf(tm.releaseTask({ taskId: id, agentId: "human:ana", force: true }))).toBe("TASK_NOT_IN_PROGRESS");
     expect(await codeOf(tm.releaseTask({ taskId: "build_00000000", agentId: "human:ana", force: true }))).toBe("TASK_NOT_FOUND");
-    expect(await readFile(stateFile)).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 
   it("without force is still refused to anyone but the holder", async () => {
-    const { tm, id } = await heldTask();
+    const { tm, id } = await heldTask(store);
     expect(await codeOf(tm.releaseTask({ taskId: id, agentId: "human:ana" }))).toBe("NOT_CLAIM_HOLDER");
   });
 });
 
-describe("cancelTask with force", () => {
+describeStores("cancelTask with force", (store) => {
   it("cancels a task an agent holds, ending its claim, and records the override and the reason", async () => {
-    const { tm, id } = await heldTask();
+    const { tm, id } = await heldTask(store);
     const cancelled = await tm.cancelTask({ taskId: id, agentId: "human:ana", force: true, reason: "wrong branch" });
     expect(cancelled).toMatchObject({ status: "cancelled", locked_by: null, lease_expires_at: null });
     expect(cancelled.completed_at).not.toBeNull();
@@ -63,7 +63,7 @@ describe("cancelTask with force", () => {
   });
 
   it("with cascade also cancels the pending descendants, leaving held ones to their holders", async () => {
-    const { tm } = await clockedManager();
+    const { tm } = await clockedWorkflow(store);
     const root = await tm.createTask({ type: "root" });
     const child = await tm.createTask({ type: "leaf", parentId: root });
     const heldChild = await tm.createTask({ type: "held", parentId: root });
@@ -76,13 +76,13 @@ describe("cancelTask with force", () => {
   });
 
   it("without force still refuses a held task, and with force refuses a finished one, without writing", async () => {
-    const { tm, id, stateFile } = await heldTask();
-    const before = await readFile(stateFile);
+    const { tm, id, snapshot } = await heldTask(store);
+    const before = await snapshot();
     expect(await codeOf(tm.cancelTask({ taskId: id, agentId: "human:ana" }))).toBe("TASK_NOT_PENDING");
-    expect(await readFile(stateFile)).toEqual(before);
+    expect(await snapshot()).toEqual(before);
     await tm.completeTask({ taskId: id, agentId: "worker-1" });
-    const done = await readFile(stateFile);
+    const done = await snapshot();
     expect(await codeOf(tm.cancelTask({ taskId: id, agentId: "human:ana", force: true }))).toBe("TASK_NOT_PENDING");
-    expect(await readFile(stateFile)).toEqual(done);
+    expect(await snapshot()).toEqual(done);
   });
 });

@@ -1,11 +1,11 @@
-import { readFile } from "node:fs/promises";
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { HISTORY_LIMIT } from "../../src/index.js";
-import { clockedManager, codeOf } from "../helpers/coordination.js";
+import { codeOf } from "../helpers/coordination.js";
+import { clockedWorkflow, describeStores } from "../helpers/stores.js";
 
-describe("history", () => {
+describeStores("history", (store) => {
   it("records what happened, by whom and when", async () => {
-    const { tm, clock } = await clockedManager();
+    const { tm, clock } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t", maxAttempts: 3 });
     await tm.getNextTask({ agentId: "a", leaseSeconds: 10 });
     clock.advance(5);
@@ -38,7 +38,7 @@ describe("history", () => {
   });
 
   it("stays bounded, and many heartbeats of one claim take one entry", async () => {
-    const { tm, clock } = await clockedManager();
+    const { tm, clock } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t" });
     await tm.getNextTask({ agentId: "w", leaseSeconds: 60 });
     for (let i = 0; i < 10; i++) {
@@ -58,7 +58,7 @@ describe("history", () => {
   });
 
   it("does not change a task returned earlier", async () => {
-    const { tm } = await clockedManager();
+    const { tm } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t" });
     const claimed = await tm.getNextTask({ agentId: "w" });
     const length = claimed?.history?.length;
@@ -68,9 +68,9 @@ describe("history", () => {
   });
 });
 
-describe("workflow defaults", () => {
+describeStores("workflow defaults", (store) => {
   it("gives new tasks and claims the workflow's lease, max attempts and backoff unless they say otherwise", async () => {
-    const { tm, clock } = await clockedManager();
+    const { tm, clock } = await clockedWorkflow(store);
     const old = await tm.createTask({ type: "t" });
     await tm.updateWorkflowMetadata({ task_defaults: { lease_seconds: 120, max_attempts: 2, retry_delay_seconds: 15 } });
     const plain = await tm.createTask({ type: "t" });
@@ -83,12 +83,12 @@ describe("workflow defaults", () => {
   });
 
   it("refuses unusable defaults and changes nothing", async () => {
-    const { tm, stateFile } = await clockedManager();
+    const { tm, snapshot } = await clockedWorkflow(store);
     await tm.updateWorkflowMetadata({ version: "1" });
-    const before = await readFile(stateFile);
+    const before = await snapshot();
     for (const task_defaults of [{ max_attempts: 0 }, { lease_seconds: "long" }, { priority: 3 }, "fast"]) {
       expect(await codeOf(tm.updateWorkflowMetadata({ task_defaults } as never))).toBe("INVALID_INPUT");
     }
-    expect(await readFile(stateFile)).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 });

@@ -1,11 +1,9 @@
-import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { TaskManager } from "../../src/index.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { expect, it } from "vitest";
+import { describeStores } from "../helpers/stores.js";
 
-describe("task types that are also names of Object.prototype", () => {
+describeStores("task types that are also names of Object.prototype", (store) => {
   it("are counted like any other type", async () => {
-    const tm = new TaskManager({ stateFile: join(await tempDir(), "wf.json") });
+    const { tm } = await store.open();
     for (const type of ["constructor", "__proto__", "toString", "hasOwnProperty", "constructor"]) await tm.createTask({ type });
     const summary = await tm.getStatusSummary();
     expect(summary.total_tasks).toBe(5);
@@ -19,7 +17,7 @@ describe("task types that are also names of Object.prototype", () => {
   });
 
   it("do not make a task id that looks up the prototype", async () => {
-    const tm = new TaskManager({ stateFile: join(await tempDir(), "wf.json") });
+    const { tm } = await store.open();
     await tm.createTask({ type: "a" });
     for (const id of ["__proto__", "constructor", "toString"]) {
       expect(await tm.getTask(id)).toBeNull();

@@ -1,10 +1,10 @@
-import { readFile } from "node:fs/promises";
-import { describe, expect, it } from "vitest";
-import { clockedManager, codeOf } from "../helpers/coordination.js";
+import { expect, it } from "vitest";
+import { codeOf } from "../helpers/coordination.js";
+import { clockedWorkflow, describeStores, type StoreFixture } from "../helpers/stores.js";
 
-describe("idempotent create", () => {
+describeStores("idempotent create", (store) => {
   it("gives one task for the same key twice, and says the second time that it already existed", async () => {
-    const { tm } = await clockedManager();
+    const { tm } = await clockedWorkflow(store);
     const [first] = await tm.createTasks([{ type: "report", data: { v: 1 }, idempotencyKey: "nightly-2026-01-01" }]);
     const [again] = await tm.createTasks([{ type: "report", data: { v: 2 }, idempotencyKey: "nightly-2026-01-01" }]);
     expect(first).not.toHaveProperty("already_existed");
@@ -14,7 +14,7 @@ describe("idempotent create", () => {
   });
 
   it("returns the existing task whatever its status, and a key twice in one batch gives one task", async () => {
-    const { tm } = await clockedManager();
+    const { tm } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t", idempotencyKey: "k" });
     await tm.getNextTask({ agentId: "w" });
     await tm.completeTask({ taskId: id, agentId: "w" });
@@ -29,21 +29,21 @@ describe("idempotent create", () => {
   });
 
   it("writes nothing when every task in the call already existed", async () => {
-    const { tm, stateFile } = await clockedManager();
+    const { tm, snapshot } = await clockedWorkflow(store);
     await tm.createTask({ type: "t", idempotencyKey: "k" });
-    const before = await readFile(stateFile);
+    const before = await snapshot();
     await tm.createTask({ type: "t", idempotencyKey: "k" });
-    expect(await readFile(stateFile)).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 
   it("refuses an empty key", async () => {
-    const { tm } = await clockedManager();
+    const { tm } = await clockedWorkflow(store);
     expect(await codeOf(tm.createTask({ type: "t", idempotencyKey: "" }))).toBe("INVALID_INPUT");
   });
 });
 
-async function tree() {
-  const made = await clockedManager();
+async function tree(store: StoreFixture) {
+  const made = await clockedWorkflow(store);
   const { tm } = made;
   const root = await tm.createTask({ type: "root" });
   const running = await tm.createTask({ type: "running", parentId: root });
@@ -57,9 +57,9 @@ async function tree() {
   return { ...made, root, running, under, pendingChild, grandchild, done, outsider };
 }
 
-describe("cascade cancel", () => {
+describeStores("cascade cancel", (store) => {
   it("cancels the pending descendants with the task, reports how many, and leaves held and finished ones alone", async () => {
-    const { tm, root, running, under, pendingChild, grandchild, done, outsider } = await tree();
+    const { tm, root, running, under, pendingChild, grandchild, done, outsider } = await tree(store);
     await tm.getNextTask({ agentId: "coordinator", taskTypes: ["root"] });
     await tm.getNextTask({ agentId: "other", taskTypes: ["running"] });
     const result = await tm.completeTask({ taskId: root, agentId: "coordinator", status: "cancelled", cascade: true });
@@ -70,7 +70,7 @@ describe("cascade cancel", () => {
   });
 
   it("cancels only the task itself without cascade", async () => {
-    const { tm, root, pendingChild } = await tree();
+    const { tm, root, pendingChild } = await tree(store);
     await tm.getNextTask({ agentId: "c", taskTypes: ["root"] });
     const result = await tm.completeTask({ taskId: root, agentId: "c", status: "cancelled" });
     expect(result).not.toHaveProperty("cancelled_descendants");
@@ -78,7 +78,7 @@ describe("cascade cancel", () => {
   });
 
   it("lets a coordinator cancel a pending task nobody holds, with its subtree", async () => {
-    const { tm, root, pendingChild, grandchild, running } = await tree();
+    const { tm, root, pendingChild, grandchild, running } = await tree(store);
     const result = await tm.cancelTask({ taskId: pendingChild, agentId: "coordinator", cascade: true, reason: "not needed" });
     expect(result).toMatchObject({ status: "cancelled", cancelled_descendants: 1, locked_by: null });
     expect(result.history?.at(-1)).toMatchObject({ event: "cancelled", agent: "coordinator", detail: "not needed" });
@@ -93,7 +93,7 @@ describe("cascade cancel", () => {
   });
 
   it("cancels a task whose holder's lease ran out, rather than retrying or failing it", async () => {
-    const { tm, clock } = await clockedManager();
+    const { tm, clock } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t", maxAttempts: 1 });
     await tm.getNextTask({ agentId: "gone", leaseSeconds: 10 });
     clock.advance(10);
@@ -111,7 +111,7 @@ describe("cascade cancel", () => {
   });
 
   it("shows the dependents of a cancelled task as blocked", async () => {
-    const { tm } = await clockedManager();
+    const { tm } = await clockedWorkflow(store);
     const a = await tm.createTask({ type: "a" });
     const b = await tm.createTask({ type: "b", dependsOn: [a] });
     await tm.cancelTask({ taskId: a, agentId: "c" });

@@ -1,10 +1,10 @@
-import { readFile } from "node:fs/promises";
-import { describe, expect, it } from "vitest";
-import { clockedManager, codeOf } from "../helpers/coordination.js";
+import { expect, it } from "vitest";
+import { codeOf } from "../helpers/coordination.js";
+import { clockedWorkflow, describeStores } from "../helpers/stores.js";
 
-describe("leases", () => {
+describeStores("leases", (store) => {
   it("gives a claim lease_expires_at from lease_seconds, or from the task timeout by default", async () => {
-    const { tm, clock } = await clockedManager({ taskTimeoutHours: 2 });
+    const { tm, clock } = await clockedWorkflow(store, { taskTimeoutHours: 2 });
     await tm.createTasks([{ type: "t" }, { type: "t" }]);
     const short = await tm.getNextTask({ agentId: "w", leaseSeconds: 60 });
     expect(short).toMatchObject({ lease_seconds: 60, lease_expires_at: clock.iso(60) });
@@ -13,7 +13,7 @@ describe("leases", () => {
   });
 
   it("expires: the task is re-claimed by another agent and the old holder's completion is refused", async () => {
-    const { tm, clock, stateFile } = await clockedManager();
+    const { tm, clock, snapshot } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t" });
     const first = await tm.getNextTask({ agentId: "crashed", leaseSeconds: 30 });
     clock.advance(30);
@@ -23,15 +23,15 @@ describe("leases", () => {
     expect(second).toMatchObject({ id, locked_by: "other", attempts: 2, failures: 1 });
     expect(second?.last_error).toMatch(/lease expired: "crashed"/);
 
-    const before = await readFile(stateFile);
+    const before = await snapshot();
     expect(await codeOf(tm.completeTask({ taskId: id, agentId: "crashed", attempt: first?.attempts }))).toBe("NOT_CLAIM_HOLDER");
     expect(await codeOf(tm.heartbeatTask({ taskId: id, agentId: "crashed" }))).toBe("NOT_CLAIM_HOLDER");
-    expect(await readFile(stateFile)).toEqual(before);
+    expect(await snapshot()).toEqual(before);
     expect((await tm.completeTask({ taskId: id, agentId: "other", attempt: second?.attempts })).status).toBe("completed");
   });
 
   it("refuses a superseded attempt from an agent of the same name, for heartbeats too", async () => {
-    const { tm, clock } = await clockedManager();
+    const { tm, clock } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t" });
     const first = await tm.getNextTask({ agentId: "claude-code", leaseSeconds: 10 });
     clock.advance(11);
@@ -42,7 +42,7 @@ describe("leases", () => {
   });
 
   it("lets the holder finish while its expired lease has not been released by anyone yet", async () => {
-    const { tm, clock } = await clockedManager();
+    const { tm, clock } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t" });
     const claim = await tm.getNextTask({ agentId: "slow", leaseSeconds: 10 });
     clock.advance(60);
@@ -51,7 +51,7 @@ describe("leases", () => {
   });
 
   it("releases expired claims of every type on the next claim, even one that finds nothing to claim", async () => {
-    const { tm, clock } = await clockedManager();
+    const { tm, clock } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "a" });
     await tm.getNextTask({ agentId: "w", leaseSeconds: 5 });
     clock.advance(6);
@@ -60,16 +60,16 @@ describe("leases", () => {
   });
 
   it("refuses a lease that is not a positive number of seconds up to 30 days", async () => {
-    const { tm } = await clockedManager();
+    const { tm } = await clockedWorkflow(store);
     for (const leaseSeconds of [0, -1, 31 * 24 * 3600]) {
       expect(await codeOf(tm.getNextTask({ agentId: "w", leaseSeconds }))).toBe("INVALID_INPUT");
     }
   });
 });
 
-describe("heartbeats", () => {
+describeStores("heartbeats", (store) => {
   it("keep a long task alive well past its lease, and lose it once they stop", async () => {
-    const { tm, clock } = await clockedManager();
+    const { tm, clock } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "long" });
     const claim = await tm.getNextTask({ agentId: "worker", leaseSeconds: 60 });
     // An hour of work, a heartbeat every 45 s: nobody else ever gets the task.
@@ -84,7 +84,7 @@ describe("heartbeats", () => {
   });
 
   it("renews by lease_seconds when given, without changing the claim's own lease length", async () => {
-    const { tm, clock } = await clockedManager();
+    const { tm, clock } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t" });
     await tm.getNextTask({ agentId: "w", leaseSeconds: 60 });
     expect(await tm.heartbeatTask({ taskId: id, agentId: "w", leaseSeconds: 600 })).toMatchObject({ lease_expires_at: clock.iso(600), lease_seconds: 60 });
@@ -93,7 +93,7 @@ describe("heartbeats", () => {
   });
 
   it("is refused for a task that is not claimed, or claimed by someone else", async () => {
-    const { tm } = await clockedManager();
+    const { tm } = await clockedWorkflow(store);
     const pending = await tm.createTask({ type: "p" });
     const held = await tm.createTask({ type: "h" });
     await tm.getNextTask({ agentId: "owner", taskTypes: ["h"] });

@@ -1,10 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { MAX_RETRY_DELAY_SECONDS, retryDelaySeconds } from "../../src/index.js";
-import { clockedManager, codeOf } from "../helpers/coordination.js";
+import { codeOf } from "../helpers/coordination.js";
+import { clockedWorkflow, describeStores } from "../helpers/stores.js";
 
-describe("retries with backoff", () => {
+describeStores("retries with backoff", (store) => {
   it("retries a failure with retry: true after 10 s, 20 s, 40 s, then ends failed with the last error", async () => {
-    const { tm, clock } = await clockedManager();
+    const { tm, clock } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "flaky", maxAttempts: 4, retryDelaySeconds: 10 });
     for (const [attempt, delay] of [[1, 10], [2, 20], [3, 40]] as const) {
       const claim = await tm.getNextTask({ agentId: "w" });
@@ -23,7 +24,7 @@ describe("retries with backoff", () => {
   });
 
   it("counts an expired lease as a failed attempt, with the same backoff and limit", async () => {
-    const { tm, clock } = await clockedManager();
+    const { tm, clock } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t", maxAttempts: 2, retryDelaySeconds: 30 });
     await tm.getNextTask({ agentId: "dies", leaseSeconds: 10 });
     clock.advance(11);
@@ -39,7 +40,7 @@ describe("retries with backoff", () => {
   });
 
   it("without max_attempts retries without limit, as the seed released expired claims", async () => {
-    const { tm, clock } = await clockedManager();
+    const { tm, clock } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t" });
     for (let i = 1; i <= 30; i++) {
       await tm.getNextTask({ agentId: "w", leaseSeconds: 1 });
@@ -49,7 +50,7 @@ describe("retries with backoff", () => {
   });
 
   it("treats a failure without retry as final", async () => {
-    const { tm } = await clockedManager();
+    const { tm } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t", maxAttempts: 5 });
     await tm.getNextTask({ agentId: "w" });
     expect(await tm.completeTask({ taskId: id, agentId: "w", status: "failed" })).toMatchObject({ status: "failed" });
@@ -57,7 +58,7 @@ describe("retries with backoff", () => {
   });
 
   it("does not count a voluntary release as a failed attempt", async () => {
-    const { tm } = await clockedManager();
+    const { tm } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t", maxAttempts: 1 });
     await tm.getNextTask({ agentId: "w" });
     await tm.releaseTask({ taskId: id, agentId: "w" });
@@ -67,7 +68,7 @@ describe("retries with backoff", () => {
   });
 
   it("refuses retry with a status other than failed, and cascade with one other than cancelled", async () => {
-    const { tm } = await clockedManager();
+    const { tm } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t" });
     await tm.getNextTask({ agentId: "w" });
     expect(await codeOf(tm.completeTask({ taskId: id, agentId: "w", retry: true }))).toBe("INVALID_INPUT");

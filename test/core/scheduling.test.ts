@@ -1,10 +1,10 @@
-import { readFile } from "node:fs/promises";
-import { describe, expect, it } from "vitest";
-import { clockedManager, codeOf } from "../helpers/coordination.js";
+import { expect, it } from "vitest";
+import { codeOf } from "../helpers/coordination.js";
+import { clockedWorkflow, describeStores } from "../helpers/stores.js";
 
-describe("priority", () => {
+describeStores("priority", (store) => {
   it("claims the highest priority first, the oldest among equals, and 0 by default", async () => {
-    const { tm } = await clockedManager();
+    const { tm } = await clockedWorkflow(store);
     const low = await tm.createTask({ type: "t", priority: -5 });
     const plainOld = await tm.createTask({ type: "t" });
     const highOld = await tm.createTask({ type: "t", priority: 10 });
@@ -16,30 +16,30 @@ describe("priority", () => {
   });
 
   it("applies the type filter before priority", async () => {
-    const { tm } = await clockedManager();
+    const { tm } = await clockedWorkflow(store);
     await tm.createTask({ type: "urgent", priority: 100 });
     const normal = await tm.createTask({ type: "normal" });
     expect((await tm.getNextTask({ agentId: "w", taskTypes: ["normal"] }))?.id).toBe(normal);
   });
 
   it("stores priority only when it is not the default, so plain tasks keep the seed's shape", async () => {
-    const { tm, stateFile } = await clockedManager();
+    const { tm, stored } = await clockedWorkflow(store);
     const plain = await tm.createTask({ type: "t", priority: 0 });
     const high = await tm.createTask({ type: "t", priority: 3 });
-    const onDisk = JSON.parse(await readFile(stateFile, "utf8"));
-    expect(onDisk.tasks[plain]).not.toHaveProperty("priority");
-    expect(onDisk.tasks[high].priority).toBe(3);
+    const kept = await stored();
+    expect(kept?.tasks[plain]).not.toHaveProperty("priority");
+    expect(kept?.tasks[high]?.priority).toBe(3);
   });
 
   it.each([["a fraction", 1.5], ["a string", "high"], ["a huge number", 2 ** 40]])("refuses %s as priority", async (_label, priority) => {
-    const { tm } = await clockedManager();
+    const { tm } = await clockedWorkflow(store);
     expect(await codeOf(tm.createTask({ type: "t", priority: priority as number }))).toBe("INVALID_INPUT");
   });
 });
 
-describe("dependencies", () => {
+describeStores("dependencies", (store) => {
   it("hands out a chain in order, each only once the one before it is completed", async () => {
-    const { tm } = await clockedManager();
+    const { tm } = await clockedWorkflow(store);
     const a = await tm.createTask({ type: "step" });
     const b = await tm.createTask({ type: "step", dependsOn: [a], priority: 5 });
     const c = await tm.createTask({ type: "step", dependsOn: [b], priority: 9 });
@@ -53,7 +53,7 @@ describe("dependencies", () => {
   });
 
   it("waits for every dependency, and a dependency may come earlier in the same batch", async () => {
-    const { tm } = await clockedManager();
+    const { tm } = await clockedWorkflow(store);
     const [x, y] = await tm.createTasks([{ type: "x" }, { type: "y" }]);
     const join = await tm.createTask({ type: "join", dependsOn: [x!.id, y!.id] });
     await tm.getNextTask({ agentId: "w", taskTypes: ["x"] });
@@ -65,7 +65,7 @@ describe("dependencies", () => {
   });
 
   it("refuses a dependency that does not exist, and creates nothing", async () => {
-    const { tm } = await clockedManager();
+    const { tm } = await clockedWorkflow(store);
     const a = await tm.createTask({ type: "a" });
     await expect(tm.createTasks([{ type: "b", dependsOn: [a] }, { type: "c", dependsOn: ["ghost_00000000"] }])).rejects.toThrow(
       /Dependency task "ghost_00000000" does not exist/,
@@ -74,7 +74,7 @@ describe("dependencies", () => {
   });
 
   it("shows blocked_by when a dependency failed or was cancelled, down the whole chain, and never hands it out", async () => {
-    const { tm } = await clockedManager();
+    const { tm } = await clockedWorkflow(store);
     const build = await tm.createTask({ type: "build" });
     const test = await tm.createTask({ type: "test", dependsOn: [build] });
     const deploy = await tm.createTask({ type: "deploy", dependsOn: [test] });
@@ -98,7 +98,7 @@ describe("dependencies", () => {
   });
 
   it("does not show blocked_by on a task that is merely waiting", async () => {
-    const { tm } = await clockedManager();
+    const { tm } = await clockedWorkflow(store);
     const a = await tm.createTask({ type: "a" });
     const b = await tm.createTask({ type: "b", dependsOn: [a] });
     expect(await tm.getTask(b)).not.toHaveProperty("blocked_by");
@@ -106,9 +106,9 @@ describe("dependencies", () => {
   });
 });
 
-describe("scheduled tasks", () => {
+describeStores("scheduled tasks", (store) => {
   it("does not hand out a task before not_before, and does at that time", async () => {
-    const { tm, clock } = await clockedManager();
+    const { tm, clock } = await clockedWorkflow(store);
     const later = await tm.createTask({ type: "t", notBefore: clock.iso(3600) });
     expect(await tm.getNextTask({ agentId: "w" })).toBeNull();
     clock.advance(3599);
@@ -118,7 +118,7 @@ describe("scheduled tasks", () => {
   });
 
   it("takes delay_seconds from the time of creation, and stores not_before in UTC", async () => {
-    const { tm, clock } = await clockedManager();
+    const { tm, clock } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t", delaySeconds: 90 });
     expect((await tm.getTask(id))?.not_before).toBe(clock.iso(90));
     const zoned = await tm.createTask({ type: "t", notBefore: "2026-01-01T02:00:00+02:00" });
@@ -131,7 +131,7 @@ describe("scheduled tasks", () => {
   });
 
   it("lets a ready task of lower priority go before a scheduled one of higher priority", async () => {
-    const { tm } = await clockedManager();
+    const { tm } = await clockedWorkflow(store);
     await tm.createTask({ type: "t", priority: 9, delaySeconds: 60 });
     const now = await tm.createTask({ type: "t" });
     expect((await tm.getNextTask({ agentId: "w" }))?.id).toBe(now);
@@ -143,14 +143,14 @@ describe("scheduled tasks", () => {
     ["both not_before and delay_seconds", { notBefore: "2026-01-01T10:00:00Z", delaySeconds: 5 }],
     ["a negative delay", { delaySeconds: -1 }],
   ])("refuses %s", async (_label, input) => {
-    const { tm } = await clockedManager();
+    const { tm } = await clockedWorkflow(store);
     expect(await codeOf(tm.createTask({ type: "t", ...input }))).toBe("INVALID_INPUT");
   });
 });
 
-describe("the summary's pending counts", () => {
+describeStores("the summary's pending counts", (store) => {
   it("counts ready, scheduled, waiting and blocked separately, adding up to pending", async () => {
-    const { tm } = await clockedManager();
+    const { tm } = await clockedWorkflow(store);
     const failing = await tm.createTask({ type: "f" });
     await tm.createTask({ type: "b", dependsOn: [failing] });
     const open = await tm.createTask({ type: "o", priority: -1 });

@@ -1,14 +1,6 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { TaskManager, TaskStatus, type TaskManagerError } from "../../src/index.js";
-import { tempDir } from "../helpers/temp-dir.js";
-
-async function newManager(options: { clock?: () => Date; taskTimeoutHours?: number } = {}) {
-  const dir = await tempDir();
-  const stateFile = join(dir, "states", "wf.json");
-  return { tm: new TaskManager({ stateFile, lockTimeout: 5, ...options }), stateFile, dir };
-}
+import { TaskManager, TaskStatus, type TaskManagerError, type WorkflowState } from "../../src/index.js";
+import { describeStores } from "../helpers/stores.js";
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
@@ -19,9 +11,9 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   return "no error";
 }
 
-describe("createTask", () => {
+describeStores("createTask", (store) => {
   it("creates a pending task with the seed's fields and an id of the form <type>_<8 hex>", async () => {
-    const { tm } = await newManager();
+    const { tm } = await store.open();
     const id = await tm.createTask({ type: "analyze", data: { file: "data.csv", params: { threshold: 0.8 } } });
     expect(id).toMatch(/^analyze_[0-9a-f]{8}$/);
     const task = await tm.getTask(id);
@@ -39,20 +31,21 @@ describe("createTask", () => {
     expect(task?.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
-  it("creates the state file and its directory on the first write, in the seed's structure", async () => {
-    const { tm, stateFile } = await newManager();
+  it("keeps nothing before the first write, then the workflow in the seed's structure", async () => {
+    const { tm, stored } = await store.open();
+    expect(await stored()).toBeNull();
     const id = await tm.createTask({ type: "t" });
-    const onDisk = JSON.parse(await readFile(stateFile, "utf8"));
+    const onDisk = (await stored()) as WorkflowState;
     expect(onDisk.workflow_type).toBe("generic");
     expect(onDisk.metadata.initialized_at).toEqual(expect.any(String));
     expect(onDisk.metadata.last_updated).toEqual(expect.any(String));
     expect(Object.keys(onDisk.tasks)).toEqual([id]);
     expect(onDisk.tasks[id]).not.toHaveProperty("id");
-    expect(onDisk.tasks[id].data).toEqual({});
+    expect(onDisk.tasks[id]?.data).toEqual({});
   });
 
   it("links a child to its parent and lists children", async () => {
-    const { tm } = await newManager();
+    const { tm } = await store.open();
     const parent = await tm.createTask({ type: "analyze" });
     const child = await tm.createTask({ type: "validate", data: { validation_type: "schema" }, parentId: parent });
     await tm.createTask({ type: "other" });
@@ -62,11 +55,11 @@ describe("createTask", () => {
   });
 
   it("refuses an unknown parent, and writes nothing", async () => {
-    const { tm, stateFile } = await newManager();
+    const { tm, snapshot } = await store.open();
     await tm.createTask({ type: "a" });
-    const before = await readFile(stateFile);
+    const before = await snapshot();
     expect(await codeOf(tm.createTask({ type: "b", parentId: "nope_00000000" }))).toBe("TASK_NOT_FOUND");
-    expect(await readFile(stateFile)).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 
   it.each([
@@ -77,19 +70,19 @@ describe("createTask", () => {
     ["data with a function", { type: "a", data: { f: () => 1 } }],
     ["an unknown field", { type: "a", priority_typo: 1 }],
   ])("refuses %s with INVALID_INPUT and creates no file", async (_label, input) => {
-    const { tm, stateFile } = await newManager();
+    const { tm, snapshot } = await store.open();
+    const before = await snapshot();
     expect(await codeOf(tm.createTask(input as never))).toBe("INVALID_INPUT");
-    await expect(readFile(stateFile)).rejects.toMatchObject({ code: "ENOENT" });
+    expect(await snapshot()).toEqual(before);
   });
 
   it("refuses data over the size limit with a message naming the limit", async () => {
-    const dir = await tempDir();
-    const tm = new TaskManager({ stateFile: join(dir, "wf.json"), maxPayloadBytes: 100 });
+    const { tm } = await store.open({ maxPayloadBytes: 100 });
     await expect(tm.createTask({ type: "a", data: { blob: "x".repeat(200) } })).rejects.toThrow(/limit of 100 bytes/);
   });
 
   it("creates many tasks in one call, all or none", async () => {
-    const { tm } = await newManager();
+    const { tm } = await store.open();
     const tasks = await tm.createTasks([{ type: "a" }, { type: "b" }, { type: "c" }]);
     expect(tasks.map((t) => t.type)).toEqual(["a", "b", "c"]);
     expect(await codeOf(tm.createTasks([{ type: "d" }, { type: "e", parentId: "missing_12345678" }]))).toBe("TASK_NOT_FOUND");
@@ -97,9 +90,9 @@ describe("createTask", () => {
   });
 });
 
-describe("getNextTask", () => {
+describeStores("getNextTask", (store) => {
   it("claims the oldest pending task, records holder, time and attempt", async () => {
-    const { tm } = await newManager();
+    const { tm } = await store.open();
     const first = await tm.createTask({ type: "work" });
     const second = await tm.createTask({ type: "work" });
     const claimed = await tm.getNextTask({ agentId: "worker-001" });
@@ -110,7 +103,7 @@ describe("getNextTask", () => {
   });
 
   it("filters by task type", async () => {
-    const { tm } = await newManager();
+    const { tm } = await store.open();
     await tm.createTask({ type: "extract" });
     const transform = await tm.createTask({ type: "transform" });
     expect((await tm.getNextTask({ agentId: "w", taskTypes: ["transform"] }))?.id).toBe(transform);
@@ -118,21 +111,23 @@ describe("getNextTask", () => {
     expect((await tm.getNextTask({ agentId: "w", taskTypes: ["extract", "transform"] }))?.type).toBe("extract");
   });
 
-  it("returns null on an empty or missing workflow without creating its file", async () => {
-    const { tm, stateFile } = await newManager();
+  it("returns null on an empty or missing workflow without creating it", async () => {
+    const { tm, snapshot, stored } = await store.open();
+    const before = await snapshot();
     expect(await tm.getNextTask({ agentId: "w" })).toBeNull();
-    await expect(readFile(stateFile)).rejects.toMatchObject({ code: "ENOENT" });
+    expect(await snapshot()).toEqual(before);
+    expect(await stored()).toBeNull();
   });
 
   it("refuses an empty agent id or a bad type filter", async () => {
-    const { tm } = await newManager();
+    const { tm } = await store.open();
     expect(await codeOf(tm.getNextTask({ agentId: "" }))).toBe("INVALID_INPUT");
     expect(await codeOf(tm.getNextTask({ agentId: "w", taskTypes: ["../x"] }))).toBe("INVALID_INPUT");
   });
 
   it("releases a claim older than the task timeout and lets another agent claim it", async () => {
     let now = new Date("2026-01-01T00:00:00Z");
-    const { tm } = await newManager({ clock: () => now, taskTimeoutHours: 0.5 });
+    const { tm } = await store.open({ clock: () => now, taskTimeoutHours: 0.5 });
     const id = await tm.createTask({ type: "work" });
     expect((await tm.getNextTask({ agentId: "slow" }))?.id).toBe(id);
     now = new Date("2026-01-01T00:29:00Z");
@@ -145,9 +140,9 @@ describe("getNextTask", () => {
   });
 });
 
-describe("completeTask and releaseTask", () => {
+describeStores("completeTask and releaseTask", (store) => {
   it("completes with a result, clearing the claim", async () => {
-    const { tm } = await newManager();
+    const { tm } = await store.open();
     const id = await tm.createTask({ type: "work" });
     await tm.getNextTask({ agentId: "w1" });
     const done = await tm.completeTask({ taskId: id, agentId: "w1", status: TaskStatus.COMPLETED, resultData: { output: "results.json" } });
@@ -157,34 +152,34 @@ describe("completeTask and releaseTask", () => {
   });
 
   it.each([TaskStatus.FAILED, TaskStatus.CANCELLED])("finishes with status %s", async (status) => {
-    const { tm } = await newManager();
+    const { tm } = await store.open();
     const id = await tm.createTask({ type: "work" });
     await tm.getNextTask({ agentId: "w1" });
     expect((await tm.completeTask({ taskId: id, agentId: "w1", status, resultData: { error: "boom" } })).status).toBe(status);
   });
 
   it("refuses a status that does not finish a task", async () => {
-    const { tm } = await newManager();
+    const { tm } = await store.open();
     const id = await tm.createTask({ type: "work" });
     await tm.getNextTask({ agentId: "w1" });
     expect(await codeOf(tm.completeTask({ taskId: id, agentId: "w1", status: "pending" as never }))).toBe("INVALID_INPUT");
   });
 
   it("refuses, with a reason, whoever does not hold the claim, and changes nothing", async () => {
-    const { tm, stateFile } = await newManager();
+    const { tm, snapshot } = await store.open();
     const id = await tm.createTask({ type: "work" });
     const pending = await tm.createTask({ type: "later" });
     await tm.getNextTask({ agentId: "owner", taskTypes: ["work"] });
-    const before = await readFile(stateFile);
+    const before = await snapshot();
     await expect(tm.completeTask({ taskId: id, agentId: "intruder" })).rejects.toThrow(/held by "owner", not by "intruder"/);
     expect(await codeOf(tm.releaseTask({ taskId: id, agentId: "intruder" }))).toBe("NOT_CLAIM_HOLDER");
     expect(await codeOf(tm.completeTask({ taskId: pending, agentId: "owner" }))).toBe("TASK_NOT_IN_PROGRESS");
     expect(await codeOf(tm.completeTask({ taskId: "work_ffffffff", agentId: "owner" }))).toBe("TASK_NOT_FOUND");
-    expect(await readFile(stateFile)).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 
   it("refuses to finish a task twice", async () => {
-    const { tm } = await newManager();
+    const { tm } = await store.open();
     const id = await tm.createTask({ type: "work" });
     await tm.getNextTask({ agentId: "w" });
     await tm.completeTask({ taskId: id, agentId: "w" });
@@ -192,7 +187,7 @@ describe("completeTask and releaseTask", () => {
   });
 
   it("releases a claim back to pending so another agent can take it", async () => {
-    const { tm } = await newManager();
+    const { tm } = await store.open();
     const id = await tm.createTask({ type: "work" });
     await tm.getNextTask({ agentId: "w1" });
     expect(await tm.releaseTask({ taskId: id, agentId: "w1" })).toMatchObject({ status: "pending", locked_by: null });
@@ -201,7 +196,7 @@ describe("completeTask and releaseTask", () => {
 
   it("refuses a superseded attempt even from an agent of the same name", async () => {
     let now = new Date("2026-01-01T00:00:00Z");
-    const { tm } = await newManager({ clock: () => now, taskTimeoutHours: 1 });
+    const { tm } = await store.open({ clock: () => now, taskTimeoutHours: 1 });
     const id = await tm.createTask({ type: "work" });
     const first = await tm.getNextTask({ agentId: "claude-code" });
     now = new Date("2026-01-01T02:00:00Z");
@@ -213,9 +208,9 @@ describe("completeTask and releaseTask", () => {
   });
 });
 
-describe("queries", () => {
+describeStores("queries", (store) => {
   it("summarises by status and by type", async () => {
-    const { tm } = await newManager();
+    const { tm } = await store.open();
     const a = await tm.createTask({ type: "a" });
     await tm.createTask({ type: "a" });
     await tm.createTask({ type: "b" });
@@ -231,14 +226,14 @@ describe("queries", () => {
   });
 
   it("returns null for an unknown task and refuses children of an unknown task", async () => {
-    const { tm } = await newManager();
+    const { tm } = await store.open();
     expect(await tm.getTask("nope_12345678")).toBeNull();
     expect(await codeOf(tm.getTaskChildren("nope_12345678"))).toBe("TASK_NOT_FOUND");
     expect(await codeOf(tm.requireTask("nope_12345678"))).toBe("TASK_NOT_FOUND");
   });
 
   it("lists tasks in pages, filtered, with a cursor", async () => {
-    const { tm } = await newManager();
+    const { tm } = await store.open();
     const ids = (await tm.createTasks(Array.from({ length: 7 }, (_, i) => ({ type: i % 2 ? "odd" : "even" })))).map((t) => t.id);
     const page1 = await tm.listTasks({ limit: 3 });
     expect(page1.tasks.map((t) => t.id)).toEqual(ids.slice(0, 3));
@@ -253,19 +248,19 @@ describe("queries", () => {
   });
 });
 
-describe("workflow metadata", () => {
+describeStores("workflow metadata", (store) => {
   it("merges fields, keeps initialized_at, and stamps last_updated", async () => {
-    const { tm, stateFile } = await newManager();
+    const { tm, stored } = await store.open();
     await tm.createTask({ type: "a" });
-    const born = JSON.parse(await readFile(stateFile, "utf8")).metadata.initialized_at;
+    const born = (await stored())?.metadata.initialized_at;
     await tm.updateWorkflowMetadata({ version: "2.0", environment: "production" });
     const metadata = await tm.updateWorkflowMetadata({ started_by: "scheduler", initialized_at: "forged" });
     expect(metadata).toMatchObject({ version: "2.0", environment: "production", started_by: "scheduler", initialized_at: born });
-    expect(JSON.parse(await readFile(stateFile, "utf8")).metadata).toEqual(metadata);
+    expect((await stored())?.metadata).toEqual(metadata);
   });
 
   it("keeps a __proto__ key as plain data", async () => {
-    const { tm } = await newManager();
+    const { tm } = await store.open();
     const metadata = await tm.updateWorkflowMetadata(JSON.parse('{"__proto__": {"polluted": true}}'));
     expect(Object.getPrototypeOf(metadata)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

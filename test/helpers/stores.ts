@@ -1,0 +1,114 @@
+/**
+ * The conformance suite's one seam: every behavioural test of the core runs once per
+ * store in STORES, through `describeStores`, against a fresh workflow that
+ * `store.open()` makes. A new store (PostgreSQL next) joins by adding one StoreFixture
+ * here; when the suite passes, it keeps every promise the JSON store keeps.
+ *
+ * A test sees a store only through the TaskManager and two questions asked of the
+ * fixture: what the store holds now (`snapshot`, to assert a refusal wrote nothing)
+ * and the workflow as the store keeps it in the seed's format (`stored`).
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { afterEach, describe } from "vitest";
+import { SqliteStore, TaskManager, type TaskManagerOptions, type WorkflowState } from "../../src/index.js";
+import { ManualClock } from "./coordination.js";
+import { tempDir } from "./temp-dir.js";
+
+/** What a test may set on the TaskManager; the store is the fixture's. */
+export type ManagerOptions = Omit<TaskManagerOptions, "stateFile" | "store" | "stateDir" | "workflow">;
+
+export interface OpenedWorkflow {
+  tm: TaskManager;
+  /** Everything the store keeps of this workflow, compared before and after a refusal. */
+  snapshot(): Promise<unknown>;
+  /** The workflow as kept, in the seed's state-file format; null while nothing was written. */
+  stored(): Promise<WorkflowState | null>;
+}
+
+export interface StoreFixture {
+  /** Shown in test names: "json", "sqlite". */
+  name: string;
+  /** A TaskManager over a fresh, empty workflow of this store; closed after the test. */
+  open(options?: ManagerOptions): Promise<OpenedWorkflow>;
+}
+
+const opened: TaskManager[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((tm) => tm.close()));
+});
+
+function track(tm: TaskManager): TaskManager {
+  opened.push(tm);
+  return tm;
+}
+
+export const jsonStore: StoreFixture = {
+  name: "json",
+  async open(options = {}) {
+    const stateFile = join(await tempDir(), "states", "wf.json");
+    const read = () => readFile(stateFile).catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? null : Promise.reject(error)));
+    return {
+      tm: track(new TaskManager({ lockTimeout: 5, ...options, stateFile })),
+      snapshot: read,
+      async stored() {
+        const bytes = await read();
+        return bytes === null ? null : (JSON.parse(bytes.toString("utf8")) as WorkflowState);
+      },
+    };
+  },
+};
+
+export const sqliteStore: StoreFixture = {
+  name: "sqlite",
+  async open(options = {}) {
+    const file = join(await tempDir(), "states", "tasks.sqlite");
+    // A second workflow in the same database: what a test does to "wf" must leave it alone.
+    const neighbour = new TaskManager({ store: new SqliteStore({ file, workflow: "neighbour" }) });
+    await neighbour.createTask({ type: "bystander" });
+    await neighbour.close();
+    const tm = track(new TaskManager({ ...options, store: new SqliteStore({ file, workflow: "wf", lockTimeoutSeconds: 5 }) }));
+    return {
+      tm,
+      snapshot: async () => dumpDatabase(file),
+      stored: () => exportedState(tm),
+    };
+  },
+};
+
+export const STORES: readonly StoreFixture[] = [jsonStore, sqliteStore];
+
+/** `describe(title)` once per store, the store passed to the body: `describeStores("leases", (store) => …)`. */
+export function describeStores(title: string, body: (store: StoreFixture) => void): void {
+  for (const store of STORES) describe(`${title} [${store.name}]`, () => body(store));
+}
+
+/** A fresh workflow of `store` on a clock the test moves by hand. */
+export async function clockedWorkflow(store: StoreFixture, options: Omit<ManagerOptions, "clock"> = {}) {
+  const clock = new ManualClock();
+  const workflow = await store.open({ ...options, clock: clock.now });
+  return { ...workflow, clock };
+}
+
+/** The workflow as the store's export gives it, gathered into one state-file object. */
+export async function exportedState(tm: TaskManager): Promise<WorkflowState | null> {
+  const exported = await tm.store.exportWorkflow?.();
+  if (!exported) return null;
+  const tasks: WorkflowState["tasks"] = {};
+  for await (const [id, task] of exported.tasks) tasks[id] = task;
+  return { ...exported.header, tasks };
+}
+
+/** Every row of every table, read over a connection of its own; null when there is no database. */
+function dumpDatabase(file: string): Record<string, unknown[]> | null {
+  if (!existsSync(file)) return null;
+  const db = new BetterSqlite3(file, { readonly: true });
+  try {
+    const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all() as string[];
+    return Object.fromEntries(tables.map((table) => [table, db.prepare(`SELECT * FROM "${table}"`).all()]));
+  } finally {
+    db.close();
+  }
+}
