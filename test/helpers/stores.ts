@@ -15,6 +15,8 @@ import BetterSqlite3 from "better-sqlite3";
 import { afterEach, describe } from "vitest";
 import { SqliteStore, TaskManager, type TaskManagerOptions, type WorkflowState } from "../../src/index.js";
 import { ManualClock } from "./coordination.js";
+import { PostgresStore } from "../../src/store/postgres-store.js";
+import { TEST_DATABASE_URL, dumpWorkflow, testSchema } from "./postgres.js";
 import { tempDir } from "./temp-dir.js";
 
 /** What a test may set on the TaskManager; the store is the fixture's. */
@@ -78,7 +80,27 @@ export const sqliteStore: StoreFixture = {
   },
 };
 
-export const STORES: readonly StoreFixture[] = [jsonStore, sqliteStore];
+let postgresWorkflows = 0;
+export const postgresStore: StoreFixture = {
+  name: "postgres",
+  async open(options = {}) {
+    // A schema per test file (dropped after it), a fresh workflow per test, and a neighbour beside it.
+    const schema = testSchema();
+    postgresWorkflows += 1;
+    const workflow = `wf${postgresWorkflows}`;
+    const neighbour = new TaskManager({ store: new PostgresStore({ url: TEST_DATABASE_URL, schema, workflow: `${workflow}-neighbour` }) });
+    await neighbour.createTask({ type: "bystander" });
+    await neighbour.close();
+    const tm = track(new TaskManager({ ...options, store: new PostgresStore({ url: TEST_DATABASE_URL, schema, workflow }) }));
+    return {
+      tm,
+      snapshot: () => dumpWorkflow(schema, workflow),
+      stored: () => exportedState(tm),
+    };
+  },
+};
+
+export const STORES: readonly StoreFixture[] = [jsonStore, sqliteStore, postgresStore];
 
 /** `describe(title)` once per store, the store passed to the body: `describeStores("leases", (store) => …)`. */
 export function describeStores(title: string, body: (store: StoreFixture) => void): void {
