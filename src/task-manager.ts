@@ -28,6 +28,10 @@ export interface TaskManagerOptions extends Omit<TaskManagerCoreOptions, "store"
   workflow?: string | undefined;
   /** SQLite only: "full" (default), or "normal" to trade durability against power cuts for speed. */
   sqliteSynchronous?: SqliteSynchronous | undefined;
+  /** With store "postgres": the database's URL (no stateDir needed). */
+  databaseUrl?: string | undefined;
+  /** With store "postgres": the schema holding the tables (default "task_manager"). */
+  databaseSchema?: string | undefined;
   /** Seconds to wait for the state file's lock before LOCK_TIMEOUT (default 5). */
   lockTimeout?: number | undefined;
   /** Milliseconds after which a lock left by a dead process is taken over (default 4000, at least 2000). */
@@ -49,6 +53,17 @@ function openStore(options: TaskManagerOptions): TaskStore {
   const lockTimeout = options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
   if (!Number.isFinite(lockTimeout) || lockTimeout < 0) {
     throw new TypeError(`lockTimeout must be a number of seconds >= 0, got ${String(lockTimeout)}.`);
+  }
+  if (kind === "postgres") {
+    const catalog = openCatalog(kind, options.stateDir ?? ".", {
+      lockTimeoutSeconds: lockTimeout,
+      databaseUrl: options.databaseUrl,
+      databaseSchema: options.databaseSchema,
+    });
+    // The store holds the database open itself; the catalog's own hold is let go at once.
+    const store = catalog.open(options.workflow ?? DEFAULT_WORKFLOW, options.onNotice);
+    void catalog.close();
+    return store;
   }
   if (options.stateDir !== undefined) {
     if (options.stateFile !== undefined) throw new TypeError("TaskManager takes a stateFile or a stateDir, not both.");

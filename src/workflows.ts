@@ -29,6 +29,10 @@ export interface WorkflowsOptions extends Omit<TaskManagerCoreOptions, "store"> 
   store?: StoreKind | undefined;
   /** SQLite only: "full" (default), or "normal" to trade durability against power cuts for speed. */
   sqliteSynchronous?: SqliteSynchronous | undefined;
+  /** With store "postgres": the database's URL (the state directory is then not used). */
+  databaseUrl?: string | undefined;
+  /** With store "postgres": the schema holding the tables (default "task_manager"). */
+  databaseSchema?: string | undefined;
   lockTimeout?: number | undefined;
   lockStaleMs?: number | undefined;
   /** Told of long lock waits, expired leases released and corrupt state files, with the workflow's name. */
@@ -55,6 +59,8 @@ export class Workflows {
       lockTimeoutSeconds: options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT_SECONDS,
       lockStaleMs: options.lockStaleMs,
       sqliteSynchronous: options.sqliteSynchronous,
+      databaseUrl: options.databaseUrl,
+      databaseSchema: options.databaseSchema,
     });
   }
 

@@ -3,15 +3,20 @@
  * opened by name, which exist, and how any process's change to them is heard of.
  * Workflows (src/workflows.ts) is the same for every kind; only this differs.
  */
+import { InvalidInputError } from "../core/errors.js";
 import type { StoreNotice } from "../core/store-notices.js";
 import type { TaskStore } from "../core/task-store.js";
 import { JsonCatalog } from "./json-catalog.js";
+import { PostgresCatalog } from "./postgres-catalog.js";
 import type { SqliteSynchronous } from "./sqlite/database.js";
 import { SqliteCatalog } from "./sqlite-catalog.js";
 
-/** "json": one state file per workflow, in the seed's format. "sqlite": one database for all, for big workflows. */
-export type StoreKind = "json" | "sqlite";
-export const STORE_KINDS: readonly StoreKind[] = ["json", "sqlite"];
+/**
+ * "json": one state file per workflow, in the seed's format. "sqlite": one database for all, for big workflows.
+ * "postgres": every workflow in a PostgreSQL database that agents on several machines share.
+ */
+export type StoreKind = "json" | "sqlite" | "postgres";
+export const STORE_KINDS: readonly StoreKind[] = ["json", "sqlite", "postgres"];
 export const DEFAULT_STORE_KIND: StoreKind = "json";
 
 export type WorkflowChangeKind = "created" | "changed" | "deleted";
@@ -29,6 +34,10 @@ export interface StoreOptions {
   lockStaleMs?: number | undefined;
   /** SQLite only: "full" (default) or "normal". */
   sqliteSynchronous?: SqliteSynchronous | undefined;
+  /** PostgreSQL only, and needed by it: postgres://user:password@host:port/database. */
+  databaseUrl?: string | undefined;
+  /** PostgreSQL only: the schema holding the tables (default "task_manager"). */
+  databaseSchema?: string | undefined;
 }
 
 export interface WorkflowCatalog {
@@ -54,5 +63,11 @@ export function isStoreKind(value: unknown): value is StoreKind {
 
 /** The catalog of `stateDir` for the kind of store asked for. */
 export function openCatalog(kind: StoreKind, stateDir: string, options: StoreOptions): WorkflowCatalog {
+  if (kind === "postgres") {
+    if (options.databaseUrl === undefined || options.databaseUrl === "") {
+      throw new InvalidInputError("The postgres store needs a database URL (--database-url or TASK_MANAGER_DATABASE_URL), e.g. postgres://user:password@host:5432/tasks.");
+    }
+    return new PostgresCatalog({ url: options.databaseUrl, schema: options.databaseSchema });
+  }
   return kind === "sqlite" ? new SqliteCatalog(stateDir, options) : new JsonCatalog(stateDir, options);
 }
