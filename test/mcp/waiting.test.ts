@@ -3,10 +3,12 @@
  * waiting while another (a second client) creates work. Bounds are generous ("well
  * before the wait ends"), never measurements; `npm run bench` measures.
  */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { CallToolResultSchema, type CallToolResult, type Progress } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { EventLog } from "../helpers/events.js";
-import { ok, startServer, textOf, type RunningServer } from "../helpers/mcp-client.js";
+import { cliPath, ok, startServer, textOf, type RunningServer } from "../helpers/mcp-client.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const running: RunningServer[] = [];
@@ -90,4 +92,47 @@ describe("get_next_task with wait_seconds", () => {
     expect(text).toContain("Do not poll");
     expect(worker.client.getInstructions()).toContain("wait_seconds");
   });
+
+  it("answers a waiting call with task null at once when the server is stopped, and exits", async () => {
+    const { client, stop, exited } = await startStoppable();
+    const started = Date.now();
+    // The first progress notification says it is waiting: then stop the server.
+    const waiting = client.callTool({ name: "get_next_task", arguments: { wait_seconds: WAIT_SECONDS } }, CallToolResultSchema, { onprogress: stop });
+    expect(ok<TaskResult>((await waiting) as CallToolResult).task).toBeNull();
+    await exited;
+    expect(Date.now() - started).toBeLessThan(WELL_BEFORE_MS);
+  });
+
+  it("exits when stopped after a wait was cancelled, though a cancelled request is never answered", async () => {
+    const { client, stop, exited } = await startStoppable();
+    const controller = new AbortController();
+    const waiting = client.callTool({ name: "get_next_task", arguments: { wait_seconds: WAIT_SECONDS } }, CallToolResultSchema, {
+      signal: controller.signal,
+      onprogress: () => controller.abort(),
+    });
+    await expect(waiting).rejects.toThrow();
+    ok((await client.callTool({ name: "summary", arguments: {} })) as CallToolResult); // the cancellation has been read by now
+    const started = Date.now();
+    stop();
+    await exited;
+    expect(Date.now() - started).toBeLessThan(WELL_BEFORE_MS);
+  });
 });
+
+/** A server of our own, to stop with SIGTERM; `exited` resolves when its process has gone. */
+async function startStoppable() {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [cliPath, "--state-dir", await tempDir()], stderr: "pipe" });
+  const client = new Client({ name: "worker", version: "1.0.0" });
+  await client.connect(transport);
+  const exited = new Promise<void>((resolve) => {
+    transport.onclose = () => resolve();
+  });
+  let stopped = false;
+  const stop = (): void => {
+    if (stopped || transport.pid === null) return;
+    stopped = true;
+    process.kill(transport.pid, "SIGTERM");
+  };
+  running.push({ client, stderr: () => "", call: () => Promise.reject(new Error("unused")), close: () => client.close() });
+  return { client, stop, exited };
+}
