@@ -61,4 +61,7 @@ export { SqliteStore, type SqliteStoreOptions } from "./store/sqlite-store.js";
 export { STORE_KINDS, type StoreKind, type WorkflowChange } from "./store/workflow-catalog.js";
 export { SQLITE_FILE_NAME, type SqliteSynchronous } from "./store/sqlite/database.js";
 export type { WorkflowExport, WorkflowHeader, WorkflowImport } from "./core/workflow-transfer.js";
+export { nextClaimTime, type ClaimabilityQuery } from "./core/claim-timing.js";
+export type { ExpiredLease, NoticeListener, StoreNotice } from "./core/store-notices.js";
+export { watchStateDirectory, type StateFileChange, type StateFileChangeKind } from "./store/state-dir-watcher.js";
 export { createServer, type ServerOptions } from "./mcp/server.js";
