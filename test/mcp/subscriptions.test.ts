@@ -12,8 +12,11 @@ import {
   ResourceUpdatedNotificationSchema,
   type LoggingMessageNotification,
 } from "@modelcontextprotocol/sdk/types.js";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { TaskManager } from "../../src/index.js";
+import { createServer, TaskManager } from "../../src/index.js";
+import { watchedDirectoryCount } from "../../src/store/state-dir-watcher.js";
 import { acquireFileLock } from "../../src/store/file-lock.js";
 import { EventLog } from "../helpers/events.js";
 import { ok, refusal, startServer, type RunningServer } from "../helpers/mcp-client.js";
@@ -98,6 +101,19 @@ describe("resource subscriptions", () => {
     mark = notices.mark;
     await tm.cancelTask({ taskId: watched, agentId: "person" });
     await notices.waitFor(updated(uri), undefined, mark);
+  });
+
+  it("closes its watch of the state directory when the client goes away", async () => {
+    const stateDir = await tempDir();
+    const before = watchedDirectoryCount();
+    const server = createServer({ stateDir, log: () => undefined });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    const client = new Client({ name: "in-process", version: "1.0.0" });
+    await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+    await client.subscribeResource({ uri: "workflow://alpha" });
+    expect(watchedDirectoryCount()).toBe(before + 1);
+    await client.close();
+    expect(watchedDirectoryCount()).toBe(before);
   });
 
   it("accepts a workflow that does not exist yet, and refuses a URI that is not a workflow's", async () => {
