@@ -61,6 +61,8 @@ export interface PostgresStoreOptions {
   schema?: string | undefined;
   /** Connections this process may open (default 10), shared by its stores on the same URL and schema. */
   poolSize?: number | undefined;
+  /** "on" (default) or "off": see PostgresDatabaseOptions.synchronousCommit. */
+  synchronousCommit?: "on" | "off" | undefined;
   /** Told of expired leases released (see core/store-notices.ts). */
   onNotice?: NoticeListener | undefined;
 }
@@ -73,6 +75,8 @@ const INSERT_CHUNK = 5_000;
 const EXPORT_PAGE = 1_000;
 /** Times a change is made again after another process changed its rows first. */
 const MAX_CONFLICT_RETRIES = 50;
+/** Claimed rows kept for their holder's completion. */
+const CLAIMED_ROWS_KEPT = 512;
 /** Expired leases released per claim; a claim after it releases more. */
 const RELEASE_BATCH = 100;
 
@@ -96,6 +100,8 @@ export class PostgresStore implements TaskStore {
   private readonly onNotice: NoticeListener | undefined;
   /** The workflow's row id once known (it never changes). */
   private wf: string | null = null;
+  /** Rows this process claimed, by task id, as the claim left them. */
+  private readonly claimed = new Map<string, TaskRow>();
   private closed = false;
 
   constructor(options: PostgresStoreOptions) {
@@ -104,6 +110,7 @@ export class PostgresStore implements TaskStore {
       url: options.url,
       schema: options.schema ?? DEFAULT_POSTGRES_SCHEMA,
       poolSize: options.poolSize ?? DEFAULT_POSTGRES_POOL_SIZE,
+      synchronousCommit: options.synchronousCommit,
     });
     this.s = this.db.s;
     this.location = `${this.db.safeUrl}#${this.db.schema}/${this.workflow}`;
@@ -117,21 +124,15 @@ export class PostgresStore implements TaskStore {
 
   // Changes
 
-  createTasks(inputs: readonly NewTask[], now: Date): Promise<CreatedTask[]> {
-    return this.change((session) =>
+  async createTasks(inputs: readonly NewTask[], now: Date): Promise<CreatedTask[]> {
+    let changed = false;
+    const tasks = await this.change((session) =>
       session.transaction(async () => {
         const at = this.at(now);
         const row = await this.workflowRow(session, true, at);
         const wf = row.wf;
         const metadata = metadataOf(row);
         const view = new PartialState(session, wf, this.location, metadata, row.workflow_type);
-        // The parents and dependencies named, locked against change until this commits: a dependency
-        // completing meanwhile would otherwise never count down the new task's unmet dependencies.
-        const named = new Set(inputs.flatMap((input) => [...(input.parentId != null ? [input.parentId] : []), ...(input.dependsOn ?? [])]));
-        if (named.size > 0) {
-          const rows = await session.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM ${this.s}.tasks WHERE wf = $1 AND id = ANY($2::text[]) FOR SHARE`, [wf, [...named]]);
-          for (const taskRow of rows) view.add(taskRow);
-        }
         const keys = [...new Set(inputs.flatMap((input) => (input.idempotencyKey !== undefined ? [input.idempotencyKey] : [])))];
         const keyed = new Map<string, string>();
         if (keys.length > 0) {
@@ -141,10 +142,19 @@ export class PostgresStore implements TaskStore {
           );
           for (const { id, idempotency_key: key } of rows) keyed.set(key, id);
         }
+        // The parents and dependencies named (and the tasks the keys found, which `#n` may name), locked
+        // against change until this commits: a dependency completing meanwhile would otherwise never
+        // count down the new task's unmet dependencies.
+        const named = new Set([...keyed.values(), ...inputs.flatMap((input) => [...(input.parentId != null ? [input.parentId] : []), ...(input.dependsOn ?? [])])]);
+        if (named.size > 0) {
+          const rows = await session.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM ${this.s}.tasks WHERE wf = $1 AND id = ANY($2::text[]) FOR SHARE`, [wf, [...named]]);
+          for (const taskRow of rows) view.add(taskRow);
+        }
         // A random id that happens to be taken fails the insert on the unique index; the create is then made again.
         const plan = rules.planNewTasks({ has: (id) => view.has(id), idOfKey: (key) => keyed.get(key) }, metadata, inputs, at);
         const created = plan.filter((entry): entry is { id: string; created: StoredTask } => entry.created !== null);
         await this.insertTasks(session, wf, created, at.getTime(), (id) => view.state.tasks[id]?.status);
+        changed = created.length > 0;
         for (const { id, created: task } of created) view.include(id, task);
         await view.loadMany(plan.filter((entry) => entry.created === null).map((entry) => entry.id));
         const tasks = plan.map(({ id }) => view.state.tasks[id] as StoredTask);
@@ -156,6 +166,8 @@ export class PostgresStore implements TaskStore {
         });
       }),
     );
+    if (changed) await this.announce();
+    return tasks;
   }
 
   async claimNextTask(request: ClaimRequest): Promise<Task | null> {
@@ -163,6 +175,7 @@ export class PostgresStore implements TaskStore {
       const at = this.at(request.now);
       const types = request.taskTypes && request.taskTypes.length > 0 ? [...new Set(request.taskTypes)] : null;
       let released: ExpiredLease[] = [];
+      if (this.wf === null) await this.workflowRow(session, false, at); // its id, for the announcement
       for (let round = 0; ; round += 1) {
         const [row] = await session.write<Partial<TaskRow> & { expired: boolean }>(this.claimSql, [
           this.workflow,
@@ -181,9 +194,11 @@ export class PostgresStore implements TaskStore {
         }
         if (!row?.id) return { task: null, released };
         const claimedRow = row as TaskRow;
+        this.remember(claimedRow);
         return { task: rules.toTask(claimedRow.id, taskOfRow(this.location, claimedRow)), released };
       }
     });
+    if (task || released.length > 0) await this.announce();
     if (released.length > 0) this.onNotice?.({ kind: "leases_expired", location: this.location, leases: released });
     return task;
   }
@@ -191,6 +206,7 @@ export class PostgresStore implements TaskStore {
   completeTask(request: CompleteRequest): Promise<FinishedTask> {
     return this.mutate(
       request.now,
+      request.taskId,
       (view) => view.withNeighbours(request.taskId, { dependencies: true, descendants: request.cascade === true }),
       (state, now) => rules.completeTask(state, { ...request, now }),
     );
@@ -199,6 +215,7 @@ export class PostgresStore implements TaskStore {
   releaseTask(request: ReleaseRequest): Promise<Task> {
     return this.mutate(
       request.now,
+      request.taskId,
       (view) => view.withNeighbours(request.taskId, { dependencies: true, descendants: false }),
       (state, now) => rules.releaseTask(state, { ...request, now }),
     );
@@ -207,6 +224,7 @@ export class PostgresStore implements TaskStore {
   heartbeatTask(request: HeartbeatRequest): Promise<Task> {
     return this.mutate(
       request.now,
+      request.taskId,
       (view) => view.withNeighbours(request.taskId, { dependencies: false, descendants: false }),
       (state, now) => rules.heartbeatTask(state, { ...request, now }),
     );
@@ -216,6 +234,7 @@ export class PostgresStore implements TaskStore {
     let expired: ExpiredLease[] = [];
     const finished = await this.mutate(
       request.now,
+      request.taskId,
       (view) => view.withNeighbours(request.taskId, { dependencies: false, descendants: request.cascade === true }),
       (state, now) => {
         // Its holder's lease ran out: the cancel ends that claim, which the notice reports as a claim does.
@@ -231,8 +250,8 @@ export class PostgresStore implements TaskStore {
     return finished;
   }
 
-  updateMetadata(patch: JsonObject, now: Date): Promise<WorkflowMetadata> {
-    return this.change((session) =>
+  async updateMetadata(patch: JsonObject, now: Date): Promise<WorkflowMetadata> {
+    const metadata = await this.change((session) =>
       session.transaction(async () => {
         const at = this.at(now);
         const row = await this.workflowRow(session, true, at, true);
@@ -247,6 +266,8 @@ export class PostgresStore implements TaskStore {
         return value;
       }),
     );
+    await this.announce();
+    return metadata;
   }
 
   // Reads
@@ -387,7 +408,7 @@ export class PostgresStore implements TaskStore {
   }
 
   async importWorkflow(source: WorkflowImport, now: Date): Promise<number> {
-    return this.change((session) =>
+    const count = await this.change((session) =>
       session.transaction(async () => {
         const at = this.at(now);
         const row = await this.workflowRow(session, true, at, true);
@@ -415,6 +436,8 @@ export class PostgresStore implements TaskStore {
         return tasks.length;
       }),
     );
+    await this.announce();
+    return count;
   }
 
   async close(): Promise<void> {
@@ -448,20 +471,43 @@ export class PostgresStore implements TaskStore {
   }
 
   /** Runs a rule over the tasks `gather` puts in the PartialState and writes back what it changed. */
-  private mutate<T>(
+  private async mutate<T>(
     now: Date,
+    taskId: string,
     gather: (view: PartialState) => Promise<void>,
     rule: (state: PartialState["state"], now: Date) => rules.Mutation<T>,
   ): Promise<T> {
-    return this.change(async (session) => {
+    let written = 0;
+    const value = await this.change(async (session) => {
       const at = this.at(now);
-      const row = await this.workflowRow(session, false, at);
-      const view = new PartialState(session, row?.wf ?? null, this.location, row ? metadataOf(row) : rules.newWorkflowState(at).metadata);
+      const wf = this.wf ?? (await this.workflowRow(session, false, at))?.wf ?? null;
+      // These rules do not read the metadata.
+      const view = new PartialState(session, wf, this.location, rules.newWorkflowState(at).metadata);
+      // The row this process claimed, as the claim left it: if it is still that version, no read is needed.
+      const claimed = this.claimed.get(taskId);
+      this.claimed.delete(taskId);
+      if (claimed && wf !== null) view.add(claimed);
       await gather(view);
-      const { value, changed } = rule(view.state, at);
-      if (changed && row) await view.writeChanges(at.getTime());
-      return value;
+      const mutation = rule(view.state, at);
+      if (mutation.changed && wf !== null) written = await view.writeChanges(at.getTime());
+      return mutation.value;
     });
+    if (written > 0) await this.announce();
+    return value;
+  }
+
+  /** Tells other processes (and this one) that the workflow changed. */
+  private async announce(): Promise<void> {
+    if (this.wf !== null) await this.db.announce(this.wf);
+  }
+
+  /** Keeps a claimed row for its holder's next change (see mutate), the last few hundred only. */
+  private remember(row: TaskRow): void {
+    this.claimed.set(row.id, row);
+    if (this.claimed.size > CLAIMED_ROWS_KEPT) {
+      const oldest = this.claimed.keys().next();
+      if (!oldest.done) this.claimed.delete(oldest.value);
+    }
   }
 
   /** A read in one snapshot of the database; `missing` when the workflow does not exist. */

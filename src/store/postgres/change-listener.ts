@@ -7,7 +7,9 @@
  * A notification sent while this connection is down is lost, so whenever LISTEN is
  * (re)established every listener is called once: it looks again, as it would after a
  * change. A dropped connection is re-opened after a short pause, for as long as anyone
- * listens.
+ * listens. And every SAFETY_RECHECK_MS, listeners are called anyway: a process that
+ * died between committing a change and announcing it (database.ts) delays a waiter by
+ * that much at worst, instead of leaving it asleep.
  */
 import pg from "pg";
 import { channelOf } from "./migrations.js";
@@ -16,11 +18,13 @@ import { channelOf } from "./migrations.js";
 export type WorkflowChangeListener = (wf: number | null) => void;
 
 const RECONNECT_DELAY_MS = 500;
+export const SAFETY_RECHECK_MS = 10_000;
 
 export class ChangeListener {
   private readonly listeners = new Set<WorkflowChangeListener>();
   private client: pg.Client | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private safety: NodeJS.Timeout | null = null;
   private closed = false;
 
   constructor(
@@ -31,7 +35,11 @@ export class ChangeListener {
   /** Adds a listener; returns the function that removes it. The connection is open while anyone listens. */
   subscribe(listener: WorkflowChangeListener): () => void {
     this.listeners.add(listener);
-    if (this.listeners.size === 1) this.connect();
+    if (this.listeners.size === 1) {
+      this.connect();
+      this.safety = setInterval(() => this.emit(null), SAFETY_RECHECK_MS);
+      this.safety.unref();
+    }
     let active = true;
     return () => {
       if (!active) return;
@@ -84,6 +92,8 @@ export class ChangeListener {
   private disconnect(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.safety) clearInterval(this.safety);
+    this.safety = null;
     const client = this.client;
     this.client = null;
     client?.end().catch(() => {});

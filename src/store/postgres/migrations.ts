@@ -11,6 +11,10 @@
  * who claimed, when and for how long in the `claim_*` columns, and the rule's effect on
  * the body is applied when the row is read, and folded in at its next write (task-rows.ts).
  *
+ * There are no NOTIFY triggers: a transaction that sends NOTIFY holds a database-wide lock
+ * through its commit (and the disk flush), which would make every change wait for every
+ * other. The store announces its changes right after they commit instead (database.ts).
+ *
  * Nothing here is a per-workflow counter or timestamp that every change would update:
  * such a row would serialise all agents on its lock. The workflow's last_updated is the
  * latest of its tasks' `updated_ms` (an index answers it).
@@ -26,7 +30,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    name: "workflows, tasks, dependencies, change notifications",
+    name: "workflows, tasks, dependencies",
     sql: (s) => `
 CREATE TABLE ${s}.workflows (
   wf bigserial PRIMARY KEY,
@@ -86,28 +90,11 @@ CREATE TABLE ${s}.task_deps (
   task_seq bigint NOT NULL,
   PRIMARY KEY (wf, dep_id, task_seq)
 );
-
--- Every statement that changes a workflow's rows sends NOTIFY with the workflow's id, delivered
--- when (and only if) its transaction commits: how waiting agents on other machines wake.
-CREATE FUNCTION ${s}.notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_notify('task_manager.' || TG_TABLE_SCHEMA, changed.wf::text) FROM (SELECT DISTINCT wf FROM changed) AS changed;
-  RETURN NULL;
-END
-$$;
-CREATE TRIGGER tasks_inserted AFTER INSERT ON ${s}.tasks REFERENCING NEW TABLE AS changed
-  FOR EACH STATEMENT EXECUTE FUNCTION ${s}.notify_change();
-CREATE TRIGGER tasks_updated AFTER UPDATE ON ${s}.tasks REFERENCING NEW TABLE AS changed
-  FOR EACH STATEMENT EXECUTE FUNCTION ${s}.notify_change();
-CREATE TRIGGER workflows_inserted AFTER INSERT ON ${s}.workflows REFERENCING NEW TABLE AS changed
-  FOR EACH STATEMENT EXECUTE FUNCTION ${s}.notify_change();
-CREATE TRIGGER workflows_updated AFTER UPDATE ON ${s}.workflows REFERENCING NEW TABLE AS changed
-  FOR EACH STATEMENT EXECUTE FUNCTION ${s}.notify_change();
 `,
   },
 ];
 
-/** The channel a schema's changes are announced on (see notify_change). */
+/** The channel a schema's changes are announced on, the payload a workflow's id (see PostgresDatabase.announce). */
 export function channelOf(schema: string): string {
   return `task_manager.${schema}`;
 }
