@@ -71,8 +71,8 @@ export class TaskManagerCore {
 
   /**
    * Creates several tasks at once, all or none; a parent or dependency may be a task
-   * created earlier in the same call. A task whose idempotencyKey is already taken is
-   * returned as it is, marked `already_existed`.
+   * created earlier in the same call, named `#<index>` (from 0), e.g. `dependsOn: ["#0"]`.
+   * A task whose idempotencyKey is already taken is returned as it is, marked `already_existed`.
    */
   async createTasks(inputs: readonly CreateTaskInput[]): Promise<CreatedTask[]> {
     if (!Array.isArray(inputs) || inputs.length === 0) return [];

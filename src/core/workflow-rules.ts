@@ -98,6 +98,13 @@ function findByIdempotencyKey(tasks: Iterable<[string, StoredTask]>, key: string
   return undefined;
 }
 
+/**
+ * `#<n>` as a parentId or dependency names the n-th task (from 0) of the same call, which
+ * must come earlier in it: a caller splitting work into steps cannot know their ids yet.
+ * Task ids never start with "#" (a type is letters, digits, ".", "_" and "-").
+ */
+export const BATCH_REFERENCE = /^#(\d{1,6})$/;
+
 /** One task of a createTasks call: `created` is the new task, or null when its idempotency key matched `id`. */
 export interface PlannedTask {
   id: string;
@@ -115,7 +122,16 @@ export function planNewTasks(existing: ExistingTasks, metadata: WorkflowMetadata
   const stamp = toIsoTimestamp(now);
   const defaults = readTaskDefaults(metadata);
   const plan: PlannedTask[] = [];
-  for (const input of inputs) {
+  const resolve = (ref: string): string => {
+    const index = BATCH_REFERENCE.exec(ref)?.[1];
+    return index === undefined ? ref : (plan[Number(index)]?.id ?? ref);
+  };
+  for (const given of inputs) {
+    const input: NewTask = {
+      ...given,
+      parentId: given.parentId == null ? given.parentId : resolve(given.parentId),
+      dependsOn: given.dependsOn?.map(resolve),
+    };
     if (input.idempotencyKey !== undefined) {
       const found = existing.idOfKey(input.idempotencyKey) ?? findByIdempotencyKey(created, input.idempotencyKey);
       if (found !== undefined) {

@@ -3,7 +3,8 @@ import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { renderTask } from "../render.js";
 import { withoutHistory } from "../compact-task.js";
-import { asJsonObject, jsonObjectArg, taskOutput, workflowArg } from "../schemas.js";
+import { jsonObjectArg, taskOutput, workflowArg } from "../schemas.js";
+import { createTaskInputOf } from "../task-input.js";
 import { toolSuccess } from "../tool-result.js";
 import { ADDITIVE_WRITE } from "./annotations.js";
 
@@ -35,21 +36,8 @@ export function registerCreateTaskTool(server: McpServer, context: ServerContext
     },
     (args) =>
       context.run(async () => {
-        const { tm } = context.workflow(args.workflow);
-        const [created] = await tm.createTasks([
-          {
-            type: args.task_type,
-            data: asJsonObject(args.data),
-            parentId: args.parent_id,
-            priority: args.priority,
-            dependsOn: args.depends_on,
-            notBefore: args.not_before,
-            delaySeconds: args.delay_seconds,
-            idempotencyKey: args.idempotency_key,
-            maxAttempts: args.max_attempts,
-            retryDelaySeconds: args.retry_delay_seconds,
-          },
-        ]);
+        const { workflow, ...fields } = args;
+        const [created] = await context.workflow(workflow).tm.createTasks([createTaskInputOf(fields)]);
         if (!created) throw new Error("createTasks returned no task");
         const { already_existed: existed, ...task } = created;
         const already = existed === true;

@@ -4,6 +4,7 @@ import type { ServerContext } from "../context.js";
 import { registerCancelTaskTool } from "./cancel-task.js";
 import { registerCompleteTaskTool } from "./complete-task.js";
 import { registerCreateTaskTool } from "./create-task.js";
+import { registerCreateTasksTool } from "./create-tasks.js";
 import { registerGetNextTaskTool } from "./get-next-task.js";
 import { registerGetTaskChildrenTool } from "./get-task-children.js";
 import { registerGetTaskTool } from "./get-task.js";
@@ -16,6 +17,7 @@ import { registerUpdateWorkflowMetadataTool } from "./update-workflow-metadata.j
 
 export function registerTools(server: McpServer, context: ServerContext): void {
   registerCreateTaskTool(server, context);
+  registerCreateTasksTool(server, context);
   registerGetNextTaskTool(server, context);
   registerCompleteTaskTool(server, context);
   registerReleaseTaskTool(server, context);
