@@ -56,8 +56,12 @@ Exit codes of the commands: 0 done, 1 usage or invalid input, 2 no such task or 
 3 the task's state does not allow it, 4 state file busy (try again), 5 state file corrupt.
 
 Flags (each may also be set by the environment variable shown):
-  --state-dir DIR              TASK_MANAGER_STATE_DIR           workflow state files, one <workflow>.json each
+  --state-dir DIR              TASK_MANAGER_STATE_DIR           where the workflows are kept
                                                                 (default ${DEFAULT_STATE_DIR} in the current directory)
+  --store json|sqlite          TASK_MANAGER_STORE               json: one <workflow>.json file each (default);
+                                                                sqlite: all in tasks.sqlite, for millions of tasks
+  --sqlite-synchronous full|normal  TASK_MANAGER_SQLITE_SYNCHRONOUS  sqlite: full (default) survives a power cut;
+                                                                normal is faster but may lose the last changes then
   --task-timeout-hours HOURS   TASK_MANAGER_TASK_TIMEOUT_HOURS  claims older than this go back to pending (default 24)
   --lock-timeout SECONDS       TASK_MANAGER_LOCK_TIMEOUT        wait this long for a state file's lock (default 5)
   --agent-id ID                TASK_MANAGER_AGENT_ID            claim tasks as ID (default: the MCP client's name)

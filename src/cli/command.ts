@@ -4,7 +4,6 @@
  * A subcommand is one module under src/cli/ exporting a CliCommand, registered by
  * name in COMMANDS in src/cli.ts.
  */
-import { access } from "node:fs/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { DEFAULT_WORKFLOW } from "../core/workflow-name.js";
 import { Workflows } from "../workflows.js";
@@ -28,6 +27,8 @@ const STORE_FLAGS = {
   "state-dir": SERVE_FLAGS["state-dir"],
   "task-timeout-hours": SERVE_FLAGS["task-timeout-hours"],
   "lock-timeout": SERVE_FLAGS["lock-timeout"],
+  store: SERVE_FLAGS.store,
+  "sqlite-synchronous": SERVE_FLAGS["sqlite-synchronous"],
 } as const;
 
 const COMMON_FLAGS = {
@@ -37,7 +38,7 @@ const COMMON_FLAGS = {
 } as const;
 
 export const COMMON_FLAGS_HELP = `  --json                       print JSON for scripts instead of tables
-  --state-dir DIR, --task-timeout-hours HOURS, --lock-timeout SECONDS
+  --state-dir DIR, --store json|sqlite, --task-timeout-hours HOURS, --lock-timeout SECONDS
                                as for the server (and the same TASK_MANAGER_* variables)
   -h, --help                   show this help`;
 
@@ -77,14 +78,28 @@ export function openContext(values: {
   "state-dir"?: string | undefined;
   "task-timeout-hours"?: string | undefined;
   "lock-timeout"?: string | undefined;
+  store?: string | undefined;
+  "sqlite-synchronous"?: string | undefined;
   json?: boolean | undefined;
 }): CommandContext {
   const config = resolveServeConfig(
-    { "state-dir": values["state-dir"], "task-timeout-hours": values["task-timeout-hours"], "lock-timeout": values["lock-timeout"] },
+    {
+      "state-dir": values["state-dir"],
+      "task-timeout-hours": values["task-timeout-hours"],
+      "lock-timeout": values["lock-timeout"],
+      store: values.store,
+      "sqlite-synchronous": values["sqlite-synchronous"],
+    },
     process.env,
     process.cwd(),
   );
-  const workflows = new Workflows({ stateDir: config.stateDir, taskTimeoutHours: config.taskTimeoutHours, lockTimeout: config.lockTimeout });
+  const workflows = new Workflows({
+    stateDir: config.stateDir,
+    taskTimeoutHours: config.taskTimeoutHours,
+    lockTimeout: config.lockTimeout,
+    store: config.store,
+    sqliteSynchronous: config.sqliteSynchronous,
+  });
   return {
     config,
     workflows,
@@ -101,10 +116,7 @@ export function openContext(values: {
  */
 export async function existingWorkflow(context: CommandContext, name: string | undefined): Promise<string> {
   const chosen = name ?? DEFAULT_WORKFLOW;
-  const file = context.workflows.stateFileOf(chosen);
-  try {
-    await access(file);
-  } catch {
+  if (!(await context.workflows.exists(chosen))) {
     const hint = name === undefined ? ` (name one, e.g. "task-manager-mcp summary NAME")` : "";
     throw new NotFoundError(
       "WORKFLOW_NOT_FOUND",

@@ -4,6 +4,8 @@
  */
 import { resolve } from "node:path";
 import { DEFAULT_TASK_TIMEOUT_HOURS } from "../core/task-manager.js";
+import type { SqliteSynchronous } from "../store/sqlite/database.js";
+import { DEFAULT_STORE_KIND, STORE_KINDS, type StoreKind } from "../store/workflow-catalog.js";
 import { DEFAULT_LOCK_TIMEOUT_SECONDS } from "../task-manager.js";
 import { UsageError } from "./usage-error.js";
 
@@ -15,13 +17,19 @@ export const SERVE_FLAGS = {
   "task-timeout-hours": { type: "string" },
   "lock-timeout": { type: "string" },
   "agent-id": { type: "string" },
+  store: { type: "string" },
+  "sqlite-synchronous": { type: "string" },
 } as const;
+
+const SQLITE_SYNCHRONOUS: readonly SqliteSynchronous[] = ["full", "normal"];
 
 export interface ServeFlags {
   "state-dir"?: string | undefined;
   "task-timeout-hours"?: string | undefined;
   "lock-timeout"?: string | undefined;
   "agent-id"?: string | undefined;
+  store?: string | undefined;
+  "sqlite-synchronous"?: string | undefined;
 }
 
 export interface ServeConfig {
@@ -29,6 +37,10 @@ export interface ServeConfig {
   taskTimeoutHours: number;
   lockTimeout: number;
   agentId?: string | undefined;
+  /** Which store keeps the workflows: "json" (a file each) or "sqlite" (one database). */
+  store: StoreKind;
+  /** SQLite only: "full" (every returned change survives a power cut) or "normal" (faster). */
+  sqliteSynchronous: SqliteSynchronous;
 }
 
 export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, cwd: string): ServeConfig {
@@ -48,7 +60,16 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, cw
     taskTimeoutHours: number(pick("task-timeout-hours", "TASK_MANAGER_TASK_TIMEOUT_HOURS"), DEFAULT_TASK_TIMEOUT_HOURS, "a number of hours above 0, e.g. 24 or 0.5", (n) => n > 0),
     lockTimeout: number(pick("lock-timeout", "TASK_MANAGER_LOCK_TIMEOUT"), DEFAULT_LOCK_TIMEOUT_SECONDS, "a number of seconds, 0 or more, e.g. 5", (n) => n >= 0),
     agentId: agentId?.value,
+    store: choice(pick("store", "TASK_MANAGER_STORE"), STORE_KINDS, DEFAULT_STORE_KIND),
+    sqliteSynchronous: choice(pick("sqlite-synchronous", "TASK_MANAGER_SQLITE_SYNCHRONOUS"), SQLITE_SYNCHRONOUS, "full"),
   };
+}
+
+function choice<T extends string>(setting: { value: string; from: string } | undefined, allowed: readonly T[], fallback: T): T {
+  if (setting === undefined) return fallback;
+  const value = setting.value.trim().toLowerCase();
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`${setting.from} must be ${allowed.join(" or ")}; got ${JSON.stringify(setting.value)}.`);
 }
 
 function number(

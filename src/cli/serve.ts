@@ -32,5 +32,5 @@ export async function serve(config: ServeConfig): Promise<void> {
   process.once("SIGINT", () => void stop("SIGINT"));
 
   await server.connect(transport);
-  stderrLog(`serving state directory ${config.stateDir}${config.agentId === undefined ? "" : ` as agent "${config.agentId}"`}`);
+  stderrLog(`serving state directory ${config.stateDir} (${config.store} store)${config.agentId === undefined ? "" : ` as agent "${config.agentId}"`}`);
 }

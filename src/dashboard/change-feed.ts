@@ -1,11 +1,11 @@
 /**
- * Server-sent events for the dashboard: one `change` event naming the workflows whose
- * state files changed, from the state directory watcher the MCP server also uses, so a
+ * Server-sent events for the dashboard: one `change` event naming the workflows that
+ * changed, from the same watch of the workflows the MCP server uses (Workflows.watch), so a
  * change by any process reaches every open page. Changes are gathered for a moment and
  * sent together, so a busy queue costs a page a few fetches a second, not one per write.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { watchStateDirectory } from "../store/state-dir-watcher.js";
+import type { Workflows } from "../workflows.js";
 
 const GATHER_MS = 150;
 /** A comment line now and then keeps proxies and idle timeouts from closing a quiet stream. */
@@ -18,9 +18,9 @@ export class ChangeFeed {
   private readonly keepalive: NodeJS.Timeout;
   private readonly unwatch: () => void;
 
-  constructor(stateDir: string) {
-    this.unwatch = watchStateDirectory(stateDir, (change) => {
-      this.pending.add(change.file.replace(/\.json$/, ""));
+  constructor(workflows: Workflows) {
+    this.unwatch = workflows.watch((change) => {
+      this.pending.add(change.workflow);
       this.timer ??= setTimeout(() => this.flush(), GATHER_MS);
     });
     this.keepalive = setInterval(() => this.broadcast(": keepalive\n\n"), KEEPALIVE_MS);

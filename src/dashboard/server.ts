@@ -40,7 +40,7 @@ const SECURITY_HEADERS = {
 };
 
 export function createDashboard(options: DashboardOptions): Dashboard {
-  const feed = new ChangeFeed(options.workflows.stateDir);
+  const feed = new ChangeFeed(options.workflows);
   const server = createHttpServer((request, response) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
     handle(options, feed, request, response).catch((error: unknown) => {

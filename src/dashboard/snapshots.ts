@@ -3,7 +3,6 @@
  * workflow in full (its tasks with their data, results, history and leases). Reads
  * only: they take no lock and change nothing.
  */
-import { access } from "node:fs/promises";
 import { leaseDeadline } from "../core/lease-deadline.js";
 import { MAX_PAGE_SIZE } from "../core/inputs.js";
 import type { StatusSummary, Task, WorkflowMetadata } from "../core/schema.js";
@@ -41,10 +40,8 @@ export async function workflowsSnapshot(workflows: Workflows): Promise<Workflows
 }
 
 export async function workflowSnapshot(workflows: Workflows, name: string, staleAfterMs: number): Promise<WorkflowSnapshot> {
-  const file = workflows.stateFileOf(name); // refuses a name that is not allowed
-  await access(file).catch(() => {
-    throw new WorkflowMissingError(`No workflow "${name}" in the state directory.`);
-  });
+  // exists() refuses a name that is not allowed
+  if (!(await workflows.exists(name))) throw new WorkflowMissingError(`No workflow "${name}" in the state directory.`);
   const tm = workflows.get(name);
   const [summary, metadata] = await Promise.all([tm.getStatusSummary(), tm.getWorkflowMetadata()]);
   const tasks: ShownTask[] = [];

@@ -5,7 +5,8 @@
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { agentIdSchema, parseInput } from "../core/inputs.js";
-import { Workflows } from "../workflows.js";
+import type { SqliteSynchronous } from "../store/sqlite/database.js";
+import { Workflows, type StoreKind } from "../workflows.js";
 import { ClaimLedger } from "./claims.js";
 import { ServerContext } from "./context.js";
 import { sanitizeAgentId } from "./identity.js";
@@ -20,6 +21,10 @@ import { registerTools } from "./tools/index.js";
 export interface ServerOptions {
   /** The directory of workflow state files, `<state-dir>/<workflow>.json`; created on the first write. */
   stateDir: string;
+  /** "json" (default): a state file per workflow; "sqlite": all in `<state-dir>/tasks.sqlite`, for big workflows. */
+  store?: StoreKind | undefined;
+  /** SQLite only: "full" (default) or "normal" (faster; a power cut may lose the last changes). */
+  sqliteSynchronous?: SqliteSynchronous | undefined;
   /** Claims older than this go back to pending (default 24; fractions allowed). */
   taskTimeoutHours?: number | undefined;
   /** Seconds to wait for a state file's lock before LOCK_TIMEOUT (default 5). */
@@ -34,7 +39,7 @@ export interface ServerOptions {
   stopWaiting?: AbortSignal | undefined;
 }
 
-const INSTRUCTIONS = `A task queue shared by several agents, one JSON state file per workflow (argument "workflow", default "default").
+const INSTRUCTIONS = `A task queue shared by several agents, in named workflows (argument "workflow", default "default").
 Work loop: get_next_task claims a task for you (with wait_seconds it waits for one: do not poll); do it; complete_task (or release_task if you cannot finish); repeat.
 Your identity is your MCP client's name; only the agent holding a claim may finish it. Refusals come back as "CODE: what to do".`;
 
@@ -47,6 +52,8 @@ export function createServer(options: ServerOptions): McpServer {
   const log = createServerLog(server, options.log ?? stderrLog);
   const workflows = new Workflows({
     stateDir: options.stateDir,
+    store: options.store,
+    sqliteSynchronous: options.sqliteSynchronous,
     taskTimeoutHours: options.taskTimeoutHours,
     lockTimeout: options.lockTimeout,
     onNotice: (notice, workflow) => logStoreNotice(log, notice, workflow),

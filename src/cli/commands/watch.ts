@@ -6,7 +6,6 @@
  */
 import { isTaskManagerError } from "../../core/errors.js";
 import type { Task } from "../../core/schema.js";
-import { watchStateDirectory } from "../../store/state-dir-watcher.js";
 import { overviewOfAll, type WorkflowOverview } from "../../workflow-overview.js";
 import { allTasks } from "../all-tasks.js";
 import { expectPositionals, openContext, parseCommandLine, type CliCommand, type CommandContext } from "../command.js";
@@ -139,8 +138,8 @@ separated by a line with the time (--json: one JSON object per line).`,
       }
     };
     let settle: NodeJS.Timeout | null = null;
-    const unwatch = watchStateDirectory(context.config.stateDir, (change) => {
-      if (workflow !== undefined && change.file !== `${workflow}.json`) return;
+    const unwatch = context.workflows.watch((change) => {
+      if (workflow !== undefined && change.workflow !== workflow) return;
       settle ??= setTimeout(() => {
         settle = null;
         refresh().catch(fail);
