@@ -1,14 +1,14 @@
 /**
- * Workflows as resources: `workflow://{workflow}` is a state file as it is on disk,
- * listed one per workflow in the state directory; `workflow://{workflow}/tasks/{task_id}`
- * is one task. Reading a resource changes nothing.
+ * Workflows as resources: `workflow://{workflow}` is a workflow's summary, metadata and
+ * first page of tasks (workflow-resource.ts), listed one per workflow in the state
+ * directory; `workflow://{workflow}/tasks/{task_id}` is one task. Reading a resource
+ * changes nothing.
  */
-import { readFile } from "node:fs/promises";
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, McpError, type ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
 import { isTaskManagerError, TaskNotFoundError } from "../core/errors.js";
-import { parseStateFile } from "../store/json-file-store.js";
 import type { ServerContext } from "./context.js";
+import { workflowResourceBody } from "./workflow-resource.js";
 
 const JSON_MIME = "application/json";
 /** MCP's code for "no such resource". */
@@ -40,20 +40,18 @@ export function registerResources(server: McpServer, context: ServerContext): vo
       complete: { workflow: completeWorkflow },
     }),
     {
-      title: "Workflow state",
-      description: "A workflow's whole state file (metadata and every task) as JSON.",
+      title: "Workflow",
+      description: "A workflow's summary, metadata and first page of tasks as JSON, with the list_tasks cursor for the rest.",
       mimeType: JSON_MIME,
     },
     (uri, variables) =>
       readAsResource(async () => {
         const name = single(variables["workflow"]);
-        const file = context.workflows.stateFileOf(name);
-        const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-          if (error.code === "ENOENT") throw notFound(`No workflow "${name}" in the state directory; list_workflows shows the workflows.`);
-          throw error;
-        });
-        parseStateFile(file, bytes); // a corrupt file is reported, not served as if it were a workflow
-        return { contents: [{ uri: uri.href, mimeType: JSON_MIME, text: bytes.toString("utf8") }] };
+        if (!(await context.workflows.exists(name))) {
+          throw notFound(`No workflow "${name}" in the state directory; list_workflows shows the workflows.`);
+        }
+        const body = await workflowResourceBody(context.workflows, name); // a corrupt workflow is reported, not served
+        return { contents: [{ uri: uri.href, mimeType: JSON_MIME, text: JSON.stringify(body, null, 2) }] };
       }),
   );
 

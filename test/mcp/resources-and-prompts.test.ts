@@ -1,14 +1,13 @@
 /** Workflow resources and the Markdown prompts, listed and read through the real client. */
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
+import { TaskManager, type StoreKind } from "../../src/index.js";
 import { ok, startServer, type RunningServer } from "../helpers/mcp-client.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const running: RunningServer[] = [];
-async function connect(stateDir: string): Promise<RunningServer> {
-  const server = await startServer({ stateDir, clientName: "reader" });
+async function connect(stateDir: string, store: StoreKind = "json"): Promise<RunningServer> {
+  const server = await startServer({ stateDir, clientName: "reader", args: ["--store", store] });
   running.push(server);
   return server;
 }
@@ -26,9 +25,9 @@ async function rejection(promise: Promise<unknown>): Promise<McpError> {
 }
 
 describe("resources", () => {
-  it("lists one workflow:// resource per workflow file and reads it as the state file's JSON", async () => {
+  it.each(["json", "sqlite"] as const)("lists one workflow:// resource per workflow and reads its summary and tasks [%s]", async (store) => {
     const stateDir = await tempDir();
-    const server = await connect(stateDir);
+    const server = await connect(stateDir, store);
     expect((await server.client.listResources()).resources).toEqual([]);
     const task = ok<{ task: { id: string } }>(await server.call("create_task", { workflow: "alpha", task_type: "a", data: { n: 1 } })).task;
     ok(await server.call("create_task", { workflow: "beta", task_type: "b" }));
@@ -42,8 +41,26 @@ describe("resources", () => {
     const read = await server.client.readResource({ uri: "workflow://alpha" });
     const content = read.contents[0] as { uri: string; mimeType: string; text: string };
     expect(content).toMatchObject({ uri: "workflow://alpha", mimeType: "application/json" });
-    expect(content.text).toBe(await readFile(join(stateDir, "alpha.json"), "utf8"));
-    expect(JSON.parse(content.text).tasks[task.id]).toMatchObject({ type: "a", status: "pending", data: { n: 1 } });
+    const body = JSON.parse(content.text);
+    expect(body).toMatchObject({ workflow: "alpha", store, summary: { total_tasks: 1 }, metadata: { initialized_at: expect.any(String) }, next_cursor: null });
+    expect(body.tasks).toEqual([expect.objectContaining({ id: task.id, type: "a", status: "pending", data: { n: 1 } })]);
+    expect(body).not.toHaveProperty("more");
+  });
+
+  it.each(["json", "sqlite"] as const)("reads a workflow bigger than a page as its first page and the cursor for the rest [%s]", async (store) => {
+    const stateDir = await tempDir();
+    const tm = new TaskManager({ store, stateDir, workflow: "big" });
+    const created = await tm.createTasks(Array.from({ length: 120 }, (_, i) => ({ type: "item", data: { i } })));
+    await tm.close();
+    const server = await connect(stateDir, store);
+    const content = (await server.client.readResource({ uri: "workflow://big" })).contents[0] as { text: string };
+    const body = JSON.parse(content.text);
+    expect(body.summary.total_tasks).toBe(120);
+    expect(body.tasks.map((task: { id: string }) => task.id)).toEqual(created.slice(0, 50).map((task) => task.id));
+    expect(body.tasks[0]).not.toHaveProperty("history");
+    expect(body.more).toContain(body.next_cursor);
+    const next = ok<{ tasks: { id: string }[] }>(await server.call("list_tasks", { workflow: "big", cursor: body.next_cursor, limit: 500 }));
+    expect(next.tasks.map((task) => task.id)).toEqual(created.slice(50).map((task) => task.id));
   });
 
   it("reads one task at workflow://{workflow}/tasks/{task_id}", async () => {
