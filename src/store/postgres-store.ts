@@ -175,13 +175,14 @@ export class PostgresStore implements TaskStore {
       const at = this.at(request.now);
       const types = request.taskTypes && request.taskTypes.length > 0 ? [...new Set(request.taskTypes)] : null;
       let released: ExpiredLease[] = [];
-      if (this.wf === null) await this.workflowRow(session, false, at); // its id, for the announcement
+      const wf = this.wf ?? (await this.workflowRow(session, false, at))?.wf;
+      if (wf === undefined) return { task: null, released };
       for (let round = 0; ; round += 1) {
-        const [row] = await session.write<Partial<TaskRow> & { expired: boolean }>(this.claimSql, [
-          this.workflow,
+        const [row] = await session.write<Partial<TaskRow> & { expired: boolean }>(this.claimSql(types?.length ?? 0), [
+          wf,
           at.getTime(),
           request.staleAfterMs,
-          types,
+          types === null ? null : types.length === 1 ? types[0] : types,
           request.agentId,
           request.leaseSeconds ?? null,
           round === 0,
@@ -635,23 +636,25 @@ export class PostgresStore implements TaskStore {
    * marks it claimed, with the lease the request, the workflow's defaults or the task
    * timeout gives (claimTask's order).
    */
-  private get claimSql(): string {
+  private claimSql(typeCount: number): string {
     const s = this.s;
+    // The workflow's id is a parameter, not looked up in the statement, so the planner walks the
+    // ready index in claim order and stops at the first row it can lock.
+    const ofTypes = typeCount === 0 ? "$4::text IS NULL" : typeCount === 1 ? "t.type = $4::text" : "t.type = ANY($4::text[])";
     return `
-WITH w AS (SELECT wf, default_lease_seconds FROM ${s}.workflows WHERE name = $1),
-expired AS (
+WITH expired AS (
   SELECT $7::boolean AND (
-    EXISTS (SELECT 1 FROM ${s}.tasks t, w WHERE t.wf = w.wf AND t.status = 'in_progress' AND t.expires_ms < $2::bigint)
-    OR EXISTS (SELECT 1 FROM ${s}.tasks t, w WHERE t.wf = w.wf AND t.status = 'in_progress' AND t.expires_ms IS NULL
+    EXISTS (SELECT 1 FROM ${s}.tasks t WHERE t.wf = $1::bigint AND t.status = 'in_progress' AND t.expires_ms < $2::bigint)
+    OR EXISTS (SELECT 1 FROM ${s}.tasks t WHERE t.wf = $1::bigint AND t.status = 'in_progress' AND t.expires_ms IS NULL
                  AND t.locked_ms < $2::bigint - $3::float8)) AS found),
 picked AS (
-  SELECT t.seq FROM ${s}.tasks t, w
-  WHERE t.wf = w.wf AND t.status = 'pending' AND t.unmet_deps = 0 AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint)
-    AND ($4::text[] IS NULL OR t.type = ANY($4::text[])) AND NOT (SELECT found FROM expired)
+  SELECT t.seq FROM ${s}.tasks t
+  WHERE t.wf = $1::bigint AND t.status = 'pending' AND t.unmet_deps = 0 AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint)
+    AND ${ofTypes} AND NOT (SELECT found FROM expired)
   ORDER BY t.priority DESC, t.seq
   LIMIT 1
   FOR UPDATE OF t SKIP LOCKED),
-lease AS (SELECT coalesce($6::float8, (SELECT default_lease_seconds FROM w), $3::float8 / 1000) AS seconds),
+lease AS (SELECT coalesce($6::float8, (SELECT default_lease_seconds FROM ${s}.workflows WHERE wf = $1::bigint), $3::float8 / 1000) AS seconds),
 claimed AS (
   UPDATE ${s}.tasks t SET status = 'in_progress', version = t.version + 1, updated_ms = $2::bigint,
     claim_agent = $5::text, claim_at_ms = $2::bigint, claim_lease_seconds = lease.seconds,

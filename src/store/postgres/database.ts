@@ -16,6 +16,7 @@
  * - Time: the database clock is the reference (see clockOffsetMs).
  * - Announcing: after a change commits, NOTIFY with the workflow's id (see announce).
  */
+import { createHash } from "node:crypto";
 import pg from "pg";
 import { StoreUnavailableError } from "../../core/errors.js";
 import { ChangeListener } from "./change-listener.js";
@@ -236,13 +237,13 @@ export class Session {
 
   /** A statement that changes nothing (or runs inside transaction()). */
   async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
-    return (await this.client.query<R>(sql, params)).rows;
+    return (await this.client.query<R>(prepared(sql, params))).rows;
   }
 
   /** A statement that writes on its own (it commits by itself). */
   async write<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
     if (!this.inTransaction) this.mayHaveCommitted = true;
-    return (await this.client.query<R>(sql, params)).rows;
+    return (await this.client.query<R>(prepared(sql, params))).rows;
   }
 
   /** Runs `body` in one transaction; rolled back (by Database.run) when it throws. */
@@ -255,6 +256,22 @@ export class Session {
     this.inTransaction = false;
     return value;
   }
+}
+
+const statementNames = new Map<string, string>();
+
+/**
+ * A named statement: each connection parses and plans it once and then only executes it,
+ * which for the claim's statement is most of its cost. Named by its text, so the same
+ * text always has the same name on every connection.
+ */
+function prepared(text: string, values: unknown[]): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `tm_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
 }
 
 /** Creates the schema and applies the migrations it lacks, one process at a time. */
