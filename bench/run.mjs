@@ -1,0 +1,59 @@
+// `npm run bench`: the benchmark of issue 6. Runs the sections one after another on
+// this machine, prints the tables, and writes bench/results/latest.{json,md} and
+// cost-curve.svg. Options:
+//   --quick            fewer samples and shorter budgets: a smoke run, not for the record
+//   --only=a,b         run only these sections: drain, cost, mcp, memory
+//   --full-seed        drain N=10,000 to the end for both (the seed takes an hour or more)
+//   --out=DIR          write results there instead of bench/results
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { removeScratchDirs, resultsDir } from "./lib/paths.mjs";
+import { round } from "./lib/stats.mjs";
+import { costCurveSvg } from "./report/chart.mjs";
+import { markdownReport, targets } from "./report/tables.mjs";
+import { runCostSection } from "./sections/cost-curve.mjs";
+import { runDrainSection } from "./sections/drain.mjs";
+import { runMcpSection } from "./sections/mcp.mjs";
+import { runMemorySection } from "./sections/memory.mjs";
+
+const SECTIONS = ["drain", "cost", "mcp", "memory"];
+const { values } = parseArgs({
+  options: { quick: { type: "boolean", default: false }, only: { type: "string" }, "full-seed": { type: "boolean", default: false }, out: { type: "string" } },
+});
+const only = values.only ? values.only.split(",") : SECTIONS;
+const unknown = only.filter((s) => !SECTIONS.includes(s));
+if (unknown.length) {
+  console.error(`unknown section(s) ${unknown.join(", ")}; known: ${SECTIONS.join(", ")}`);
+  process.exit(2);
+}
+const options = { quick: values.quick, fullSeed: values["full-seed"] };
+const outDir = values.out ?? resultsDir;
+const started = Date.now();
+const log = (message) => console.error(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
+
+const results = {
+  startedAt: new Date(started).toISOString(),
+  options: { ...options, only },
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? "unknown", node: process.version, platform: `${process.platform} ${process.arch}` },
+};
+
+try {
+  // The drain first: it runs the seed, which is what most of the run's time is spent on.
+  if (only.includes("drain")) results.drain = await runDrainSection(options, log);
+  if (only.includes("cost")) results.cost = await runCostSection(options, log);
+  if (only.includes("memory")) results.memory = await runMemorySection(options, log);
+  if (only.includes("mcp")) results.mcp = await runMcpSection(options, log);
+} finally {
+  removeScratchDirs();
+}
+results.durationS = round((Date.now() - started) / 1000, 1);
+results.targets = targets(results);
+
+mkdirSync(outDir, { recursive: true });
+const markdown = markdownReport(results);
+writeFileSync(join(outDir, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(outDir, "latest.md"), `# Benchmark results\n\n${markdown}`);
+if (results.cost) writeFileSync(join(outDir, "cost-curve.svg"), costCurveSvg(results.cost, "task-manager-mcp: cost of one operation"));
+process.stdout.write(`\n${markdown}\nWritten to ${outDir}: latest.json, latest.md${results.cost ? ", cost-curve.svg" : ""}\n`);
