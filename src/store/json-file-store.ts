@@ -6,15 +6,14 @@
  * rename → fsync directory. Reads take no lock: renames are atomic, so a reader
  * always sees one whole committed state.
  *
- * The parsed state is kept between calls and reused while the file's bytes are
- * the ones we last read or wrote, so a process working alone parses once.
+ * Nothing is redone that did not change: the state file codec keeps the last bytes
+ * read or written, reuses every task whose text is unchanged instead of parsing it
+ * again, and stringifies only the tasks a rule changed (state-file-codec.ts).
  */
 import { mkdir, readFile } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
-import type { ZodError } from "zod";
-import { LockCompromisedError, StateFileCorruptError } from "../core/errors.js";
-import { describeIssues } from "../core/inputs.js";
-import { workflowStateSchema, type WorkflowState } from "../core/schema.js";
+import { LockCompromisedError } from "../core/errors.js";
+import type { WorkflowState } from "../core/schema.js";
 import { nextClaimTime, type ClaimabilityQuery } from "../core/claim-timing.js";
 import type { NoticeListener } from "../core/store-notices.js";
 import type {
@@ -33,6 +32,7 @@ import { importIntoState, tasksOf, type WorkflowExport, type WorkflowImport } fr
 import { writeFileDurably } from "./durable-write.js";
 import { acquireFileLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_UPDATE_MS, sweepLeftovers } from "./file-lock.js";
 import { serializeInProcess } from "./in-process-queue.js";
+import { StateFileCodec } from "./state-file-codec.js";
 import { NoticeReporter } from "./notice-reporter.js";
 import { watchStateDirectory } from "./state-dir-watcher.js";
 
@@ -49,21 +49,17 @@ export interface JsonFileStoreOptions {
 /** How often an operation is retried after its lock was lost before it wrote anything. */
 const LOCK_LOSS_RETRIES = 3;
 
-interface CachedState {
-  bytes: Buffer;
-  state: WorkflowState;
-}
-
 export class JsonFileStore implements TaskStore {
   readonly location: string;
   private readonly lockOptions;
-  private cache: CachedState | null = null;
+  private readonly codec: StateFileCodec;
   private directoryReady = false;
   private sweptLeftovers = false;
   private readonly notices: NoticeReporter;
 
   constructor(options: JsonFileStoreOptions) {
     this.location = resolve(options.file);
+    this.codec = new StateFileCodec(this.location);
     this.lockOptions = {
       timeoutMs: options.lockTimeoutSeconds * 1000,
       staleMs: options.lockStaleMs ?? DEFAULT_LOCK_STALE_MS,
@@ -183,16 +179,14 @@ export class JsonFileStore implements TaskStore {
       const bytes = await this.readBytes();
       const state = bytes === null ? rules.newWorkflowState(now) : this.parseCached(bytes);
       // From here the state object may be changed in place: until it is committed, nobody may reuse it.
-      this.cache = null;
+      this.codec.beginChange();
       const { value, changed } = apply(state);
       if (changed) {
         state.metadata.last_updated = toIsoTimestamp(now);
-        const next = Buffer.from(`${JSON.stringify(state, null, 2)}\n`, "utf8");
+        const next = this.codec.encode(state);
         await lock.assertHeld();
-        await writeFileDurably(this.location, next);
-        this.cache = { bytes: next, state };
-      } else if (bytes !== null) {
-        this.cache = { bytes, state }; // unchanged, so still what the file holds
+        await writeFileDurably(this.location, next.bytes);
+        next.commit();
       }
       return value;
     } finally {
@@ -216,29 +210,12 @@ export class JsonFileStore implements TaskStore {
   }
 
   private parseCached(bytes: Buffer): WorkflowState {
-    if (this.cache && this.cache.bytes.equals(bytes)) return this.cache.state;
-    let state: WorkflowState;
     try {
-      state = parseStateFile(this.location, bytes);
+      return this.codec.decode(bytes);
     } catch (error) {
       this.notices.unreadable(bytes, error);
     }
-    this.cache = { bytes, state };
-    return state;
   }
 }
 
-export function parseStateFile(file: string, bytes: Buffer): WorkflowState {
-  if (bytes.length === 0) throw new StateFileCorruptError(file, "the file is empty");
-  let json: unknown;
-  try {
-    json = JSON.parse(bytes.toString("utf8"));
-  } catch (error) {
-    throw new StateFileCorruptError(file, `not valid JSON: ${(error as Error).message}`);
-  }
-  const parsed = workflowStateSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new StateFileCorruptError(file, `not a workflow state: ${describeIssues(parsed.error as ZodError)}`);
-  }
-  return parsed.data;
-}
+export { parseStateFile } from "./parse-state-file.js";
