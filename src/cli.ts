@@ -58,8 +58,11 @@ Exit codes of the commands: 0 done, 1 usage or invalid input, 2 no such task or 
 Flags (each may also be set by the environment variable shown):
   --state-dir DIR              TASK_MANAGER_STATE_DIR           where the workflows are kept
                                                                 (default ${DEFAULT_STATE_DIR} in the current directory)
-  --store json|sqlite          TASK_MANAGER_STORE               json: one <workflow>.json file each (default);
-                                                                sqlite: all in tasks.sqlite, for millions of tasks
+  --store json|sqlite|postgres TASK_MANAGER_STORE               json: one <workflow>.json file each (default);
+                                                                sqlite: all in tasks.sqlite, for millions of tasks;
+                                                                postgres: all in a PostgreSQL database, for many machines
+  --database-url URL           TASK_MANAGER_DATABASE_URL        postgres: postgres://user:password@host:5432/database
+  --database-schema NAME       TASK_MANAGER_DATABASE_SCHEMA     postgres: the schema of its tables (default task_manager)
   --sqlite-synchronous full|normal  TASK_MANAGER_SQLITE_SYNCHRONOUS  sqlite: full (default) survives a power cut;
                                                                 normal is faster but may lose the last changes then
   --task-timeout-hours HOURS   TASK_MANAGER_TASK_TIMEOUT_HOURS  claims older than this go back to pending (default 24)

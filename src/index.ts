@@ -53,11 +53,13 @@ export {
   LockTimeoutError,
   LockCompromisedError,
   StateFileCorruptError,
+  StoreUnavailableError,
   isTaskManagerError,
   type ErrorCode,
 } from "./core/errors.js";
 export { JsonFileStore, type JsonFileStoreOptions } from "./store/json-file-store.js";
 export { SqliteStore, type SqliteStoreOptions } from "./store/sqlite-store.js";
+export { PostgresStore, DEFAULT_POSTGRES_SCHEMA, type PostgresStoreOptions } from "./store/postgres-store.js";
 export { STORE_KINDS, type StoreKind, type WorkflowChange } from "./store/workflow-catalog.js";
 export { SQLITE_FILE_NAME, type SqliteSynchronous } from "./store/sqlite/database.js";
 export type { WorkflowExport, WorkflowHeader, WorkflowImport } from "./core/workflow-transfer.js";

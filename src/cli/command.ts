@@ -29,6 +29,8 @@ const STORE_FLAGS = {
   "lock-timeout": SERVE_FLAGS["lock-timeout"],
   store: SERVE_FLAGS.store,
   "sqlite-synchronous": SERVE_FLAGS["sqlite-synchronous"],
+  "database-url": SERVE_FLAGS["database-url"],
+  "database-schema": SERVE_FLAGS["database-schema"],
 } as const;
 
 const COMMON_FLAGS = {
@@ -80,6 +82,8 @@ export function openContext(values: {
   "lock-timeout"?: string | undefined;
   store?: string | undefined;
   "sqlite-synchronous"?: string | undefined;
+  "database-url"?: string | undefined;
+  "database-schema"?: string | undefined;
   json?: boolean | undefined;
 }): CommandContext {
   const config = resolveServeConfig(
@@ -89,6 +93,8 @@ export function openContext(values: {
       "lock-timeout": values["lock-timeout"],
       store: values.store,
       "sqlite-synchronous": values["sqlite-synchronous"],
+      "database-url": values["database-url"],
+      "database-schema": values["database-schema"],
     },
     process.env,
     process.cwd(),
@@ -99,6 +105,8 @@ export function openContext(values: {
     lockTimeout: config.lockTimeout,
     store: config.store,
     sqliteSynchronous: config.sqliteSynchronous,
+    databaseUrl: config.databaseUrl,
+    databaseSchema: config.databaseSchema,
   });
   return {
     config,

@@ -31,6 +31,7 @@ const BY_ERROR_CODE: Partial<Record<ErrorCode, ExitCode>> = {
   CLAIM_SUPERSEDED: ExitCode.CONFLICT,
   LOCK_TIMEOUT: ExitCode.BUSY,
   LOCK_COMPROMISED: ExitCode.BUSY,
+  STORE_UNAVAILABLE: ExitCode.BUSY,
   STATE_FILE_CORRUPT: ExitCode.CORRUPT,
 };
 

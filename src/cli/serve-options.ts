@@ -19,6 +19,8 @@ export const SERVE_FLAGS = {
   "agent-id": { type: "string" },
   store: { type: "string" },
   "sqlite-synchronous": { type: "string" },
+  "database-url": { type: "string" },
+  "database-schema": { type: "string" },
 } as const;
 
 const SQLITE_SYNCHRONOUS: readonly SqliteSynchronous[] = ["full", "normal"];
@@ -30,6 +32,8 @@ export interface ServeFlags {
   "agent-id"?: string | undefined;
   store?: string | undefined;
   "sqlite-synchronous"?: string | undefined;
+  "database-url"?: string | undefined;
+  "database-schema"?: string | undefined;
 }
 
 export interface ServeConfig {
@@ -41,6 +45,10 @@ export interface ServeConfig {
   store: StoreKind;
   /** SQLite only: "full" (every returned change survives a power cut) or "normal" (faster). */
   sqliteSynchronous: SqliteSynchronous;
+  /** PostgreSQL only (and needed by it): the database's URL. */
+  databaseUrl?: string | undefined;
+  /** PostgreSQL only: the schema holding the tables (default task_manager). */
+  databaseSchema?: string | undefined;
 }
 
 export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, cwd: string): ServeConfig {
@@ -55,13 +63,25 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, cw
   const agentId = pick("agent-id", "TASK_MANAGER_AGENT_ID");
   if (agentId?.value === "") throw new UsageError(`${agentId.from} must not be empty.`);
 
+  const store = choice(pick("store", "TASK_MANAGER_STORE"), STORE_KINDS, DEFAULT_STORE_KIND);
+  const databaseUrl = pick("database-url", "TASK_MANAGER_DATABASE_URL")?.value.trim();
+  if (store === "postgres" && !databaseUrl) {
+    throw new UsageError("--store postgres needs --database-url or TASK_MANAGER_DATABASE_URL, e.g. postgres://agent:secret@db.example:5432/tasks.");
+  }
+  const databaseSchema = pick("database-schema", "TASK_MANAGER_DATABASE_SCHEMA");
+  if (databaseSchema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,39}$/.test(databaseSchema.value)) {
+    throw new UsageError(`${databaseSchema.from} must be 1-40 letters, digits or _, starting with a letter or _; got ${JSON.stringify(databaseSchema.value)}.`);
+  }
+
   return {
     stateDir: resolve(cwd, stateDir?.value ?? DEFAULT_STATE_DIR),
     taskTimeoutHours: number(pick("task-timeout-hours", "TASK_MANAGER_TASK_TIMEOUT_HOURS"), DEFAULT_TASK_TIMEOUT_HOURS, "a number of hours above 0, e.g. 24 or 0.5", (n) => n > 0),
     lockTimeout: number(pick("lock-timeout", "TASK_MANAGER_LOCK_TIMEOUT"), DEFAULT_LOCK_TIMEOUT_SECONDS, "a number of seconds, 0 or more, e.g. 5", (n) => n >= 0),
     agentId: agentId?.value,
-    store: choice(pick("store", "TASK_MANAGER_STORE"), STORE_KINDS, DEFAULT_STORE_KIND),
+    store,
     sqliteSynchronous: choice(pick("sqlite-synchronous", "TASK_MANAGER_SQLITE_SYNCHRONOUS"), SQLITE_SYNCHRONOUS, "full"),
+    databaseUrl: store === "postgres" ? databaseUrl : undefined,
+    databaseSchema: store === "postgres" ? databaseSchema?.value : undefined,
   };
 }
 

@@ -7,11 +7,14 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { DrainingTransport } from "../mcp/draining-transport.js";
 import { stderrLog } from "../mcp/log.js";
 import { createServer } from "../mcp/server.js";
+import { redactDatabaseUrl } from "../store/postgres/connection-url.js";
 import type { ServeConfig } from "./serve-options.js";
+import { assertReachableDatabase } from "./database-check.js";
 import { assertUsableStateDir } from "./state-dir.js";
 
 export async function serve(config: ServeConfig): Promise<void> {
-  await assertUsableStateDir(config.stateDir);
+  if (config.store === "postgres") await assertReachableDatabase(config);
+  else await assertUsableStateDir(config.stateDir);
   // Waits for a task would hold a shutdown up to their end: they stop first, answering null.
   const stopWaiting = new AbortController();
   const server = createServer({ ...config, log: stderrLog, stopWaiting: stopWaiting.signal });
@@ -32,5 +35,6 @@ export async function serve(config: ServeConfig): Promise<void> {
   process.once("SIGINT", () => void stop("SIGINT"));
 
   await server.connect(transport);
-  stderrLog(`serving state directory ${config.stateDir} (${config.store} store)${config.agentId === undefined ? "" : ` as agent "${config.agentId}"`}`);
+  const where = config.store === "postgres" ? `PostgreSQL ${redactDatabaseUrl(config.databaseUrl ?? "")}` : `state directory ${config.stateDir}`;
+  stderrLog(`serving ${where} (${config.store} store)${config.agentId === undefined ? "" : ` as agent "${config.agentId}"`}`);
 }

@@ -25,6 +25,10 @@ export interface ServerOptions {
   store?: StoreKind | undefined;
   /** SQLite only: "full" (default) or "normal" (faster; a power cut may lose the last changes). */
   sqliteSynchronous?: SqliteSynchronous | undefined;
+  /** "postgres" only (and needed by it): postgres://user:password@host:port/database. */
+  databaseUrl?: string | undefined;
+  /** "postgres" only: the schema holding the tables (default task_manager). */
+  databaseSchema?: string | undefined;
   /** Claims older than this go back to pending (default 24; fractions allowed). */
   taskTimeoutHours?: number | undefined;
   /** Seconds to wait for a state file's lock before LOCK_TIMEOUT (default 5). */
@@ -54,6 +58,8 @@ export function createServer(options: ServerOptions): McpServer {
     stateDir: options.stateDir,
     store: options.store,
     sqliteSynchronous: options.sqliteSynchronous,
+    databaseUrl: options.databaseUrl,
+    databaseSchema: options.databaseSchema,
     taskTimeoutHours: options.taskTimeoutHours,
     lockTimeout: options.lockTimeout,
     onNotice: (notice, workflow) => logStoreNotice(log, notice, workflow),
