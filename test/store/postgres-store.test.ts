@@ -1,0 +1,127 @@
+/**
+ * What the PostgreSQL store promises beyond the conformance suite (which runs every
+ * behavioural test of the core on it, see test/helpers/stores.ts): its schema is made
+ * once however many processes start together, a database it cannot reach is named
+ * without its password, a dropped connection is retried, a waiting agent is woken by a
+ * task created by another process, and times come from the database's clock.
+ */
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import { PostgresStore, TaskManager } from "../../src/index.js";
+import { codeOf } from "../helpers/coordination.js";
+import { repoRoot } from "../helpers/paths.js";
+import { TEST_DATABASE_URL, freshSchema, testSchema, withClient } from "../helpers/postgres.js";
+
+const run = promisify(execFile);
+const agentScript = join(repoRoot, "test", "fixtures", "pg-agent.mjs");
+
+const opened: TaskManager[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((tm) => tm.close()));
+});
+
+let workflows = 0;
+function open(options: { schema?: string; workflow?: string; url?: string } = {}): TaskManager {
+  workflows += 1;
+  const store = new PostgresStore({ url: options.url ?? TEST_DATABASE_URL, schema: options.schema ?? testSchema(), workflow: options.workflow ?? `w${workflows}` });
+  const tm = new TaskManager({ store });
+  opened.push(tm);
+  return tm;
+}
+
+/** Runs test/fixtures/pg-agent.mjs in a process of its own, as an agent on another machine. */
+async function otherMachine(schema: string, workflow: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  const { stdout } = await run(process.execPath, [agentScript, TEST_DATABASE_URL, schema, workflow, ...args], { env: { ...process.env, ...env } });
+  return stdout.trim();
+}
+
+describe("PostgresStore", () => {
+  it("creates its schema once when several processes' stores start together, and records the migration", async () => {
+    const schema = freshSchema();
+    // Separate URLs (a different application_name) so that each store has a pool of its own, as separate processes would.
+    const managers = Array.from({ length: 5 }, (_, i) => open({ schema, url: `${TEST_DATABASE_URL}?application_name=starter${i}`, workflow: "shared" }));
+    const ids = await Promise.all(managers.map((tm, i) => tm.createTask({ type: "start", data: { i } })));
+    expect(new Set(ids).size).toBe(5);
+    const migrations = await withClient(async (client) => (await client.query(`SELECT version FROM "${schema}".schema_migrations`)).rows);
+    expect(migrations).toEqual([{ version: 1 }]);
+    expect((await managers[0]?.getStatusSummary())?.total_tasks).toBe(5);
+  });
+
+  it("refuses at start-up with STORE_UNAVAILABLE naming the URL without its password", async () => {
+    const store = new PostgresStore({ url: "postgres://agent:hunter2@127.0.0.1:1/tasks", workflow: "w" });
+    try {
+      const error = await store.ready().then(
+        () => null,
+        (caught: unknown) => caught as Error & { code?: string },
+      );
+      expect(error?.code).toBe("STORE_UNAVAILABLE");
+      expect(error?.message).toContain("postgres://agent@127.0.0.1:1/tasks");
+      expect(error?.message).not.toContain("hunter2");
+      // And an operation says the same, instead of hanging or failing obscurely.
+      expect(await codeOf(new TaskManager({ store }).createTask({ type: "a" }))).toBe("STORE_UNAVAILABLE");
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("runs an operation again on a fresh connection when the database dropped its connections", async () => {
+    const tm = open({ url: `${TEST_DATABASE_URL}?application_name=dropped` });
+    const id = await tm.createTask({ type: "job" });
+    // The server ends every connection of this store, as a restart or a network cut would.
+    const ended = await withClient(async (client) =>
+      (await client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dropped'")).rowCount,
+    );
+    expect(ended).toBeGreaterThan(0);
+    const task = await tm.getNextTask({ agentId: "a" });
+    expect(task?.id).toBe(id);
+    expect((await tm.completeTask({ taskId: id, agentId: "a" })).status).toBe("completed");
+  });
+
+  it("wakes a waiting agent when another process creates a task, through LISTEN/NOTIFY", async () => {
+    const schema = testSchema();
+    const tm = open({ workflow: "wakeup" });
+    await tm.createTask({ type: "warm-up" });
+    await tm.completeTask({ taskId: (await tm.getNextTask({ agentId: "waiter" }))?.id ?? "", agentId: "waiter" });
+    const waiting = tm.getNextTask({ agentId: "waiter", waitMs: 30_000 });
+    const created = await otherMachine(schema, "wakeup", ["create", "job"]);
+    // Long before the 30 s run out (and the listener's 10 s safety re-check): the notification woke it.
+    const task = await waiting;
+    expect(task?.id).toBe(created);
+    expect(task?.locked_by).toBe("waiter");
+  });
+
+  it("reckons leases on the database's clock, so a machine whose clock is an hour fast writes the same deadlines", async () => {
+    const schema = testSchema();
+    const tm = open({ workflow: "skew" });
+    const id = await tm.createTask({ type: "job" });
+    const before = Date.now();
+    const claimed = JSON.parse(await otherMachine(schema, "skew", ["claim", "60"], { TM_CLOCK_SKEW_MS: String(3_600_000) })) as { id: string; lease_expires_at: string; locked_at: string };
+    const after = Date.now();
+    expect(claimed.id).toBe(id);
+    // Within the few seconds the process took, not an hour ahead.
+    const lockedAt = Date.parse(claimed.locked_at);
+    expect(lockedAt).toBeGreaterThanOrEqual(before - 1_000);
+    expect(lockedAt).toBeLessThanOrEqual(after + 1_000);
+    expect(Date.parse(claimed.lease_expires_at) - lockedAt).toBe(60_000);
+    // So here, with a right clock, the lease is still held: nobody else may take the task.
+    expect(await tm.getNextTask({ agentId: "other" })).toBeNull();
+  });
+
+  it("lists the workflows of its schema through Workflows with store postgres", async () => {
+    const schema = freshSchema();
+    const { Workflows } = await import("../../src/index.js");
+    const all = new Workflows({ stateDir: ".", store: "postgres", databaseUrl: TEST_DATABASE_URL, databaseSchema: schema });
+    try {
+      await all.get("beta").createTask({ type: "b" });
+      await all.get("alpha").createTask({ type: "a" });
+      expect(await all.list()).toEqual(["alpha", "beta"]);
+      expect(await all.exists("alpha")).toBe(true);
+      expect(await all.exists("gamma")).toBe(false);
+      expect(all.locationOf("alpha")).toBe(`postgres://postgres@127.0.0.1:5432/test#${schema}/alpha`);
+    } finally {
+      await all.close();
+    }
+  });
+});
