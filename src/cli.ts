@@ -14,6 +14,8 @@ import { helpText } from "./cli/command.js";
 import { addCommand } from "./cli/commands/add.js";
 import { cancelCommand } from "./cli/commands/cancel.js";
 import { dashboardCommand } from "./cli/commands/dashboard.js";
+import { exportCommand } from "./cli/commands/export.js";
+import { importCommand } from "./cli/commands/import.js";
 import { releaseCommand } from "./cli/commands/release.js";
 import { showCommand } from "./cli/commands/show.js";
 import { summaryCommand } from "./cli/commands/summary.js";
@@ -36,6 +38,8 @@ const COMMANDS: Record<string, CliCommand> = {
   cancel: cancelCommand,
   watch: watchCommand,
   dashboard: dashboardCommand,
+  export: exportCommand,
+  import: importCommand,
 };
 
 const USAGE = `${PACKAGE_NAME} ${packageVersion}

@@ -63,6 +63,8 @@ export { PostgresStore, DEFAULT_POSTGRES_SCHEMA, type PostgresStoreOptions } fro
 export { STORE_KINDS, type StoreKind, type WorkflowChange } from "./store/workflow-catalog.js";
 export { SQLITE_FILE_NAME, type SqliteSynchronous } from "./store/sqlite/database.js";
 export type { WorkflowExport, WorkflowHeader, WorkflowImport } from "./core/workflow-transfer.js";
+export { readSeedFile, scanSeedFile, type SeedFile } from "./store/seed-file/read-seed-file.js";
+export { writeSeedFile } from "./store/seed-file/write-seed-file.js";
 export { nextClaimTime, type ClaimabilityQuery } from "./core/claim-timing.js";
 export type { ExpiredLease, NoticeListener, StoreNotice } from "./core/store-notices.js";
 export { watchStateDirectory, type StateFileChange, type StateFileChangeKind } from "./store/state-dir-watcher.js";

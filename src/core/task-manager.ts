@@ -28,6 +28,7 @@ import type { CreatedTask, FinishedTask, JsonObject, StatusSummary, Task, TaskPa
 import type { NewTask, TaskStore } from "./task-store.js";
 import { toIsoTimestamp } from "./time.js";
 import { waitForClaim } from "./wait-for-claim.js";
+import type { WorkflowExport, WorkflowImport } from "./workflow-transfer.js";
 
 export const DEFAULT_TASK_TIMEOUT_HOURS = 24;
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
@@ -198,6 +199,25 @@ export class TaskManagerCore {
     const parsed = parseInput(metadataPatchSchema, patch, "metadata");
     assertPayloadSize(parsed, "metadata", this.maxPayloadBytes);
     return this.store.updateMetadata(parsed, this.clock());
+  }
+
+  /**
+   * The workflow as its store keeps it, a task at a time in creation order (what
+   * `task-manager-mcp export` writes); null when nothing was written to it yet.
+   */
+  async exportWorkflow(): Promise<WorkflowExport | null> {
+    if (!this.store.exportWorkflow) throw new InvalidInputError(`The store of ${this.store.location} cannot export a workflow.`);
+    return this.store.exportWorkflow();
+  }
+
+  /**
+   * Fills this workflow, which must be new or empty, with an exported one as it is
+   * (ids, statuses, claims, history), all or nothing; returns how many tasks. The
+   * tasks must already be valid (readSeedFile checks them).
+   */
+  async importWorkflow(source: WorkflowImport): Promise<number> {
+    if (!this.store.importWorkflow) throw new InvalidInputError(`The store of ${this.store.location} cannot import a workflow.`);
+    return this.store.importWorkflow(source, this.clock());
   }
 
   /** Lets go of what the store holds open (a database connection; a JSON file holds nothing between calls). */

@@ -54,6 +54,6 @@ export function importIntoState(state: WorkflowState, source: WorkflowImport, wo
 }
 
 /** A workflow's tasks as the async iterable an export reads. */
-export async function* tasksOf(state: WorkflowState): AsyncGenerator<[string, StoredTask]> {
-  for (const entry of Object.entries(state.tasks)) yield entry;
+export async function* tasksOf(tasks: WorkflowState["tasks"]): AsyncGenerator<[string, StoredTask]> {
+  for (const entry of Object.entries(tasks)) yield entry;
 }

@@ -129,12 +129,13 @@ export class JsonFileStore implements TaskStore {
     return nextClaimTime(await this.read(), query);
   }
 
-  /** The state file as it is, for export; null when there is none. */
+  /** The state file as it is, for export (its fields in the file's order); null when there is none. */
   async exportWorkflow(): Promise<WorkflowExport | null> {
     const bytes = await this.readBytes();
     if (bytes === null) return null;
-    const { tasks: _tasks, ...header } = this.parseCached(bytes);
-    return { header, tasks: tasksOf(this.parseCached(bytes)) };
+    this.parseCached(bytes); // a corrupt file is reported, not exported
+    const { tasks, ...header } = JSON.parse(bytes.toString("utf8")) as WorkflowState;
+    return { header, tasks: tasksOf(tasks) };
   }
 
   /** Writes an imported workflow as this (new or empty) state file, in one locked write. */
