@@ -199,7 +199,8 @@ export class PostgresStore implements TaskStore {
         return { task: rules.toTask(claimedRow.id, taskOfRow(this.location, claimedRow)), released };
       }
     });
-    if (task || released.length > 0) await this.announce();
+    // Not awaited, on the hot path: the NOTIFY goes out at once, and close() waits for it.
+    if (task || released.length > 0) void this.announce();
     if (released.length > 0) this.onNotice?.({ kind: "leases_expired", location: this.location, leases: released });
     return task;
   }
@@ -493,7 +494,7 @@ export class PostgresStore implements TaskStore {
       if (mutation.changed && wf !== null) written = await view.writeChanges(at.getTime());
       return mutation.value;
     });
-    if (written > 0) await this.announce();
+    if (written > 0) void this.announce(); // as in claimNextTask
     return value;
   }
 
