@@ -130,9 +130,10 @@ export class SqliteStore implements TaskStore {
   }
 
   async claimNextTask(request: ClaimRequest): Promise<Task | null> {
-    const { task, released } = await this.change((s) => {
+    const nothing = { task: null, released: [] };
+    const { task, released } = await this.database.writeIfExists((s) => {
       const row = s.workflow(this.workflow);
-      if (!row) return { task: null, released: [] };
+      if (!row) return nothing;
       const stamp = toIsoTimestamp(request.now);
       const released = this.releaseExpired(s, row, request.now, request.staleAfterMs);
       s.promoteDue(row.wf, request.now.getTime());
@@ -148,7 +149,7 @@ export class SqliteStore implements TaskStore {
       view.writeChanges(request.now);
       s.touchWorkflow(row.wf, stamp);
       return { task: rules.toTask(taskRow.id, claimed), released };
-    });
+    }, () => nothing);
     if (released.length > 0) this.onNotice?.({ kind: "leases_expired", location: this.location, leases: released });
     return task;
   }
@@ -388,7 +389,9 @@ export class SqliteStore implements TaskStore {
    * changed, stamping the workflow as the JSON store stamps its file.
    */
   private mutate<T>(now: Date, gather: (view: PartialState) => void, rule: (state: PartialState["state"]) => rules.Mutation<T>): Promise<T> {
-    return this.change((s) => {
+    // Without a database there is no task to change: the rule says so (TASK_NOT_FOUND) on an empty workflow.
+    const absent = (): T => rule(rules.newWorkflowState(now)).value;
+    return this.database.writeIfExists((s) => {
       const row = s.workflow(this.workflow);
       const view = new PartialState(s, row?.wf ?? null, this.location, row ? metadataOf(row) : rules.newWorkflowState(now).metadata);
       gather(view);
@@ -398,7 +401,7 @@ export class SqliteStore implements TaskStore {
         s.touchWorkflow(row.wf, toIsoTimestamp(now));
       }
       return value;
-    });
+    }, absent);
   }
 
   /** The claims whose leases ran out, released by the rule that claims do it with; returns them for the notice. */

@@ -5,7 +5,10 @@
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
+import { EventLog } from "../helpers/events.js";
+import { fixture } from "../helpers/paths.js";
 import { cliPath, ok, refusal, startServer, textOf, type RunningServer, type StartServerOptions } from "../helpers/mcp-client.js";
 import { runNode } from "../helpers/processes.js";
 import { snapshotTree, tempDir } from "../helpers/temp-dir.js";
@@ -68,6 +71,32 @@ describe("choosing the store", () => {
     expect(run.stdout).toBe("");
     expect(run.stderr).toContain(named);
     expect(await readdir(stateDir)).toEqual([]);
+  });
+});
+
+describe("a SQLite server's live resources", () => {
+  it("tell a subscribed client of another process's changes, and every client of a new workflow", async () => {
+    const stateDir = await tempDir();
+    const create = async (workflow: string): Promise<void> => {
+      const run = await runNode(fixture("store-worker.mjs"), [stateDir, "sqlite", workflow, "someone-else", "drain"]);
+      expect(run.code, run.stderr).toBe(0);
+    };
+    const server = await connect({ stateDir, args: ["--store", "sqlite"] });
+    ok(await server.call("create_task", { workflow: "alpha", task_type: "a" }));
+    const notices = new EventLog<{ method: string; uri?: string }>();
+    server.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => notices.push({ method: n.method, uri: n.params.uri }));
+    server.client.setNotificationHandler(ResourceListChangedNotificationSchema, (n) => notices.push({ method: n.method }));
+    await server.client.subscribeResource({ uri: "workflow://alpha" });
+    // Another process drains alpha (claims and completes its task): a change the server did not make.
+    await create("alpha");
+    await notices.waitFor((n) => n.method === "notifications/resources/updated" && n.uri === "workflow://alpha");
+    const summary = ok<{ status_counts: Record<string, number> }>(await server.call("summary", { workflow: "alpha" }));
+    expect(summary.status_counts.completed).toBe(1);
+    const mark = notices.mark;
+    const elsewhere = await startServer({ stateDir, args: ["--store", "sqlite"] });
+    running.push(elsewhere);
+    ok(await elsewhere.call("create_task", { workflow: "beta", task_type: "b" }));
+    await notices.waitFor((n) => n.method === "notifications/resources/list_changed", undefined, mark);
   });
 });
 

@@ -64,6 +64,16 @@ export class SqliteDatabase {
   }
 
   /**
+   * Like write, but while there is no database file answers `absent()` instead of creating
+   * one: for the changes that need an existing workflow (a claim, a completion…), so that
+   * asking for work in a new state directory leaves it as it was.
+   */
+  writeIfExists<T>(change: (statements: Statements) => T, absent: () => T): Promise<T> {
+    if (this.db === null && !existsSync(this.file)) return Promise.resolve().then(absent);
+    return this.write(change);
+  }
+
+  /**
    * Runs `query` in one read transaction, so all its statements see the same commit;
    * `empty` is the answer while there is no database.
    */

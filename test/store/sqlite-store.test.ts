@@ -1,0 +1,207 @@
+/**
+ * What only the SQLite store has (its behaviour is the conformance suite's, test/core):
+ * one database for every workflow, group commit, the query plans that keep a claim's
+ * cost flat, a damaged or newer database left alone, the write lock's timeout, the
+ * durability setting, and changes heard from other connections.
+ */
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { SQLITE_FILE_NAME, SqliteStore, TaskManager, Workflows, type WorkflowChange } from "../../src/index.js";
+import { openSqliteDatabase } from "../../src/store/sqlite/database.js";
+import { Statements } from "../../src/store/sqlite/statements.js";
+import { codeOf } from "../helpers/coordination.js";
+import { EventLog } from "../helpers/events.js";
+import { tempDir } from "../helpers/temp-dir.js";
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((close) => close()));
+});
+
+function manager(stateDir: string, workflow = "w", options: Partial<ConstructorParameters<typeof TaskManager>[0]> = {}): TaskManager {
+  const tm = new TaskManager({ store: "sqlite", stateDir, workflow, ...options });
+  closers.push(() => tm.close());
+  return tm;
+}
+
+describe("the SQLite database", () => {
+  it("holds every workflow of the state directory in tasks.sqlite, created by the first change and not by reads", async () => {
+    const stateDir = join(await tempDir(), "state");
+    const workflows = new Workflows({ stateDir, store: "sqlite" });
+    closers.push(() => workflows.close());
+    expect(await workflows.list()).toEqual([]);
+    expect(await workflows.get("a").getNextTask({ agentId: "w" })).toBeNull();
+    expect(await workflows.get("a").getStatusSummary()).toMatchObject({ total_tasks: 0 });
+    expect(await workflows.exists("a")).toBe(false);
+    expect(existsSync(stateDir)).toBe(false);
+    await workflows.get("b").createTask({ type: "t" });
+    await workflows.get("a").updateWorkflowMetadata({ note: "metadata alone makes a workflow" });
+    expect(await workflows.list()).toEqual(["a", "b"]);
+    expect(await workflows.exists("a")).toBe(true);
+    expect(workflows.stateFileOf("a")).toBe(join(stateDir, SQLITE_FILE_NAME));
+    expect(workflows.locationOf("a")).toBe(`${join(stateDir, SQLITE_FILE_NAME)}#a`);
+    expect((await workflows.get("a").getStatusSummary()).total_tasks).toBe(0);
+  });
+
+  it("applies the durability setting: WAL and synchronous FULL by default, NORMAL when asked", async () => {
+    const file = join(await tempDir(), SQLITE_FILE_NAME);
+    const levels = (["full", "normal"] as const).map((synchronous) => {
+      const database = openSqliteDatabase(file, { busyTimeoutMs: 5000, synchronous });
+      closers.push(async () => database.close());
+      void database.write(() => undefined); // the first change opens (and creates) the database
+      return database;
+    });
+    await Promise.all(levels.map((database) => database.write(() => undefined)));
+    expect(levels.map((database) => database.read((s) => s.db.pragma("synchronous", { simple: true }), () => -1))).toEqual([2, 1]);
+    expect(levels[0]?.read((s) => s.db.pragma("journal_mode", { simple: true }), () => "none")).toBe("wal");
+  });
+});
+
+describe("group commit", () => {
+  it("applies concurrent changes of one process together, each on its own: a refused one takes none of the others with it", async () => {
+    const stateDir = await tempDir();
+    const tm = manager(stateDir);
+    const [held, other] = await tm.createTasks([{ type: "held" }, { type: "other" }]);
+    await tm.getNextTask({ agentId: "owner", taskTypes: ["held"] });
+    const results = await Promise.allSettled([
+      tm.createTask({ type: "new" }),
+      tm.completeTask({ taskId: held?.id ?? "", agentId: "intruder" }),
+      tm.getNextTask({ agentId: "second", taskTypes: ["other"] }),
+      tm.createTask({ type: "bad/type" }),
+      tm.completeTask({ taskId: held?.id ?? "", agentId: "owner" }),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled", "rejected", "fulfilled"]);
+    expect(await codeOf(Promise.reject((results[1] as PromiseRejectedResult).reason))).toBe("NOT_CLAIM_HOLDER");
+    expect(await tm.getTask(other?.id ?? "")).toMatchObject({ status: "in_progress", locked_by: "second" });
+    expect(await tm.getTask(held?.id ?? "")).toMatchObject({ status: "completed" });
+    expect((await tm.getStatusSummary()).total_tasks).toBe(3);
+  });
+
+  it("gives 50 concurrent claims of one process 50 different tasks", async () => {
+    const tm = manager(await tempDir());
+    await tm.createTasks(Array.from({ length: 60 }, () => ({ type: "t" })));
+    const claims = await Promise.all(Array.from({ length: 50 }, (_, i) => tm.getNextTask({ agentId: `agent-${i}` })));
+    expect(new Set(claims.map((task) => task?.id)).size).toBe(50);
+    expect((await tm.getStatusSummary()).status_counts).toMatchObject({ in_progress: 50, pending: 10 });
+  });
+});
+
+describe("claim cost", () => {
+  it("finds the next task, expired leases, pages, children and waiting tasks through indexes, never by scanning the tasks", async () => {
+    const stateDir = await tempDir();
+    await manager(stateDir).createTask({ type: "t" });
+    const db = new BetterSqlite3(join(stateDir, SQLITE_FILE_NAME), { readonly: true });
+    closers.push(async () => {
+      db.close();
+    });
+    // The statements the store runs, caught as they are prepared, then SQLite's plan for each.
+    const statements = new Statements(db);
+    const seen: string[] = [];
+    const prepare = statements.prepared.bind(statements);
+    statements.prepared = (sql: string) => {
+      seen.push(sql);
+      return prepare(sql);
+    };
+    const planOf = (run: () => unknown): string => {
+      const from = seen.length;
+      run();
+      return seen
+        .slice(from)
+        .flatMap((sql) => {
+          const named = [...sql.matchAll(/@(\w+)/g)].map((match) => match[1] as string);
+          const explain = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
+          const rows = named.length > 0 ? explain.all(Object.fromEntries(named.map((name) => [name, 1]))) : explain.all(...Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => 1));
+          return (rows as { detail: string }[]).map((row) => row.detail);
+        })
+        .join("; ");
+    };
+    const now = Date.now();
+    const plans = {
+      claim: planOf(() => statements.firstReady(1, now, null)),
+      claimOfType: planOf(() => statements.firstReady(1, now, "t")),
+      expired: planOf(() => statements.expiredCandidates(1, now, 1000)),
+      due: planOf(() => db.prepare("SELECT 1").get()) + planOf(() => statements.scheduledCount(1, now)),
+      page: planOf(() => statements.page(1, 0, { status: "pending" }, 10)),
+      children: planOf(() => statements.children(1, "x")),
+      descendants: planOf(() => statements.descendants(1, "x")),
+      waiting: planOf(() => statements.waitingTasks(1)),
+    };
+    for (const [what, plan] of Object.entries(plans)) {
+      expect(plan, what).not.toMatch(/SCAN tasks(?! USING)/);
+    }
+    // A claim reads the first entry of its partial index, which is already in claim order: no sort.
+    expect(plans.claim).toMatch(/USING INDEX tasks_ready\b/);
+    expect(plans.claimOfType).toMatch(/USING INDEX tasks_ready_by_type\b/);
+    expect(plans.claim + plans.claimOfType).not.toContain("TEMP B-TREE");
+  });
+});
+
+describe("a database that cannot be used", () => {
+  it("is reported as STATE_FILE_CORRUPT when it is not a SQLite file, and never overwritten", async () => {
+    const stateDir = await tempDir();
+    const file = join(stateDir, SQLITE_FILE_NAME);
+    await writeFile(file, "this is not a database, but somebody's notes\n".repeat(100));
+    const before = await readFile(file);
+    const tm = manager(stateDir);
+    expect(await codeOf(tm.createTask({ type: "t" }))).toBe("STATE_FILE_CORRUPT");
+    expect(await codeOf(tm.getStatusSummary())).toBe("STATE_FILE_CORRUPT");
+    expect(await readFile(file)).toEqual(before);
+  });
+
+  it("is refused, untouched, when a newer version wrote it", async () => {
+    const stateDir = await tempDir();
+    await manager(stateDir).createTask({ type: "t" });
+    await Promise.all(closers.splice(0).map((close) => close()));
+    const file = join(stateDir, SQLITE_FILE_NAME);
+    const db = new BetterSqlite3(file);
+    db.pragma("user_version = 99");
+    db.close();
+    const before = await readFile(file);
+    const error = await manager(stateDir).createTask({ type: "t" }).catch((caught: unknown) => caught as Error);
+    expect(error).toMatchObject({ code: "STATE_FILE_CORRUPT" });
+    expect((error as Error).message).toContain("newer version");
+    expect(await readFile(file)).toEqual(before);
+  });
+
+  it("answers LOCK_TIMEOUT, changing nothing, while another connection holds the write lock too long", async () => {
+    const stateDir = await tempDir();
+    const tm = manager(stateDir, "w", { lockTimeout: 0.2 });
+    const id = await tm.createTask({ type: "t" });
+    const other = new BetterSqlite3(join(stateDir, SQLITE_FILE_NAME));
+    other.exec("BEGIN IMMEDIATE");
+    try {
+      expect(await codeOf(tm.getNextTask({ agentId: "w" }))).toBe("LOCK_TIMEOUT");
+      expect(await codeOf(tm.createTask({ type: "t" }))).toBe("LOCK_TIMEOUT");
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+    // Reads never waited, and once the lock is free the same claim goes through.
+    expect((await tm.getStatusSummary()).total_tasks).toBe(1);
+    expect((await tm.getNextTask({ agentId: "w" }))?.id).toBe(id);
+  });
+});
+
+describe("changes by other connections", () => {
+  it("are heard by Workflows.watch and by a waiting claim, with the workflow that changed", async () => {
+    const stateDir = await tempDir();
+    const workflows = new Workflows({ stateDir, store: "sqlite" });
+    closers.push(() => workflows.close());
+    const changes = new EventLog<WorkflowChange>();
+    const stop = workflows.watch(changes.push);
+    closers.push(async () => stop());
+    // Another connection to the same file, as another process would have (its own options make it its own).
+    const elsewhere = new TaskManager({ store: new SqliteStore({ file: join(stateDir, SQLITE_FILE_NAME), workflow: "beta", lockTimeoutSeconds: 7 }) });
+    closers.push(() => elsewhere.close());
+    await elsewhere.createTask({ type: "t" });
+    await changes.waitFor((change) => change.workflow === "beta" && change.kind === "created");
+    const mark = changes.mark;
+    const waiting = workflows.get("beta").getNextTask({ agentId: "waiter", taskTypes: ["later"], waitMs: 20_000 });
+    await elsewhere.createTask({ type: "later" });
+    await changes.waitFor((change) => change.workflow === "beta" && change.kind === "changed", 15_000, mark);
+    expect(await waiting).toMatchObject({ type: "later", locked_by: "waiter" });
+  });
+});
