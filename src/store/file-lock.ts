@@ -55,6 +55,11 @@ export interface HeldLock {
 const FIRST_RETRY_MS = 1;
 const MAX_RETRY_MS = 20;
 const TOKEN_PREFIX = "owner-";
+/**
+ * How long a lock whose holder is still running on this machine may go unrefreshed
+ * before it is taken over anyway (the holder hangs, or its pid was reused).
+ */
+const LIVE_HOLDER_STALE_MIN_MS = 30_000;
 
 export function lockPathFor(file: string): string {
   return `${file}.lock`;
@@ -66,7 +71,7 @@ export async function acquireFileLock(file: string, options: FileLockOptions): P
   const deadline = started + options.timeoutMs;
   let retryMs = FIRST_RETRY_MS;
   for (;;) {
-    const owner = new LockOwner(lockPath);
+    const owner = new LockOwner(lockPath, Math.max(LIVE_HOLDER_STALE_MIN_MS, options.staleMs * 10));
     let compromisedBy: Error | undefined;
     try {
       const release = await lockfile.lock(file, {
@@ -117,7 +122,10 @@ class LockOwner {
   removedStaleLock = false;
   readonly fs: typeof fs;
 
-  constructor(private readonly lockPath: string) {
+  constructor(
+    private readonly lockPath: string,
+    private readonly liveHolderStaleMs: number,
+  ) {
     this.tokenPath = join(lockPath, this.token);
     this.fs = {
       ...fs,
@@ -152,11 +160,17 @@ class LockOwner {
   }
 
   private async removeStaleDirectory(path: string): Promise<void> {
-    this.removedStaleLock = true;
     const entries = await readdir(path).catch((error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT") return [];
       throw error;
     });
+    // A lock whose mtime is old but whose holder is a live process on this machine is not
+    // dead, only slow (a long fsync on a busy disk delays its refreshes): taking it over
+    // would let two writers in. Leave it until it is far past any refresh delay.
+    if (entries.some(isLiveHolderToken) && (await lockAgeMs(path)) < this.liveHolderStaleMs) {
+      throw Object.assign(new Error(`${path} is held by a live process`), { code: "ELOCKED" });
+    }
+    this.removedStaleLock = true;
     for (const entry of entries) await unlink(join(path, entry)).catch(ignoreCode("ENOENT"));
     // ENOTEMPTY propagates: a new owner got in first, and the caller retries.
     await fs.promises.rmdir(path).catch(ignoreCode("ENOENT"));
@@ -192,13 +206,14 @@ class LockOwner {
     }
   }
 
-  /** Why a write starting now would be unsafe, or null when the lock is ours and fresh. */
+  /** Why committing now would be unsafe, or null when the lock is ours and fresh. */
   async whyNotHeld(staleMs: number): Promise<string | null> {
     if (!(await this.holdsToken())) return "another process took the lock over";
-    // The holder refreshes the lock's mtime every second; half the stale threshold
-    // of silence means this process stalled, and someone may take over mid-write.
+    // The holder refreshes the lock's mtime every second. A lock near the stale threshold
+    // could be taken over (by a process that cannot see ours is alive) before the rename
+    // that follows this check has finished; keep a quarter of the threshold in hand.
     const age = Date.now() - (await stat(this.lockPath)).mtimeMs;
-    return age > staleMs / 2 ? `the lock was last refreshed ${Math.round(age)} ms ago` : null;
+    return age > staleMs - staleMs / 4 ? `the lock was last refreshed ${Math.round(age)} ms ago` : null;
   }
 }
 
@@ -229,6 +244,26 @@ async function removeIfPlainFile(path: string): Promise<boolean> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return true; // gone meanwhile: try again at once
     throw error;
+  }
+}
+
+/** Whether a token names a process that is running (on this machine, in this pid namespace). */
+function isLiveHolderToken(token: string): boolean {
+  const pid = Number(/^owner-(\d+)-/.exec(token)?.[1]);
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"; // alive, someone else's
+  }
+}
+
+async function lockAgeMs(path: string): Promise<number> {
+  try {
+    return Date.now() - (await stat(path)).mtimeMs;
+  } catch {
+    return Number.POSITIVE_INFINITY;
   }
 }
 

@@ -42,19 +42,32 @@ describe("the file lock", () => {
     expect(await readdir(lockPath)).toEqual(["owner-1-intruder"]);
   });
 
-  it("survives a stall past the stale threshold without crashing, and the stalled holder does not write", async () => {
+  it("survives a stall past the stale threshold: the holder is alive, so nobody takes its lock, and nothing interleaves", async () => {
     const stateFile = join(await tempDir(), "wf.json");
     const tm = new TaskManager({ stateFile, lockStaleMs: 2_000 });
     await tm.createTask({ type: "before" });
     const lock = await acquireFileLock(stateFile, fast);
-    // Another process wants the lock meanwhile; it may take it over once our lock is 2 s stale.
+    // Another process wants the lock meanwhile. Once our lock's mtime is 2 s old it looks
+    // stale, but its owner token names this live process, so the other one keeps waiting.
     const other = runNode(fixture("create-one.mjs"), [stateFile, "other", "2000", "0"]);
-    blockEventLoop(3_500);
-    await expect(lock.assertHeld()).rejects.toMatchObject({ code: "LOCK_COMPROMISED" });
+    blockEventLoop(3_500); // no refresh of the lock for 3.5 s
+    expect((await readdir(lockPathFor(stateFile))).some((entry) => entry.startsWith(`owner-${process.pid}-`))).toBe(true);
+    expect((await tm.getStatusSummary()).type_counts).toEqual({ before: 1 }); // the other has not written
     await lock.release();
     const result = await other;
     expect(result.code, result.stderr).toBe(0);
     expect((await tm.getStatusSummary()).type_counts).toEqual({ before: 1, other: 1 });
+  });
+
+  it("refuses to commit with a lock that has gone unrefreshed for most of the stale threshold", async () => {
+    const stateFile = join(await tempDir(), "wf.json");
+    const lock = await acquireFileLock(stateFile, fast);
+    // As if the refreshes had not reached the disk for 1.8 s: past 3/4 of the 2 s threshold,
+    // a process that cannot tell we are alive could take over before our rename lands.
+    const aged = new Date(Date.now() - 1_800);
+    await utimes(lockPathFor(stateFile), aged, aged);
+    await expect(lock.assertHeld()).rejects.toMatchObject({ code: "LOCK_COMPROMISED" });
+    await lock.release();
   });
 
   it("lets exactly one of several processes take over the same stale lock at a time: no write is lost", async () => {
