@@ -2,10 +2,13 @@
  * Many machines: several MCP server processes, each with its own agent name and its own
  * connections, work one workflow through PostgreSQL, as agents on separate machines
  * would. Every task is claimed exactly once; a server killed while holding a claim loses
- * nothing: its lease runs out and an agent waiting elsewhere takes the task.
+ * nothing: its lease runs out and an agent waiting elsewhere takes the task. A client
+ * subscribed on one server hears of changes made through another.
  */
 import type { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, expect, it } from "vitest";
+import { EventLog } from "../helpers/events.js";
 import { ok, startServer, type RunningServer } from "../helpers/mcp-client.js";
 import { TEST_DATABASE_URL, freshSchema } from "../helpers/postgres.js";
 
@@ -77,4 +80,22 @@ it(`${MACHINES} server processes race one workflow through PostgreSQL: each task
   expect(history.map((entry) => entry.event)).toEqual(["created", "claimed", "lease_expired", "retry_scheduled", "claimed", "completed"]);
   expect(history[1]?.agent).toBe("machine-1");
   expect(history[4]?.agent).toBe("machine-2");
+});
+
+it("notifies a client subscribed on one server of a task created through another machine's server, via LISTEN/NOTIFY", async () => {
+  const schema = freshSchema();
+  const [watcher, writer] = await Promise.all([machine(schema, "watcher"), machine(schema, "writer")]);
+  running.push(watcher, writer);
+  ok(await writer.call("create_task", { workflow: "live", task_type: "first" }));
+  const notices = new EventLog<{ method: string; uri?: string }>();
+  watcher.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => notices.push({ method: n.method, uri: n.params.uri }));
+  watcher.client.setNotificationHandler(ResourceListChangedNotificationSchema, (n) => notices.push({ method: n.method }));
+  await watcher.client.subscribeResource({ uri: "workflow://live" });
+
+  ok(await writer.call("create_task", { workflow: "live", task_type: "second" }));
+  await notices.waitFor((notice) => notice.method === "notifications/resources/updated" && notice.uri === "workflow://live");
+
+  const mark = notices.mark;
+  ok(await writer.call("create_task", { workflow: "brand-new", task_type: "t" }));
+  await notices.waitFor((notice) => notice.method === "notifications/resources/list_changed", undefined, mark);
 });
