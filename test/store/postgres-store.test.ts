@@ -125,3 +125,33 @@ describe("PostgresStore", () => {
     }
   });
 });
+
+describe("PostgresStore's LISTEN connection", () => {
+  it("is opened again after the database drops it, and a waiter is then woken by a create elsewhere", async () => {
+    const schema = testSchema();
+    const tm = open({ workflow: "relisten" });
+    await tm.createTask({ type: "warm-up" });
+    await tm.completeTask({ taskId: (await tm.getNextTask({ agentId: "waiter" }))?.id ?? "", agentId: "waiter" });
+    // Shorter than the listener's 10 s safety re-check: only a notification can wake it in time.
+    const waiting = tm.getNextTask({ agentId: "waiter", waitMs: 8_000 });
+    const listening = async () =>
+      withClient(async (client) => (await client.query("SELECT pid FROM pg_stat_activity WHERE application_name = 'task-manager-mcp listener'")).rows as { pid: number }[]);
+    let before: { pid: number }[] = [];
+    for (let i = 0; i < 100 && before.length === 0; i += 1) {
+      before = await listening();
+      if (before.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(before.length).toBeGreaterThan(0);
+    await withClient((client) => client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'task-manager-mcp listener'"));
+    // Listening again, on a new connection.
+    let after: { pid: number }[] = [];
+    for (let i = 0; i < 200; i += 1) {
+      after = (await listening()).filter((row) => !before.some((old) => old.pid === row.pid));
+      if (after.length > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(after.length).toBeGreaterThan(0);
+    const created = await otherMachine(schema, "relisten", ["create", "job"]);
+    expect((await waiting)?.id).toBe(created);
+  });
+});

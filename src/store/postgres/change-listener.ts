@@ -19,6 +19,8 @@ export type WorkflowChangeListener = (wf: number | null) => void;
 
 const RECONNECT_DELAY_MS = 500;
 export const SAFETY_RECHECK_MS = 10_000;
+/** How the listening connection shows in pg_stat_activity. */
+export const LISTENER_APPLICATION_NAME = "task-manager-mcp listener";
 
 export class ChangeListener {
   private readonly listeners = new Set<WorkflowChangeListener>();
@@ -57,7 +59,7 @@ export class ChangeListener {
 
   private connect(): void {
     if (this.closed || this.client || this.listeners.size === 0) return;
-    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 10_000 });
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 10_000, application_name: LISTENER_APPLICATION_NAME });
     this.client = client;
     const lost = (): void => {
       if (this.client !== client) return;

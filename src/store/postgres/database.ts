@@ -91,6 +91,8 @@ export class PostgresDatabase {
       connectionString: options.url,
       max: options.poolSize,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // Idle connections do not keep a process alive that is done and forgot to close().
+      allowExitOnIdle: true,
       ...(options.synchronousCommit === "off" ? { options: "-c synchronous_commit=off" } : {}),
     });
     // A connection that dies while idle in the pool is dropped by pg; without a handler the error would end the process.
