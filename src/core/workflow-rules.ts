@@ -69,9 +69,23 @@ export function presentTask(state: WorkflowState, id: string, stored: StoredTask
 
 function newTaskId(type: string, taken: (id: string) => boolean): string {
   for (;;) {
-    const id = `${type}_${randomBytes(4).toString("hex")}`;
+    const id = `${type}_${randomHex8()}`;
     if (!taken(id)) return id;
   }
+}
+
+/** Random bytes drawn a few KiB at a time: a bulk create of a million tasks makes a thousand calls for them, not a million. */
+const randomPool = { bytes: Buffer.alloc(0), offset: 0 };
+
+/** Eight random hex digits. */
+function randomHex8(): string {
+  if (randomPool.offset + 4 > randomPool.bytes.length) {
+    randomPool.bytes = randomBytes(4096);
+    randomPool.offset = 0;
+  }
+  const hex = randomPool.bytes.toString("hex", randomPool.offset, randomPool.offset + 4);
+  randomPool.offset += 4;
+  return hex;
 }
 
 /**

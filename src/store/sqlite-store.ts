@@ -48,7 +48,8 @@ import { workflowNotEmptyError, type WorkflowExport, type WorkflowHeader, type W
 import { openSqliteDatabase, type SqliteDatabase, type SqliteSynchronous } from "./sqlite/database.js";
 import { PartialState } from "./sqlite/partial-state.js";
 import type { Statements, TaskRow, WorkflowRow } from "./sqlite/statements.js";
-import { derivedColumns, parseBody } from "./sqlite/task-rows.js";
+import { TaskInserter } from "./sqlite/task-inserter.js";
+import { parseBody } from "./sqlite/task-rows.js";
 
 export interface SqliteStoreOptions {
   /** The database file, `<state-dir>/tasks.sqlite` when opened through Workflows. */
@@ -99,24 +100,19 @@ export class SqliteStore implements TaskStore {
       const created = plan.filter((entry): entry is { id: string; created: StoredTask } => entry.created !== null);
       if (created.length > 0) {
         const target = wf ?? this.insertWorkflow(s, { workflow_type: "generic", metadata }, now);
+        const inserter = new TaskInserter(s, target, now);
         const fresh = new Set<string>();
+        // Tasks of this call that others of it depend on: presenting those others looks them up.
+        const needed = new Set(created.flatMap(({ created: task }) => task.depends_on ?? []));
         for (const { id, created: task } of created) {
           const deps = task.depends_on ?? [];
           // A dependency created in this same call is pending; the others are as stored.
           const unmet = deps.filter((dep) => (fresh.has(dep) ? TaskStatus.PENDING : s.statusOf(target, dep)) !== TaskStatus.COMPLETED).length;
-          const seq = s.insertTask({
-            wf: target,
-            id,
-            type: task.type,
-            parent_id: task.parent_id,
-            unmet_deps: unmet,
-            idempotency_key: task.idempotency_key ?? null,
-            ...derivedColumns(task, now),
-          });
-          for (const dep of deps) s.insertDependency(target, dep, seq);
+          inserter.insert(id, task, unmet);
           fresh.add(id);
-          view.include(id, task);
+          if (needed.has(id)) view.include(id, task);
         }
+        inserter.finish();
         if (wf !== null) s.touchWorkflow(wf, toIsoTimestamp(now));
       }
       const memo: BlockerMemo = new Map();
@@ -343,20 +339,13 @@ export class SqliteStore implements TaskStore {
       const { workflow_type: type, metadata, ...extra } = source.header;
       const wf = row?.wf ?? this.insertWorkflow(s, source.header, now);
       s.setHeader(wf, type, JSON.stringify(metadata), Object.keys(extra).length > 0 ? JSON.stringify(extra) : null);
+      const inserter = new TaskInserter(s, wf, now);
       let count = 0;
       for (const [id, task] of source.tasks) {
-        const seq = s.insertTask({
-          wf,
-          id,
-          type: task.type,
-          parent_id: task.parent_id,
-          unmet_deps: 0,
-          idempotency_key: task.idempotency_key ?? null,
-          ...derivedColumns(task, now),
-        });
-        for (const dep of new Set(task.depends_on ?? [])) s.insertDependency(wf, dep, seq);
+        inserter.insert(id, task, 0); // counted below, once every task is in
         count += 1;
       }
+      inserter.finish();
       s.recountUnmetDependencies(wf);
       s.touchWorkflow(wf, toIsoTimestamp(now));
       return count;

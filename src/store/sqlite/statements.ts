@@ -115,12 +115,35 @@ export class Statements {
 
   // Writing tasks
 
+  /** Inserts a task; the caller counts it (countNew), a batch at a time. */
   insertTask(row: NewTaskRow): number {
+    // Positional parameters: binding them is measurably cheaper than named ones, a million times over.
     const result = this.prepared(
       `INSERT INTO tasks (wf, id, type, status, parent_id, priority, unmet_deps, not_before_ms, delayed, expires_ms, locked_ms, idempotency_key, body)
-       VALUES (@wf, @id, @type, @status, @parent_id, @priority, @unmet_deps, @not_before_ms, @delayed, @expires_ms, @locked_ms, @idempotency_key, @body)`,
-    ).run(row);
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      row.wf,
+      row.id,
+      row.type,
+      row.status,
+      row.parent_id,
+      row.priority,
+      row.unmet_deps,
+      row.not_before_ms,
+      row.delayed,
+      row.expires_ms,
+      row.locked_ms,
+      row.idempotency_key,
+      row.body,
+    );
     return Number(result.lastInsertRowid);
+  }
+
+  /** Adds `n` new tasks of a type and status to the counts. */
+  countNew(wf: number, type: string, status: string, n: number): void {
+    this.prepared(
+      "INSERT INTO task_counts (wf, type, status, n) VALUES (?, ?, ?, ?) ON CONFLICT (wf, type, status) DO UPDATE SET n = n + excluded.n",
+    ).run(wf, type, status, n);
   }
 
   insertDependency(wf: number, depId: string, taskSeq: number): void {
