@@ -454,7 +454,7 @@ export class SqliteStore implements TaskStore {
       db.exec("BEGIN");
       const wf = db.prepare("SELECT wf FROM workflows WHERE name = ?").pluck().get(this.workflow) as number | undefined;
       if (wf === undefined) return;
-      const page = db.prepare("SELECT seq, id, body FROM tasks WHERE wf = ? AND seq > ? ORDER BY seq LIMIT ?");
+      const page = db.prepare("SELECT seq, id, body FROM tasks INDEXED BY tasks_by_seq WHERE wf = ? AND seq > ? ORDER BY seq LIMIT ?");
       for (let after = 0; ; ) {
         const rows = page.all(wf, after, EXPORT_PAGE) as { seq: number; id: string; body: string }[];
         for (const row of rows) yield [row.id, parseBody(this.location, row.id, row.body)];

@@ -90,7 +90,7 @@ describe("group commit", () => {
 });
 
 describe("claim cost", () => {
-  it("finds the next task, expired leases, pages, children and waiting tasks through indexes, never by scanning the tasks", async () => {
+  it("finds the next task, expired leases, pages, children and waiting tasks through indexes, never by scanning or sorting the tasks", async () => {
     const stateDir = await tempDir();
     await manager(stateDir).createTask({ type: "t" });
     const db = new BetterSqlite3(join(stateDir, SQLITE_FILE_NAME), { readonly: true });
@@ -123,19 +123,27 @@ describe("claim cost", () => {
       claim: planOf(() => statements.firstReady(1, now, null)),
       claimOfType: planOf(() => statements.firstReady(1, now, "t")),
       expired: planOf(() => statements.expiredCandidates(1, now, 1000)),
-      due: planOf(() => db.prepare("SELECT 1").get()) + planOf(() => statements.scheduledCount(1, now)),
-      page: planOf(() => statements.page(1, 0, { status: "pending" }, 10)),
+      scheduled: planOf(() => statements.scheduledCount(1, now)),
+      page: planOf(() => statements.page(1, 0, {}, 10)),
+      pageOfType: planOf(() => statements.page(1, 0, { type: "t" }, 10)),
+      pagePending: planOf(() => statements.page(1, 0, { status: "pending" }, 10)),
+      pageFailed: planOf(() => statements.page(1, 0, { status: "failed" }, 10)),
+      pageOfParent: planOf(() => statements.page(1, 0, { parentId: "x", status: "failed" }, 10)),
       children: planOf(() => statements.children(1, "x")),
-      descendants: planOf(() => statements.descendants(1, "x")),
       waiting: planOf(() => statements.waitingTasks(1)),
+      task: planOf(() => statements.task(1, "x")),
+      key: planOf(() => statements.idOfKey(1, "k")),
     };
     for (const [what, plan] of Object.entries(plans)) {
       expect(plan, what).not.toMatch(/SCAN tasks(?! USING)/);
+      // No sort either: every one of them reads its rows in the order it returns them.
+      expect(plan, what).not.toContain("TEMP B-TREE");
     }
-    // A claim reads the first entry of its partial index, which is already in claim order: no sort.
+    expect(planOf(() => statements.descendants(1, "x"))).not.toMatch(/SCAN tasks(?! USING)/);
+    // A claim reads the first entry of its partial index, which is already in claim order.
     expect(plans.claim).toMatch(/USING INDEX tasks_ready\b/);
     expect(plans.claimOfType).toMatch(/USING INDEX tasks_ready_by_type\b/);
-    expect(plans.claim + plans.claimOfType).not.toContain("TEMP B-TREE");
+    expect(plans.pageFailed).toMatch(/USING INDEX tasks_by_status\b/);
   });
 });
 
@@ -164,6 +172,21 @@ describe("a database that cannot be used", () => {
     expect(error).toMatchObject({ code: "STATE_FILE_CORRUPT" });
     expect((error as Error).message).toContain("newer version");
     expect(await readFile(file)).toEqual(before);
+  });
+
+  it("is brought up to date when an earlier version wrote it: schema 1 counted new tasks by a trigger", async () => {
+    const stateDir = await tempDir();
+    await manager(stateDir).createTask({ type: "t" });
+    await Promise.all(closers.splice(0).map((close) => close()));
+    const db = new BetterSqlite3(join(stateDir, SQLITE_FILE_NAME));
+    db.exec(`CREATE TRIGGER task_counts_insert AFTER INSERT ON tasks BEGIN
+      INSERT INTO task_counts (wf, type, status, n) VALUES (NEW.wf, NEW.type, NEW.status, 1) ON CONFLICT (wf, type, status) DO UPDATE SET n = n + 1;
+    END`);
+    db.pragma("user_version = 1");
+    db.close();
+    const tm = manager(stateDir);
+    await tm.createTasks([{ type: "t" }, { type: "t" }]);
+    expect((await tm.getStatusSummary()).total_tasks).toBe(3);
   });
 
   it("answers LOCK_TIMEOUT, changing nothing, while another connection holds the write lock too long", async () => {

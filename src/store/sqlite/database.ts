@@ -10,7 +10,7 @@ import BetterSqlite3, { type Database } from "better-sqlite3";
 import { LockTimeoutError, StateFileCorruptError } from "../../core/errors.js";
 import { SqliteChangeWatcher } from "./change-watcher.js";
 import { GroupCommit } from "./group-commit.js";
-import { SCHEMA, SCHEMA_VERSION } from "./schema.js";
+import { SCHEMA, SCHEMA_VERSION, UPGRADES } from "./schema.js";
 import { Statements } from "./statements.js";
 
 /**
@@ -135,6 +135,15 @@ export class SqliteDatabase {
     // Several processes may open a new file at once: one creates the tables, the others find them.
     this.begin(db);
     try {
+      const current = db.pragma("user_version", { simple: true }) as number; // again: another process may have done it meanwhile
+      if (current >= SCHEMA_VERSION) {
+        db.exec("COMMIT");
+        return;
+      }
+      for (let from = current; from < SCHEMA_VERSION; from++) {
+        const upgrade = UPGRADES[from];
+        if (upgrade !== undefined) db.exec(upgrade);
+      }
       db.exec(SCHEMA);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
       db.exec("COMMIT");

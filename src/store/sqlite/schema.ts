@@ -9,7 +9,7 @@
  * - a claim reads the first entry of tasks_ready (or of tasks_ready_by_type per type);
  * - expired leases are a range of tasks_held, due schedules a range of tasks_delayed.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS workflows (
@@ -49,6 +49,8 @@ CREATE TABLE IF NOT EXISTS tasks (
 ) STRICT;
 
 CREATE UNIQUE INDEX IF NOT EXISTS tasks_by_id ON tasks (wf, id);
+-- Pages and exports in creation order, from a cursor on: a range of this index, never a sort.
+CREATE INDEX IF NOT EXISTS tasks_by_seq ON tasks (wf, seq);
 CREATE INDEX IF NOT EXISTS tasks_ready ON tasks (wf, priority DESC, seq)
   WHERE status = 'pending' AND unmet_deps = 0 AND delayed = 0;
 CREATE INDEX IF NOT EXISTS tasks_ready_by_type ON tasks (wf, type, priority DESC, seq)
@@ -59,9 +61,8 @@ CREATE INDEX IF NOT EXISTS tasks_waiting ON tasks (wf, seq)
   WHERE status = 'pending' AND unmet_deps > 0;
 CREATE INDEX IF NOT EXISTS tasks_held ON tasks (wf, expires_ms, locked_ms)
   WHERE status = 'in_progress';
--- Listing by status: the rare ones by this index; pending and completed, the many, by a walk in seq order.
-CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (wf, status, seq)
-  WHERE status IN ('in_progress', 'failed', 'cancelled');
+-- Listing by status, in creation order (new rows are appended to their status's range).
+CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (wf, status, seq);
 CREATE INDEX IF NOT EXISTS tasks_by_parent ON tasks (wf, parent_id, seq)
   WHERE parent_id IS NOT NULL;
 CREATE UNIQUE INDEX IF NOT EXISTS tasks_by_key ON tasks (wf, idempotency_key)
@@ -93,3 +94,15 @@ CREATE TRIGGER IF NOT EXISTS task_counts_update AFTER UPDATE OF status ON tasks
     ON CONFLICT (wf, type, status) DO UPDATE SET n = n + 1;
 END;
 `;
+
+/**
+ * What a database of an earlier schema needs before SCHEMA (whose statements all say IF NOT
+ * EXISTS) brings it up to date: schema 1 counted new tasks by a trigger (now the inserting
+ * statement does) and indexed only some statuses.
+ */
+export const UPGRADES: Readonly<Record<number, string>> = {
+  1: `
+DROP TRIGGER IF EXISTS task_counts_insert;
+DROP INDEX IF EXISTS tasks_by_status;
+`,
+};
