@@ -14,7 +14,7 @@ import { openSqliteDatabase } from "../../src/store/sqlite/database.js";
 import { Statements } from "../../src/store/sqlite/statements.js";
 import { codeOf } from "../helpers/coordination.js";
 import { EventLog } from "../helpers/events.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { snapshotTree, tempDir } from "../helpers/temp-dir.js";
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -45,6 +45,19 @@ describe("the SQLite database", () => {
     expect(workflows.locationOf("a")).toBe(`${join(stateDir, SQLITE_FILE_NAME)}#a`);
     expect((await workflows.get("a").getStatusSummary()).total_tasks).toBe(0);
   });
+
+  it.each(["../x", "/etc/passwd", "a/b", ".", "", ".hidden", "x".repeat(65), "nul\u0000byte", "spa ce"])(
+    "refuses the workflow name %j and creates nothing",
+    async (name) => {
+      const root = await tempDir();
+      const workflows = new Workflows({ stateDir: join(root, "state"), store: "sqlite" });
+      closers.push(() => workflows.close());
+      expect(() => workflows.get(name)).toThrow(expect.objectContaining({ code: "INVALID_INPUT" }));
+      await expect(workflows.exists(name)).rejects.toMatchObject({ code: "INVALID_INPUT" });
+      expect(() => new SqliteStore({ file: join(root, "x.sqlite"), workflow: name })).toThrow(expect.objectContaining({ code: "INVALID_INPUT" }));
+      expect(await snapshotTree(root)).toEqual({});
+    },
+  );
 
   it("applies the durability setting: WAL and synchronous FULL by default, NORMAL when asked", async () => {
     const file = join(await tempDir(), SQLITE_FILE_NAME);
