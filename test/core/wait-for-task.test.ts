@@ -14,6 +14,7 @@ import { watchedDirectoryCount } from "../../src/store/state-dir-watcher.js";
 import { ManualClock, codeOf } from "../helpers/coordination.js";
 import { repoRoot } from "../helpers/paths.js";
 import { runNode } from "../helpers/processes.js";
+import { describeStores, type StoreFixture } from "../helpers/stores.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const createOne = join(repoRoot, "test", "fixtures", "create-one.mjs");
@@ -21,7 +22,13 @@ const LONG_WAIT_MS = 40_000;
 /** Well before the wait ends: what "woken by the change" means here, with room for a slow machine. */
 const WELL_BEFORE_MS = LONG_WAIT_MS / 2;
 
-async function manager(): Promise<{ tm: TaskManager; stateFile: string }> {
+/** A fresh workflow of the store under test, on the real clock. */
+async function manager(store: StoreFixture): Promise<{ tm: TaskManager }> {
+  return store.open();
+}
+
+/** A fresh JSON state file, for what is about the JSON store's own watch. */
+async function jsonManager(): Promise<{ tm: TaskManager; stateFile: string }> {
   const stateFile = join(await tempDir(), "wf.json");
   return { tm: new TaskManager({ stateFile }), stateFile };
 }
@@ -33,9 +40,12 @@ async function timed<T>(promise: Promise<T>): Promise<{ value: T; ms: number }> 
   return { value, ms: Date.now() - started };
 }
 
-describe("getNextTask with waitMs", () => {
-  it("is woken when another process creates a matching task, and ignores other types", async () => {
-    const { tm, stateFile } = await manager();
+describeStores("getNextTask with waitMs", (store) => {
+  // Other processes and stores without wait support: the JSON store here; the others' own tests cover their processes.
+  const jsonOnly = it.runIf(store.name === "json");
+
+  jsonOnly("is woken when another process creates a matching task, and ignores other types", async () => {
+    const { tm, stateFile } = await jsonManager();
     const waiting = timed(tm.getNextTask({ agentId: "waiter", taskTypes: ["wanted"], waitMs: LONG_WAIT_MS }));
     expect((await runNode(createOne, [stateFile, "other", "4000", "0"])).code).toBe(0);
     const created = await runNode(createOne, [stateFile, "wanted", "4000", "0"]);
@@ -45,20 +55,20 @@ describe("getNextTask with waitMs", () => {
   });
 
   it("returns a task that is ready at once without waiting", async () => {
-    const { tm } = await manager();
+    const { tm } = await manager(store);
     const id = await tm.createTask({ type: "t" });
     expect(await tm.getNextTask({ agentId: "w", waitMs: LONG_WAIT_MS })).toMatchObject({ id });
   });
 
   it("returns null when nothing becomes claimable in time, and stops watching", async () => {
-    const { tm } = await manager();
+    const { tm } = await manager(store);
     const watchersBefore = watchedDirectoryCount();
     expect(await tm.getNextTask({ agentId: "w", waitMs: 200 })).toBeNull();
     expect(watchedDirectoryCount()).toBe(watchersBefore);
   });
 
   it("wakes when a task's not_before is reached", async () => {
-    const { tm } = await manager();
+    const { tm } = await manager(store);
     const id = await tm.createTask({ type: "t", delaySeconds: 1 });
     expect(await tm.getNextTask({ agentId: "w" })).toBeNull();
     const { value, ms } = await timed(tm.getNextTask({ agentId: "w", waitMs: LONG_WAIT_MS }));
@@ -67,7 +77,7 @@ describe("getNextTask with waitMs", () => {
   });
 
   it("wakes when another agent's lease runs out", async () => {
-    const { tm } = await manager();
+    const { tm } = await manager(store);
     const id = await tm.createTask({ type: "t" });
     await tm.getNextTask({ agentId: "slow", leaseSeconds: 1 });
     const { value, ms } = await timed(tm.getNextTask({ agentId: "w", waitMs: LONG_WAIT_MS }));
@@ -76,7 +86,7 @@ describe("getNextTask with waitMs", () => {
   });
 
   it("wakes when a dependency is completed", async () => {
-    const { tm } = await manager();
+    const { tm } = await manager(store);
     const first = await tm.createTask({ type: "build" });
     const second = await tm.createTask({ type: "test", dependsOn: [first] });
     const build = await tm.getNextTask({ agentId: "builder" });
@@ -86,7 +96,7 @@ describe("getNextTask with waitMs", () => {
   });
 
   it("stops when its signal is aborted, with the signal's reason", async () => {
-    const { tm } = await manager();
+    const { tm } = await manager(store);
     const watchersBefore = watchedDirectoryCount();
     const controller = new AbortController();
     const waiting = tm.getNextTask({ agentId: "w", waitMs: LONG_WAIT_MS, signal: controller.signal });
@@ -99,11 +109,11 @@ describe("getNextTask with waitMs", () => {
   });
 
   it("refuses a negative waitMs with INVALID_INPUT", async () => {
-    const { tm } = await manager();
+    const { tm } = await manager(store);
     expect(await codeOf(tm.getNextTask({ agentId: "w", waitMs: -1 }))).toBe("INVALID_INPUT");
   });
 
-  it("works over a store that can neither watch nor tell the next claim time, by re-checking", async () => {
+  jsonOnly("works over a store that can neither watch nor tell the next claim time, by re-checking", async () => {
     const stateFile = join(await tempDir(), "wf.json");
     const tm = new TaskManager({ store: withoutWaitSupport(new JsonFileStore({ file: stateFile, lockTimeoutSeconds: 5 })) });
     const waiting = tm.getNextTask({ agentId: "w", waitMs: LONG_WAIT_MS });
