@@ -17,24 +17,36 @@ import { dirname } from "node:path";
 
 let writes = 0;
 
-export async function writeFileDurably(file: string, content: Buffer): Promise<void> {
+/**
+ * `beforeRename` runs after the slow fsync, right before the rename commits the new
+ * content; if it throws, nothing is committed and the temp file is removed.
+ */
+export async function writeFileDurably(file: string, content: Buffer, beforeRename?: () => Promise<void>): Promise<void> {
+  closeSync(await replaceFileDurably(file, (fd) => writeAll(fd, content), beforeRename));
+}
+
+/**
+ * Replaces `file` with what `fill` writes into the temp file's descriptor, durably,
+ * and returns that descriptor, still open for reading and writing: the caller owns
+ * it (the state file codec keeps it, so that the inode it names cannot be reused).
+ */
+export async function replaceFileDurably(file: string, fill: (fd: number) => void, beforeRename?: () => Promise<void>): Promise<number> {
   const existing = statSync(file, { throwIfNoEntry: false });
   writes = (writes + 1) % 1_000_000;
   const temp = `${file}.${process.pid}${String(writes).padStart(6, "0")}`;
-  let fd: number | null = openSync(temp, "wx", existing ? existing.mode & 0o7777 : 0o666);
+  const fd = openSync(temp, "wx+", existing ? existing.mode & 0o7777 : 0o666);
   try {
     if (existing) {
       // The state file keeps the mode and owner someone gave it (open's mode is cut by the umask).
       fchmodSync(fd, existing.mode & 0o7777);
       if (process.geteuid?.() === 0 && (existing.uid !== 0 || existing.gid !== process.getegid?.())) fchownSync(fd, existing.uid, existing.gid);
     }
-    for (let written = 0; written < content.length; ) written += writeSync(fd, content, written, content.length - written);
+    fill(fd);
     await fsyncAsync(fd);
-    closeSync(fd);
-    fd = null;
+    await beforeRename?.();
     renameSync(temp, file);
   } catch (error) {
-    if (fd !== null) closeSync(fd);
+    closeSync(fd);
     try {
       unlinkSync(temp);
     } catch {
@@ -42,7 +54,18 @@ export async function writeFileDurably(file: string, content: Buffer): Promise<v
     }
     throw error;
   }
-  await fsyncDirectory(dirname(file));
+  try {
+    await fsyncDirectory(dirname(file));
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  return fd;
+}
+
+/** Writes all of `content` at the descriptor's position. */
+export function writeAll(fd: number, content: Buffer): void {
+  for (let written = 0; written < content.length; ) written += writeSync(fd, content, written, content.length - written);
 }
 
 export async function fsyncDirectory(directory: string): Promise<void> {

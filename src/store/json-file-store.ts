@@ -30,9 +30,9 @@ import type {
 import { toIsoTimestamp } from "../core/time.js";
 import * as rules from "../core/workflow-rules.js";
 import { importIntoState, tasksOf, type WorkflowExport, type WorkflowImport } from "../core/workflow-transfer.js";
-import { writeFileDurably } from "./durable-write.js";
 import { acquireFileLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_UPDATE_MS, sweepLeftovers } from "./file-lock.js";
 import { serializeInProcess } from "./in-process-queue.js";
+import { parseStateFile } from "./parse-state-file.js";
 import { StateFileCodec } from "./state-file-codec.js";
 import { NoticeReporter } from "./notice-reporter.js";
 import { watchStateDirectory } from "./state-dir-watcher.js";
@@ -131,9 +131,13 @@ export class JsonFileStore implements TaskStore {
 
   /** The state file as it is, for export (its fields in the file's order); null when there is none. */
   async exportWorkflow(): Promise<WorkflowExport | null> {
-    const bytes = await this.readBytes();
+    const bytes = readFileIfAny(this.location);
     if (bytes === null) return null;
-    this.parseCached(bytes); // a corrupt file is reported, not exported
+    try {
+      parseStateFile(this.location, bytes); // a corrupt file is reported, not exported
+    } catch (error) {
+      this.notices.unreadable(bytes, error);
+    }
     const { tasks, ...header } = JSON.parse(bytes.toString("utf8")) as WorkflowState;
     return { header, tasks: tasksOf(tasks) };
   }
@@ -143,11 +147,14 @@ export class JsonFileStore implements TaskStore {
     return this.update(now, (state) => importIntoState(state, source, basename(this.location, ".json")));
   }
 
+  /** Lets go of the state file version the store keeps open (see the codec); it reads afresh if used again. */
+  async close(): Promise<void> {
+    this.codec.close();
+  }
+
   /** The committed state, unlocked. Callers must not mutate it: it may be the shared cache. */
   private async read(): Promise<WorkflowState> {
-    const bytes = await this.readBytes();
-    if (bytes === null) return rules.newWorkflowState(new Date());
-    return this.parseCached(bytes);
+    return this.readState() ?? rules.newWorkflowState(new Date());
   }
 
   /**
@@ -178,17 +185,15 @@ export class JsonFileStore implements TaskStore {
         await sweepLeftovers(this.location);
         this.sweptLeftovers = true;
       }
-      const bytes = await this.readBytes();
-      const state = bytes === null ? rules.newWorkflowState(now) : this.parseCached(bytes);
+      const state = this.readState() ?? rules.newWorkflowState(now);
       // From here the state object may be changed in place: until it is committed, nobody may reuse it.
       this.codec.beginChange();
       const { value, changed } = apply(state);
       if (changed) {
         state.metadata.last_updated = toIsoTimestamp(now);
-        const next = this.codec.encode(state);
-        await lock.assertHeld();
-        await writeFileDurably(this.location, next.bytes);
-        next.commit();
+        // The lock is checked after the slow fsync, right before the rename: a holder whose
+        // write took so long that its lock could have been taken over commits nothing.
+        await this.codec.write(state, () => lock.assertHeld());
       }
       return value;
     } finally {
@@ -202,23 +207,19 @@ export class JsonFileStore implements TaskStore {
     this.directoryReady = true;
   }
 
-  private async readBytes(): Promise<Buffer | null> {
-    try {
-      // Synchronously: from the page cache it takes less than a thread-pool round trip would.
-      return readFileSync(this.location);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-      throw error;
-    }
-  }
-
-  private parseCached(bytes: Buffer): WorkflowState {
-    try {
-      return this.codec.decode(bytes);
-    } catch (error) {
-      this.notices.unreadable(bytes, error);
-    }
+  /** The state the file holds, null if there is none; synchronous, see the codec. */
+  private readState(): WorkflowState | null {
+    return this.codec.read((bytes, error) => this.notices.unreadable(bytes, error));
   }
 }
 
 export { parseStateFile } from "./parse-state-file.js";
+
+function readFileIfAny(file: string): Buffer | null {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+}

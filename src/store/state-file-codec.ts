@@ -3,58 +3,41 @@
  * work that did not change since the last one: most calls change one task of
  * thousands, yet parsing, validating and stringifying the whole file is what costs.
  *
- * The codec keeps an index of the file as last read or written: its bytes, and for
- * every task where its text lies in them, the validated task object, and a snapshot
- * of the object's top-level fields (the nested values are deep-frozen, see
- * frozen-json.ts, so their identity stands for their content).
+ * The codec keeps an index of the file version it last read or wrote: the validated
+ * state, where each task's text lies in the file, and a snapshot of each task's
+ * top-level fields (task-fragments.ts). It keeps that version open rather than a copy
+ * of its bytes, which a 50,000-task workflow would make 20 MB: an open file's inode
+ * cannot be reused, so a path that still names the same inode, unchanged in size,
+ * mtime and ctime, still holds those bytes; and the open version can be read to
+ * compare with or to copy from.
  *
- * - encode(state) gives exactly `JSON.stringify(state, null, 2) + "\n"`, copying the
- *   bytes of every task whose object is unchanged since its bytes were made.
- * - decode(bytes) gives the state parseStateFile would give (the same JSON values),
- *   or throws its STATE_FILE_CORRUPT. Where the bytes differ from the indexed ones
- *   (found by comparing the two files from both ends), each task is parsed and
- *   validated; every task outside that zone is byte-for-byte one already validated.
- *   The rest of the file is parsed and validated each time. A file not laid out as
- *   encode writes it (by hand, by the Python seed) is parsed whole, as before.
+ * - read() returns the indexed state while the path names the indexed version and no
+ *   rule has changed the state since. Otherwise it opens the new version, compares it
+ *   with the indexed one from both ends, and parses and validates each task in
+ *   between (the zone); every task outside the zone is byte-for-byte one already
+ *   validated. The file's head and tail are parsed and validated every time. A file
+ *   not laid out as write() writes it (by hand, by the Python seed), and any corrupt
+ *   one, goes through the whole-file parse (parseStateFile), as before.
+ * - write(state) writes exactly `JSON.stringify(state, null, 2) + "\n"`, durably, with
+ *   the text of every task whose object is unchanged copied from the indexed version.
  *
  * A state handed to a rule may be changed in place, so from beginChange() on it is
- * not trusted to match the bytes until it is written (commit) or checked again.
+ * not trusted to match the file until it is written or checked task by task again.
  */
-import { type ZodType } from "zod";
+import { closeSync, fstatSync, openSync, readSync, statSync, type BigIntStats } from "node:fs";
 import { workflowStateSchema, type StoredTask, type WorkflowState } from "../core/schema.js";
-import { adoptInPlace, frozenCopy, isFrozenJson } from "./frozen-json.js";
+import { replaceFileDurably, writeAll } from "./durable-write.js";
 import { parseStateFile } from "./parse-state-file.js";
-
-/** One task as its bytes were made. Never changed once made; offsets live in the Index. */
-interface Fragment {
-  readonly id: string;
-  readonly task: StoredTask;
-  /** The task's own keys and top-level values then; null: its bytes are never reused for a write. */
-  readonly keys: readonly string[] | null;
-  readonly values: readonly unknown[];
-}
-
-interface Index {
-  /** The file's content, as last read or written. */
-  readonly bytes: Buffer;
-  /** The state it holds; changed in place by a rule after beginChange until trusted again. */
-  readonly state: WorkflowState;
-  trusted: boolean;
-  /** `JSON.stringify({ ...state, tasks: {} }, null, 2)`, to check the state is still what was written. */
-  readonly head: string;
-  /** The tasks in file order, and where each one's `    "<id>": {…}` lies in the bytes. Empty: not our layout. */
-  readonly order: readonly Fragment[];
-  readonly starts: Int32Array;
-  readonly ends: Int32Array;
-  /** id → place in `order`. */
-  readonly positions: Map<string, number>;
-}
-
-export interface Encoded {
-  bytes: Buffer;
-  /** Call once the bytes are durably in the file: they and the state become the reference. */
-  commit(): void;
-}
+import {
+  adoptTask,
+  FRAGMENT_END,
+  FRAGMENT_START,
+  fragmentForWrite,
+  isTaskObject,
+  parseFragment,
+  unchanged,
+  type Fragment,
+} from "./task-fragments.js";
 
 /** What the codec did so far, for tests and the benchmark. */
 export interface CodecCounts {
@@ -62,82 +45,169 @@ export interface CodecCounts {
   wholeFileParses: number;
   /** Tasks parsed and validated one by one. */
   tasksParsed: number;
-  /** Tasks taken over from the last read or write without parsing. */
+  /** Tasks taken over from the indexed version without parsing. */
   tasksReused: number;
   /** Tasks stringified for a write. */
   tasksStringified: number;
+  /** Reads answered from the index without reading the file. */
+  unchangedReads: number;
 }
+
+/** Told the bytes of a file that could not be read as a workflow, and why; it throws. */
+export type OnUnreadable = (bytes: Buffer, error: unknown) => never;
 
 const TASKS_ANCHOR = '\n  "tasks": {';
 const EMPTY_TASKS = '\n  "tasks": {}';
-const TASK_END = "\n    }";
 const BLOCK_END = "\n  }";
-const FRAGMENT_START = '    "';
-const SEPARATOR = Buffer.from(",\n");
-const NEWLINE = 0x0a;
-const COMMA = 0x2c;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-/** Bytes compared at a time when looking for where two files start to differ. */
-const DIFF_CHUNK = 16 * 1024;
+const SEPARATOR = ",\n";
+const SEPARATOR_BYTES = Buffer.from(SEPARATOR);
+/** Bytes read at a time when comparing two versions or copying from one. */
+const CHUNK = 256 * 1024;
 
-/** The schema of one task, taken from the state's schema so that the two never differ. */
-const storedTaskSchema = (workflowStateSchema.shape.tasks as unknown as { valueType: ZodType<StoredTask> }).valueType;
+/** One version of the state file, open; closed once neither the index nor a write in progress needs it. */
+class FileVersion {
+  private holders = 1;
+
+  constructor(
+    readonly fd: number,
+    readonly stats: BigIntStats,
+  ) {}
+
+  get size(): number {
+    return Number(this.stats.size);
+  }
+
+  /** Whether `stats` describe this very version: the same inode, untouched since it was opened or written. */
+  is(stats: BigIntStats): boolean {
+    const mine = this.stats;
+    return stats.ino === mine.ino && stats.dev === mine.dev && stats.size === mine.size && stats.mtimeNs === mine.mtimeNs && stats.ctimeNs === mine.ctimeNs;
+  }
+
+  hold(): void {
+    this.holders += 1;
+  }
+
+  release(): void {
+    this.holders -= 1;
+    if (this.holders === 0) closeSync(this.fd);
+  }
+}
+
+interface Index {
+  readonly version: FileVersion;
+  readonly state: WorkflowState;
+  /** False from beginChange until the state is written or found unchanged. */
+  trusted: boolean;
+  /** `JSON.stringify({ ...state, tasks: {} }, null, 2)`, to check the state is still what was read or written. */
+  readonly head: string;
+  /** The tasks in file order, and where each one's text lies. Empty: not our layout (only the identity is used). */
+  readonly order: readonly Fragment[];
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  /** id → place in `order`, made when first needed: a task is most often where it was. */
+  positions: Map<string, number> | null;
+}
+
+/** A run of bytes to copy from the indexed version. */
+interface Run {
+  from: number;
+  to: number;
+}
+
+/** What write() will put in the file, and where each task will lie in it. */
+interface Layout {
+  head: string;
+  pieces: (Buffer | Run)[];
+  order: Fragment[];
+  starts: Int32Array;
+  ends: Int32Array;
+  size: number;
+}
 
 export class StateFileCodec {
   private index: Index | null = null;
-  readonly counts: CodecCounts = { wholeFileParses: 0, tasksParsed: 0, tasksReused: 0, tasksStringified: 0 };
+  readonly counts: CodecCounts = { wholeFileParses: 0, tasksParsed: 0, tasksReused: 0, tasksStringified: 0, unchangedReads: 0 };
 
   constructor(private readonly file: string) {}
 
-  /** A rule is about to change the state in place: until it is written, it may not match the bytes. */
+  /**
+   * The state the file holds, null when there is no file. Throws STATE_FILE_CORRUPT
+   * (through `onUnreadable`, if given) for a file that is not a valid workflow.
+   */
+  read(onUnreadable?: OnUnreadable): WorkflowState | null {
+    const stats = statSync(this.file, { bigint: true, throwIfNoEntry: false });
+    if (!stats) {
+      this.setIndex(null);
+      return null;
+    }
+    const last = this.index;
+    if (last && last.version.is(stats) && (last.trusted || stillWritten(last))) {
+      last.trusted = true;
+      this.counts.unchangedReads += 1;
+      return last.state;
+    }
+    let fd: number;
+    try {
+      fd = openSync(this.file, "r");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      this.setIndex(null);
+      return null;
+    }
+    const version = new FileVersion(fd, fstatSync(fd, { bigint: true }));
+    try {
+      const next = this.decodeIncrementally(version, last) ?? this.decodeWhole(version, onUnreadable);
+      this.setIndex(next);
+      return next.state;
+    } catch (error) {
+      version.release();
+      throw error;
+    }
+  }
+
+  /** A rule is about to change the state in place: until it is written, it may not match the file. */
   beginChange(): void {
     if (this.index) this.index.trusted = false;
   }
 
-  decode(bytes: Buffer): WorkflowState {
+  /**
+   * Writes `state` durably (temp file, fsync, rename, directory fsync) and makes it the
+   * indexed version. `beforeRename` runs right before the rename; if it throws, nothing
+   * is committed.
+   */
+  async write(state: WorkflowState, beforeRename?: () => Promise<void>): Promise<void> {
     const last = this.index;
-    if (last && last.bytes.equals(bytes) && (last.trusted || stillWritten(last))) {
-      last.trusted = true;
-      return last.state;
+    const layout = this.layout(state, last);
+    const source = last?.version;
+    source?.hold(); // a read meanwhile may re-index; the runs still come from this version
+    try {
+      const fd = await replaceFileDurably(this.file, (out) => writeLayout(out, layout, source), beforeRename);
+      const version = new FileVersion(fd, fstatSync(fd, { bigint: true }));
+      this.setIndex({ version, state, trusted: true, head: layout.head, order: layout.order, starts: layout.starts, ends: layout.ends, positions: null });
+    } finally {
+      source?.release();
     }
-    const next = this.decodeIncrementally(bytes, last);
-    if (next) {
-      this.index = next;
-      return next.state;
-    }
-    this.counts.wholeFileParses += 1;
-    const state = parseStateFile(this.file, bytes);
-    for (const task of Object.values(state.tasks)) adoptTask(task);
-    const encoded = this.encodeWith(state, null);
-    // In our layout the encoding indexes the file; any other layout is parsed whole again when it changes.
-    this.index = encoded.bytes.equals(bytes) ? encoded.index : plainIndex(bytes, state);
-    return state;
   }
 
-  encode(state: WorkflowState): Encoded {
-    const against = this.index;
-    const { bytes, index, appendedFrom } = this.encodeWith(state, against);
-    return {
-      bytes,
-      commit: () => {
-        // The id → place map of the index encoded against is extended only now, and only if it is
-        // still current: a read in between may have re-indexed, and then it is rebuilt.
-        const positions =
-          appendedFrom >= 0 && this.index === against ? extendPositions(index.positions, index.order, appendedFrom) : appendedFrom >= 0 ? positionsOf(index.order) : index.positions;
-        this.index = { ...index, positions };
-      },
-    };
+  /** Closes the indexed version. The codec can still be used: it reads the file afresh. */
+  close(): void {
+    this.setIndex(null);
   }
 
-  /** `appendedFrom` ≥ 0: the index reuses the old id → place map, which must be extended from there on commit. */
-  private encodeWith(state: WorkflowState, last: Index | null): { bytes: Buffer; index: Index; appendedFrom: number } {
+  private setIndex(next: Index | null): void {
+    const old = this.index;
+    this.index = next;
+    if (old && old.version !== next?.version) old.version.release();
+  }
+
+  /** The file's bytes as `JSON.stringify(state, null, 2) + "\n"`, copying unchanged tasks' text from `last`. */
+  private layout(state: WorkflowState, last: Index | null): Layout {
     const head = JSON.stringify({ ...state, tasks: {} }, null, 2);
     const anchorAt = head.indexOf(EMPTY_TASKS);
     const ids = Object.keys(state.tasks);
     if (anchorAt < 0 || ids.length === 0 || !ids.every((id) => isTaskObject(state.tasks[id]))) {
-      const bytes = Buffer.from(`${JSON.stringify(state, null, 2)}\n`, "utf8");
-      return { bytes, index: plainIndex(bytes, state), appendedFrom: -1 };
+      const whole = Buffer.from(`${JSON.stringify(state, null, 2)}\n`, "utf8");
+      return { head, pieces: [whole], order: [], starts: new Int32Array(0), ends: new Int32Array(0), size: whole.length };
     }
     const prefix = Buffer.from(`${head.slice(0, anchorAt + TASKS_ANCHOR.length)}\n`, "utf8");
     const suffix = Buffer.from(`${BLOCK_END}${head.slice(anchorAt + EMPTY_TASKS.length)}\n`, "utf8");
@@ -146,83 +216,98 @@ export class StateFileCodec {
     const order = new Array<Fragment>(count);
     const starts = new Int32Array(count);
     const ends = new Int32Array(count);
-    const pieces: Buffer[] = [prefix];
+    const pieces: (Buffer | Run)[] = [prefix];
     let length = prefix.length;
-    // Reused tasks that lie next to each other in the old bytes are copied as one piece.
-    let runStart = -1;
-    let runEnd = -1;
-    // Every known task at its old place, new ones after them: the id → place map stays right.
-    let samePlaces = last !== null;
-    const knownCount = last?.order.length ?? 0;
+    // Reused tasks that lie next to each other in the old version are copied as one run.
+    let run: Run | null = null;
     for (let i = 0; i < count; i++) {
       const id = ids[i] as string;
       const task = state.tasks[id] as StoredTask;
       const separator = i === 0 ? 0 : SEPARATOR.length;
       const at = last ? placeOf(last, id, i) : -1;
-      if (at !== (i < knownCount ? i : -1)) samePlaces = false;
       const known = at >= 0 ? (last as Index).order[at] : undefined;
       if (known && known.task === task && unchanged(known)) {
-        const oldStart = (last as Index).starts[at] as number;
-        const oldEnd = (last as Index).ends[at] as number;
-        if (runStart >= 0 && runEnd + SEPARATOR.length === oldStart) {
-          runEnd = oldEnd; // the ",\n" between them is in the old bytes too
+        const from = (last as Index).starts[at] as number;
+        const to = (last as Index).ends[at] as number;
+        if (run && run.to + SEPARATOR.length === from) {
+          run.to = to; // the ",\n" between them is in the old version too
         } else {
-          if (runStart >= 0) pieces.push((last as Index).bytes.subarray(runStart, runEnd));
-          if (separator) pieces.push(SEPARATOR);
-          runStart = oldStart;
-          runEnd = oldEnd;
+          if (separator) pieces.push(SEPARATOR_BYTES);
+          run = { from, to };
+          pieces.push(run);
         }
         order[i] = known;
         starts[i] = length + separator;
-        length += separator + (oldEnd - oldStart);
+        length += separator + (to - from);
         ends[i] = length;
         continue;
       }
-      if (runStart >= 0) pieces.push((last as Index).bytes.subarray(runStart, runEnd));
-      runStart = -1;
-      if (separator) pieces.push(SEPARATOR);
-      const snapshot = snapshotForWrite(task);
-      const text = Buffer.from(fragmentText(id, task), "utf8");
+      run = null;
+      if (separator) pieces.push(SEPARATOR_BYTES);
+      const { fragment, text } = fragmentForWrite(id, task);
+      const bytes = Buffer.from(text, "utf8");
       this.counts.tasksStringified += 1;
-      pieces.push(text);
-      order[i] = { id, task, ...snapshot };
+      pieces.push(bytes);
+      order[i] = fragment;
       starts[i] = length + separator;
-      length += separator + text.length;
+      length += separator + bytes.length;
       ends[i] = length;
     }
-    if (runStart >= 0) pieces.push((last as Index).bytes.subarray(runStart, runEnd));
     pieces.push(suffix);
-    const bytes = Buffer.concat(pieces, length + suffix.length);
-    // Tasks only appended (the common case): the old id → place map stays right, with the new ones added.
-    const reuse = last !== null && samePlaces && last.order.length > 0 && last.order.length <= count && last.positions.size === last.order.length;
-    const positions = reuse ? last.positions : positionsOf(order);
-    return { bytes, index: { bytes, state, trusted: true, head, order, starts, ends, positions }, appendedFrom: reuse ? last.order.length : -1 };
+    return { head, pieces, order, starts, ends, size: length + suffix.length };
+  }
+
+  /** The whole-file parse, for a file in another layout and to name what is wrong with a corrupt one. */
+  private decodeWhole(version: FileVersion, onUnreadable: OnUnreadable | undefined): Index {
+    this.counts.wholeFileParses += 1;
+    const bytes = readRange(version.fd, 0, version.size);
+    let state: WorkflowState;
+    try {
+      state = parseStateFile(this.file, bytes);
+    } catch (error) {
+      if (onUnreadable) onUnreadable(bytes, error);
+      throw error;
+    }
+    for (const id of Object.keys(state.tasks)) adoptTask(state.tasks[id] as StoredTask);
+    const head = JSON.stringify({ ...state, tasks: {} }, null, 2);
+    const layout = this.layout(state, null);
+    // In our layout the file is indexed; any other is parsed whole again when it changes.
+    if (layout.order.length > 0 && layoutEquals(layout, bytes)) {
+      return { version, state, trusted: true, head, order: layout.order, starts: layout.starts, ends: layout.ends, positions: null };
+    }
+    return { version, state, trusted: true, head, order: [], starts: new Int32Array(0), ends: new Int32Array(0), positions: null };
   }
 
   /**
-   * The state in `bytes`, reusing every task outside the zone where they differ from
-   * the indexed bytes; null when the file is not in our layout, or anything in it
-   * needs the whole-file parse (which also gives the exact error for a corrupt file).
+   * The state in `version`, reusing every known task outside the zone where it
+   * differs from the indexed version; null when the file is not in our layout, or
+   * anything in it needs the whole-file parse.
    */
-  private decodeIncrementally(bytes: Buffer, last: Index | null): Index | null {
-    const anchor = bytes.indexOf(TASKS_ANCHOR);
+  private decodeIncrementally(version: FileVersion, last: Index | null): Index | null {
+    const size = version.size;
+    const headWindow = new FileWindow(version.fd, size, 64 * 1024);
+    const anchor = headWindow.find(TASKS_ANCHOR, 0);
     if (anchor < 0) return null;
     const first = anchor + TASKS_ANCHOR.length + 1; // where the first task starts
-    if (bytes[first - 1] !== NEWLINE) return null; // "tasks": {} — the whole-file parse is cheap
-    const known = last && last.order.length > 0 ? last : null;
-    const blockEnd = tasksEnd(bytes, known); // where "\n  }" closes the tasks
+    if (headWindow.byteAt(first - 1) !== NEWLINE) return null; // "tasks": {} — the whole-file parse is cheap
+    // The same inode with other stats was written in place (by hand, not by a store): the
+    // indexed version's bytes are gone with it, so nothing can be compared with them.
+    const sameInode = last !== null && last.version.stats.ino === version.stats.ino && last.version.stats.dev === version.stats.dev;
+    const writtenInPlace = sameInode && !last.version.is(version.stats);
+    const known = last && last.order.length > 0 && !writtenInPlace ? last : null;
+    const blockEnd = tasksEnd(version, known); // where "\n  }" closes the tasks
     if (blockEnd < first) return null;
 
-    // Known tasks before the first differing byte and after the last one are kept as they are.
+    // Known tasks before the first differing byte and after the last one are kept.
+    const count = known?.order.length ?? 0;
     let before = 0;
     let after = 0;
     if (known) {
-      const count = known.order.length;
       const oldFirst = known.starts[0] as number;
       const oldEnd = known.ends[count - 1] as number;
       const common = Math.min(oldEnd - oldFirst, blockEnd - first);
-      const prefix = commonPrefix(known.bytes, oldFirst, bytes, first, common);
-      const suffix = commonSuffix(known.bytes, oldEnd, bytes, blockEnd, common - prefix);
+      const prefix = commonPrefix(known.version.fd, oldFirst, version.fd, first, common);
+      const suffix = commonSuffix(known.version.fd, oldEnd, version.fd, blockEnd, common - prefix);
       while (before < count && (known.ends[before] as number) - oldFirst <= prefix) before += 1;
       while (after < count - before && oldEnd - (known.starts[count - 1 - after] as number) <= suffix) after += 1;
       if (!known.trusted) {
@@ -231,13 +316,13 @@ export class StateFileCodec {
         for (let i = 0; i < after; i++) if (!unchanged(known.order[count - 1 - i] as Fragment)) after = i;
       }
     }
-    const count = known?.order.length ?? 0;
     const shiftStart = known ? first - (known.starts[0] as number) : 0;
     const shiftEnd = known ? blockEnd - (known.ends[count - 1] as number) : 0;
-    let p = known && before > 0 ? (known.ends[before - 1] as number) + shiftStart : first;
-    // Where the kept tasks at the end start; the tasks in between are read one by one.
+    // The tasks between the kept ones are read one by one.
     const zoneEnd = known && after > 0 ? (known.starts[count - after] as number) + shiftEnd : blockEnd;
     const taskLimit = after > 0 ? zoneEnd - SEPARATOR.length : blockEnd; // a task in the zone ends by here
+    const window = new FileWindow(version.fd, taskLimit, 1024 * 1024);
+    let p = known && before > 0 ? (known.ends[before - 1] as number) + shiftStart : first;
     const zone: Fragment[] = [];
     const zoneStarts: number[] = [];
     const zoneEnds: number[] = [];
@@ -246,28 +331,32 @@ export class StateFileCodec {
     for (;;) {
       if (before + zone.length > 0) {
         if (after === 0 && p === blockEnd) break;
-        if (bytes[p] !== COMMA || bytes[p + 1] !== NEWLINE) return null;
+        if (!(after > 0 && p + SEPARATOR.length === zoneEnd ? separatorAt(version.fd, p) : window.startsWith(p, SEPARATOR))) return null;
         p += SEPARATOR.length;
       }
       if (after > 0 && p === zoneEnd) break;
-      const end = fragmentEnd(bytes, p);
-      if (end < 0 || end > taskLimit) return null;
-      const id = readKey(bytes, p);
+      if (!window.startsWith(p, FRAGMENT_START)) return null;
+      const close = window.find(FRAGMENT_END, p);
+      if (close < 0) return null;
+      const end = close + FRAGMENT_END.length;
+      const id = readKey(window, p);
       if (id === null || zoneIds.has(id)) return null;
       zoneIds.add(id);
       let fragment: Fragment | null = null;
-      const place = known?.positions.get(id);
-      if (known && place !== undefined && place < count) {
+      const place = known ? placeOf(known, id, before + zone.length) : -1;
+      if (known && place >= 0) {
         // Kept at the start or the end as well: the id is there twice, and the whole-file parse decides.
         if (place < before || place >= count - after) return null;
         // A task that only moved has the same bytes.
         const candidate = known.order[place] as Fragment;
-        if (sameBytes(bytes, p, known.bytes, known.starts[place] as number, known.ends[place] as number) && (known.trusted || unchanged(candidate))) {
+        const from = known.starts[place] as number;
+        const to = known.ends[place] as number;
+        if (to - from === end - p && (known.trusted || unchanged(candidate)) && window.equals(p, end, readRange(known.version.fd, from, to - from))) {
           fragment = candidate;
         }
       }
       if (!fragment) {
-        fragment = parseFragment(bytes, p, end, id);
+        fragment = parseFragment(window.text(p, end), id);
         if (!fragment) return null;
         parsed += 1;
       }
@@ -276,17 +365,17 @@ export class StateFileCodec {
       zoneEnds.push(end);
       p = end;
     }
-    const state = parseHead(bytes, first - 1, blockEnd);
+    const state = parseHead(version, first - 1, blockEnd);
     if (!state) return null;
 
     // Assemble: kept start, zone, kept end. Most often the zone holds the same tasks as
-    // before, changed in place, plus new ones at the end: then the known arrays, the
-    // tasks object and the id → place map are updated instead of built anew.
+    // before, changed in place, plus new ones at the end: then the known tasks object is
+    // updated instead of built anew.
     const middle = count - before - after;
     let inPlace = known !== null && known.trusted && zone.length >= middle && (zone.length === middle || after === 0);
     for (let j = 0; inPlace && j < middle; j++) if ((zone[j] as Fragment).id !== (known?.order[before + j] as Fragment).id) inPlace = false;
     const total = before + zone.length + after;
-    const order: Fragment[] = new Array<Fragment>(total);
+    const order = new Array<Fragment>(total);
     const starts = new Int32Array(total);
     const ends = new Int32Array(total);
     for (let i = 0; i < before; i++) {
@@ -295,8 +384,7 @@ export class StateFileCodec {
       ends[i] = ((known as Index).ends[i] as number) + shiftStart;
     }
     for (let j = 0; j < zone.length; j++) {
-      const fragment = zone[j] as Fragment;
-      order[before + j] = fragment;
+      order[before + j] = zone[j] as Fragment;
       starts[before + j] = zoneStarts[j] as number;
       ends[before + j] = zoneEnds[j] as number;
     }
@@ -309,48 +397,36 @@ export class StateFileCodec {
       ends[before + zone.length + i] = ((known as Index).ends[from] as number) + shiftEnd;
     }
     let tasks: Record<string, StoredTask>;
-    let positions: Map<string, number>;
     if (inPlace && known) {
       // Safe to change in place: the known state is trusted, so no rule of ours is working on it.
       tasks = known.state.tasks;
-      for (let j = 0; j < zone.length; j++) tasks[(zone[j] as Fragment).id] = (zone[j] as Fragment).task;
-      positions = known.positions.size === count ? extendPositions(known.positions, order, count) : positionsOf(order);
+      for (const fragment of zone) tasks[fragment.id] = fragment.task;
     } else {
       tasks = {};
       for (const fragment of order) tasks[fragment.id] = fragment.task;
-      positions = positionsOf(order);
     }
     state.tasks = tasks;
     this.counts.tasksParsed += parsed;
     this.counts.tasksReused += total - parsed;
-    return { bytes, state, trusted: true, head: JSON.stringify({ ...state, tasks: {} }, null, 2), order, starts, ends, positions };
+    return { version, state, trusted: true, head: JSON.stringify({ ...state, tasks: {} }, null, 2), order, starts, ends, positions: null };
   }
 }
 
-function plainIndex(bytes: Buffer, state: WorkflowState): Index {
-  const none = new Int32Array(0);
-  return { bytes, state, trusted: true, head: JSON.stringify({ ...state, tasks: {} }, null, 2), order: [], starts: none, ends: none, positions: new Map() };
-}
-
-function positionsOf(order: readonly Fragment[]): Map<string, number> {
-  const positions = new Map<string, number>();
-  order.forEach((fragment, i) => positions.set(fragment.id, i));
-  return positions;
-}
-
-function extendPositions(positions: Map<string, number>, order: readonly Fragment[], from: number): Map<string, number> {
-  for (let i = from; i < order.length; i++) positions.set((order[i] as Fragment).id, i);
-  return positions;
-}
+const NEWLINE = 0x0a;
 
 /** Where `id` is in the index: most often at the same place as before. */
 function placeOf(index: Index, id: string, guess: number): number {
   if (index.order[guess]?.id === id) return guess;
+  if (!index.positions) {
+    const positions = new Map<string, number>();
+    index.order.forEach((fragment, i) => positions.set(fragment.id, i));
+    index.positions = positions;
+  }
   return index.positions.get(id) ?? -1;
 }
 
 /**
- * After a rule ran, the state still is exactly what the indexed bytes hold: same
+ * After a rule ran, the state still is exactly what the indexed version holds: same
  * top-level fields, same tasks in the same order, none of them changed.
  */
 function stillWritten(index: Index): boolean {
@@ -366,24 +442,70 @@ function stillWritten(index: Index): boolean {
   return i === order.length;
 }
 
+function writeLayout(out: number, layout: Layout, source: FileVersion | undefined): void {
+  for (const piece of layout.pieces) {
+    if (Buffer.isBuffer(piece)) {
+      writeAll(out, piece);
+      continue;
+    }
+    if (!source) throw new Error("state file codec: a run to copy without a version to copy it from");
+    const chunk = Buffer.allocUnsafe(Math.min(CHUNK, piece.to - piece.from));
+    for (let at = piece.from; at < piece.to; ) {
+      const read = readSync(source.fd, chunk, 0, Math.min(chunk.length, piece.to - at), at);
+      if (read === 0) throw new Error("state file codec: the indexed version ended early");
+      writeAll(out, read === chunk.length ? chunk : chunk.subarray(0, read));
+      at += read;
+    }
+  }
+}
+
+/** Whether the layout's bytes are exactly `bytes`. */
+function layoutEquals(layout: Layout, bytes: Buffer): boolean {
+  if (layout.size !== bytes.length) return false;
+  let at = 0;
+  for (const piece of layout.pieces) {
+    if (!Buffer.isBuffer(piece)) return false;
+    if (bytes.compare(piece, 0, piece.length, at, at + piece.length) !== 0) return false;
+    at += piece.length;
+  }
+  return true;
+}
+
+function readRange(fd: number, from: number, length: number): Buffer {
+  const bytes = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const read = readSync(fd, bytes, done, length - done, from + done);
+    if (read === 0) return bytes.subarray(0, done);
+    done += read;
+  }
+  return bytes;
+}
+
+function separatorAt(fd: number, at: number): boolean {
+  return readRange(fd, at, SEPARATOR.length).equals(SEPARATOR_BYTES);
+}
+
 /**
  * Where the "\n  }" that closes the tasks is: before the same ending as the known
- * file's (top-level fields after "tasks" included), or before a bare "\n}\n"; -1 if
- * neither (the whole-file parse decides). parseHead checks the layout either way.
+ * version's (top-level fields after "tasks" included), or before a bare "\n}\n"; -1
+ * if neither (the whole-file parse decides). parseHead checks the layout either way.
  */
-function tasksEnd(bytes: Buffer, known: Index | null): number {
+function tasksEnd(version: FileVersion, known: Index | null): number {
+  const size = version.size;
   if (known) {
     const knownEnd = known.ends[known.order.length - 1] as number;
-    const tail = known.bytes.length - knownEnd;
-    if (tail <= bytes.length && bytes.compare(known.bytes, knownEnd, known.bytes.length, bytes.length - tail) === 0) return bytes.length - tail;
+    const tail = known.version.size - knownEnd;
+    if (tail <= size && tail <= CHUNK && readRange(version.fd, size - tail, tail).equals(readRange(known.version.fd, knownEnd, tail))) return size - tail;
   }
   const plainTail = `${BLOCK_END}\n}\n`;
-  return startsWith(bytes, bytes.length - plainTail.length, plainTail) ? bytes.length - plainTail.length : -1;
+  return size >= plainTail.length && readRange(version.fd, size - plainTail.length, plainTail.length).toString() === plainTail ? size - plainTail.length : -1;
 }
 
 /** The state without its tasks, from the head and tail around the tasks block; null unless in our exact layout. */
-function parseHead(bytes: Buffer, blockOpen: number, blockEnd: number): WorkflowState | null {
-  const text = `${bytes.toString("utf8", 0, blockOpen)}}${bytes.toString("utf8", blockEnd + BLOCK_END.length)}`;
+function parseHead(version: FileVersion, blockOpen: number, blockEnd: number): WorkflowState | null {
+  const tailFrom = blockEnd + BLOCK_END.length;
+  const text = `${readRange(version.fd, 0, blockOpen).toString("utf8")}}${readRange(version.fd, tailFrom, version.size - tailFrom).toString("utf8")}`;
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -398,13 +520,15 @@ function parseHead(bytes: Buffer, blockOpen: number, blockEnd: number): Workflow
 }
 
 /** Length of the common start of a[aFrom…] and b[bFrom…], at most `max`. */
-function commonPrefix(a: Buffer, aFrom: number, b: Buffer, bFrom: number, max: number): number {
+function commonPrefix(a: number, aFrom: number, b: number, bFrom: number, max: number): number {
   let done = 0;
   while (done < max) {
-    const size = Math.min(DIFF_CHUNK, max - done);
-    if (a.compare(b, bFrom + done, bFrom + done + size, aFrom + done, aFrom + done + size) !== 0) {
+    const size = Math.min(CHUNK, max - done);
+    const x = readRange(a, aFrom + done, size);
+    const y = readRange(b, bFrom + done, size);
+    if (x.length < size || y.length < size || !x.equals(y)) {
       let i = 0;
-      while (i < size && a[aFrom + done + i] === b[bFrom + done + i]) i++;
+      while (i < Math.min(x.length, y.length) && x[i] === y[i]) i++;
       return done + i;
     }
     done += size;
@@ -413,13 +537,15 @@ function commonPrefix(a: Buffer, aFrom: number, b: Buffer, bFrom: number, max: n
 }
 
 /** Length of the common end of a[…aEnd) and b[…bEnd), at most `max`. */
-function commonSuffix(a: Buffer, aEnd: number, b: Buffer, bEnd: number, max: number): number {
+function commonSuffix(a: number, aEnd: number, b: number, bEnd: number, max: number): number {
   let done = 0;
   while (done < max) {
-    const size = Math.min(DIFF_CHUNK, max - done);
-    if (a.compare(b, bEnd - done - size, bEnd - done, aEnd - done - size, aEnd - done) !== 0) {
+    const size = Math.min(CHUNK, max - done);
+    const x = readRange(a, aEnd - done - size, size);
+    const y = readRange(b, bEnd - done - size, size);
+    if (x.length < size || y.length < size || !x.equals(y)) {
       let i = 0;
-      while (i < size && a[aEnd - done - 1 - i] === b[bEnd - done - 1 - i]) i++;
+      while (i < Math.min(x.length, y.length) && x[x.length - 1 - i] === y[y.length - 1 - i]) i++;
       return done + i;
     }
     done += size;
@@ -427,122 +553,84 @@ function commonSuffix(a: Buffer, aEnd: number, b: Buffer, bEnd: number, max: num
   return done;
 }
 
-function isTaskObject(value: unknown): boolean {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Deep-freezes the nested values of a task this process just parsed (they are ours alone). */
-function adoptTask(task: StoredTask): void {
-  for (const key in task) {
-    const value = (task as Record<string, unknown>)[key];
-    if (typeof value === "object" && value !== null) adoptInPlace(value);
-  }
-}
-
-const NEVER_REUSE: Pick<Fragment, "keys" | "values"> = { keys: null, values: [] };
-/** Key lists are shared between tasks of the same shape. */
-const keyLists = new Map<string, readonly string[]>();
-
-function snapshotOf(task: StoredTask): Pick<Fragment, "keys" | "values"> {
-  const keys = Object.keys(task);
-  const values: unknown[] = [];
-  for (const key of keys) {
-    const value = (task as Record<string, unknown>)[key];
-    if (typeof value === "object" ? value !== null && !isFrozenJson(value) : typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
-      return NEVER_REUSE;
-    }
-    values.push(value);
-  }
-  const shape = keys.join("\n");
-  let shared = keyLists.get(shape);
-  if (!shared) {
-    shared = Object.freeze(keys);
-    if (keyLists.size < 1000) keyLists.set(shape, shared);
-  }
-  return { keys: shared, values };
-}
-
-/**
- * Before a changed task is written: nested values the codec does not own yet (new
- * from a rule or a caller) are replaced by deep-frozen copies, equal as JSON, so
- * that their identity tells later whether they changed.
- */
-function snapshotForWrite(task: StoredTask): Pick<Fragment, "keys" | "values"> {
-  for (const key of Object.keys(task)) {
-    const value = (task as Record<string, unknown>)[key];
-    if (typeof value !== "object" || value === null || isFrozenJson(value)) continue;
-    const copy = frozenCopy(value);
-    if (copy === undefined) return NEVER_REUSE;
-    (task as Record<string, unknown>)[key] = copy;
-  }
-  return snapshotOf(task);
-}
-
-/** The task object is as it was when its bytes were made: same keys, same values (nested ones are frozen). */
-function unchanged(fragment: Fragment): boolean {
-  const { keys, values, task } = fragment;
-  if (keys === null) return false;
-  let i = 0;
-  for (const key in task) {
-    if (key !== keys[i] || (task as Record<string, unknown>)[key] !== values[i]) return false;
-    i += 1;
-  }
-  return i === keys.length;
-}
-
-function fragmentText(id: string, task: StoredTask): string {
-  return `${FRAGMENT_START}${JSON.stringify(id).slice(1)}: ${JSON.stringify(task, null, 2).replaceAll("\n", "\n    ")}`;
-}
-
-function sameBytes(a: Buffer, aStart: number, b: Buffer, bStart: number, bEnd: number): boolean {
-  const size = bEnd - bStart;
-  return aStart + size <= a.length && a.compare(b, bStart, bEnd, aStart, aStart + size) === 0;
-}
-
-function startsWith(bytes: Buffer, at: number, text: string): boolean {
-  if (at < 0 || at + text.length > bytes.length) return false;
-  for (let i = 0; i < text.length; i++) if (bytes[at + i] !== text.charCodeAt(i)) return false;
-  return true;
-}
-
-/** End of the task starting at `at` (after its closing brace), or -1. */
-function fragmentEnd(bytes: Buffer, at: number): number {
-  if (!startsWith(bytes, at, FRAGMENT_START)) return -1;
-  const close = bytes.indexOf(TASK_END, at);
-  return close < 0 ? -1 : close + TASK_END.length;
-}
-
 /** The id in `    "<id>": {`, or null for anything unusual (escapes, "__proto__": the whole-file parse decides). */
-function readKey(bytes: Buffer, at: number): string | null {
+function readKey(window: FileWindow, at: number): string | null {
   const from = at + FRAGMENT_START.length;
-  const close = bytes.indexOf(QUOTE, from);
+  const close = window.find('"', from);
   if (close < 0) return null;
-  for (let i = from; i < close; i++) if (bytes[i] === BACKSLASH) return null;
-  if (!startsWith(bytes, close, '": {')) return null;
-  const id = bytes.toString("utf8", from, close);
-  return id === "__proto__" ? null : id;
+  if (!window.startsWith(close, '": {')) return null;
+  const id = window.text(from, close);
+  return id.includes("\\") || id === "__proto__" ? null : id;
 }
 
 /**
- * One task's text parsed and validated, or null if it is not a valid task (the
- * whole-file parse then reports it). Its bytes may stand for it later only if they
- * are exactly what encode writes for the validated object: the schema puts known
- * fields first, so a task that gained a field since may differ, and is then
- * stringified afresh on the next write.
+ * Part of a file, read a window at a time: enough to walk the tasks of a 50,000-task
+ * file one after another without holding all of it.
  */
-function parseFragment(bytes: Buffer, start: number, end: number, id: string): Fragment | null {
-  const text = bytes.toString("utf8", start, end);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(`{${text}}`);
-  } catch {
-    return null;
+class FileWindow {
+  private buffer: Buffer;
+  private start = 0;
+  private length = 0;
+
+  /** Bytes of `fd` before `limit` only. */
+  constructor(
+    private readonly fd: number,
+    private readonly limit: number,
+    size: number,
+  ) {
+    this.buffer = Buffer.allocUnsafe(Math.max(64, Math.min(size, limit)));
   }
-  const keys = Object.keys(raw as object);
-  if (keys.length !== 1 || keys[0] !== id) return null;
-  const parsed = storedTaskSchema.safeParse((raw as Record<string, unknown>)[id]);
-  if (!parsed.success) return null;
-  const task = parsed.data;
-  adoptTask(task);
-  return { id, task, ...(fragmentText(id, task) === text ? snapshotOf(task) : NEVER_REUSE) };
+
+  byteAt(at: number): number {
+    if (at < 0 || at >= this.limit) return -1;
+    this.cover(at, at + 1);
+    return this.buffer[at - this.start] as number;
+  }
+
+  startsWith(at: number, text: string): boolean {
+    if (at < 0 || at + text.length > this.limit) return false;
+    this.cover(at, at + text.length);
+    for (let i = 0; i < text.length; i++) if (this.buffer[at - this.start + i] !== text.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /** Where `needle` first is at or after `from`; -1 if not before the limit. [from, found + needle) is then loaded. */
+  find(needle: string, from: number): number {
+    for (;;) {
+      if (from < this.start || from > this.start + this.length) this.load(from);
+      const i = this.buffer.indexOf(needle, from - this.start);
+      if (i >= 0 && i + needle.length <= this.length) return this.start + i;
+      if (this.start + this.length >= this.limit) return -1;
+      // Not in the window: read it again from `from`, larger if it already started there.
+      if (this.start === from) this.buffer = Buffer.allocUnsafe(this.buffer.length * 2);
+      this.load(from);
+    }
+  }
+
+  text(from: number, to: number): string {
+    this.cover(from, to);
+    return this.buffer.toString("utf8", from - this.start, to - this.start);
+  }
+
+  equals(from: number, to: number, other: Buffer): boolean {
+    this.cover(from, to);
+    return other.length === to - from && this.buffer.compare(other, 0, other.length, from - this.start, to - this.start) === 0;
+  }
+
+  private cover(from: number, to: number): void {
+    if (from >= this.start && to <= this.start + this.length) return;
+    if (to - from > this.buffer.length) this.buffer = Buffer.allocUnsafe(to - from);
+    this.load(from);
+  }
+
+  private load(at: number): void {
+    this.start = at;
+    this.length = 0;
+    const want = Math.min(this.buffer.length, this.limit - at);
+    while (this.length < want) {
+      const read = readSync(this.fd, this.buffer, this.length, want - this.length, at + this.length);
+      if (read === 0) break;
+      this.length += read;
+    }
+  }
 }

@@ -1,23 +1,37 @@
+// The state file codec against real files. Several codecs on one file stand for
+// several processes: each keeps its own index, as a process would.
+import { readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { StoredTask, WorkflowState } from "../../src/core/schema.js";
 import * as rules from "../../src/core/workflow-rules.js";
 import { parseStateFile } from "../../src/store/parse-state-file.js";
 import { StateFileCodec } from "../../src/store/state-file-codec.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
-const FILE = "/state/test.json";
 const T0 = new Date("2026-01-01T00:00:00.000Z");
 const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);
 const DAY_MS = 24 * 3_600_000;
 
-/** What the store wrote before the codec, and what encode must still write, byte for byte. */
+/** What the store wrote before the codec, and what it must still write, byte for byte. */
 const plain = (state: WorkflowState): string => `${JSON.stringify(state, null, 2)}\n`;
 
 /**
- * What the whole-file parse makes of the bytes. Compared as JSON values: a task a
+ * What the whole-file parse makes of the file. Compared as JSON values: a task a
  * process changed itself keeps its fields in the order the rules added them, as the
  * store's cache always did, where the whole-file parse puts known fields first.
  */
-const wholeFile = (bytes: Buffer): WorkflowState => parseStateFile(FILE, bytes);
+const wholeFile = (file: string): WorkflowState => parseStateFile(file, readFileSync(file));
+
+async function stateFile(): Promise<string> {
+  return join(await tempDir(), "state.json");
+}
+
+/** Another writer's commit, as every store makes it: a new file renamed over the old one. */
+function replaceFile(file: string, text: string | Buffer): void {
+  writeFileSync(`${file}.other`, text);
+  renameSync(`${file}.other`, file);
+}
 
 function workflowWith(count: number): WorkflowState {
   const state = rules.newWorkflowState(T0);
@@ -29,20 +43,18 @@ function workflowWith(count: number): WorkflowState {
   return state;
 }
 
-/** Writes `state` as the store does (encode, then commit as if the write succeeded); always what JSON.stringify writes. */
-function write(codec: StateFileCodec, state: WorkflowState): Buffer {
-  const encoded = codec.encode(state);
-  expect(encoded.bytes.toString()).toBe(plain(state));
-  encoded.commit();
-  return encoded.bytes;
+/** Writes `state` as the store does; the file is always what JSON.stringify writes. */
+async function write(codec: StateFileCodec, file: string, state: WorkflowState): Promise<void> {
+  await codec.write(state);
+  expect(readFileSync(file, "utf8")).toBe(plain(state));
 }
 
 /** One locked read-modify-write as the store does it. */
-function change(codec: StateFileCodec, bytes: Buffer, apply: (state: WorkflowState) => void): Buffer {
-  const state = codec.decode(bytes);
+async function change(codec: StateFileCodec, file: string, apply: (state: WorkflowState) => void): Promise<void> {
+  const state = codec.read() ?? rules.newWorkflowState(T0);
   codec.beginChange();
   apply(state);
-  return write(codec, state);
+  await write(codec, file, state);
 }
 
 const claim = (agentId: string, now: Date) => (state: WorkflowState) => {
@@ -52,164 +64,213 @@ const completeFirstHeld = (agentId: string, now: Date) => (state: WorkflowState)
   const id = Object.keys(state.tasks).find((key) => state.tasks[key]?.locked_by === agentId);
   if (id) rules.completeTask(state, { taskId: id, agentId, status: "completed", resultData: { by: agentId }, now });
 };
+const nth = (state: WorkflowState, i: number): StoredTask => state.tasks[Object.keys(state.tasks)[i] as string] as StoredTask;
 
-describe("encode", () => {
-  it("writes exactly what JSON.stringify(state, null, 2) writes, before and after changes", () => {
-    const codec = new StateFileCodec(FILE);
+describe("write", () => {
+  it("writes exactly what JSON.stringify(state, null, 2) writes, stringifying only changed tasks", async () => {
+    const file = await stateFile();
+    const codec = new StateFileCodec(file);
     const state = workflowWith(50);
-    expect(write(codec, state).toString()).toBe(plain(state));
+    await write(codec, file, state);
 
-    const ids = Object.keys(state.tasks);
-    const first = state.tasks[ids[0] as string] as StoredTask;
-    const middle = state.tasks[ids[25] as string] as StoredTask;
-    const last = state.tasks[ids[49] as string] as StoredTask;
     // a top-level field, a replaced nested value, a new field, a removed field
-    first.status = "in_progress";
-    middle.data = { replaced: true, nested: { deep: [1, 2, 3] } };
-    last.result = { note: "added at the end of the object" };
-    delete (state.tasks[ids[10] as string] as Partial<StoredTask>).attempts;
+    nth(state, 0).status = "in_progress";
+    nth(state, 25).data = { replaced: true, nested: { deep: [1, 2, 3] } };
+    nth(state, 49).result = { note: "added at the end of the object" };
+    delete (nth(state, 10) as Partial<StoredTask>).attempts;
     state.metadata.environment = "production";
     const before = codec.counts.tasksStringified;
-    expect(write(codec, state).toString()).toBe(plain(state));
-    expect(codec.counts.tasksStringified - before).toBe(4); // only the changed tasks
+    await write(codec, file, state);
+    expect(codec.counts.tasksStringified - before).toBe(4);
 
-    rules.createTasks(state, [{ type: "late", data: { text: "é ✓ \u2028 \"quoted\"\n" }, parentId: ids[3] as string }], at(5));
-    expect(write(codec, state).toString()).toBe(plain(state));
-
-    // nothing changed: the same bytes again
-    const again = write(codec, state);
-    expect(again.toString()).toBe(plain(state));
+    rules.createTasks(state, [{ type: "late", data: { text: 'é ✓ \u2028 "quoted"\n' }, parentId: Object.keys(state.tasks)[3] as string }], at(5));
+    await write(codec, file, state);
+    await write(codec, file, state); // nothing changed: the same bytes again
   });
 
-  it("writes an empty workflow and extra top-level fields as JSON.stringify does", () => {
-    const codec = new StateFileCodec(FILE);
+  it("writes an empty workflow and top-level fields after the tasks as JSON.stringify does", async () => {
+    const file = await stateFile();
+    const codec = new StateFileCodec(file);
     const state = rules.newWorkflowState(T0) as WorkflowState & { extra?: unknown };
-    expect(write(codec, state).toString()).toBe(plain(state));
+    await write(codec, file, state);
     rules.createTasks(state, [{ type: "a", data: {}, parentId: null }], T0);
     state.extra = { after: "tasks" };
-    expect(write(codec, state).toString()).toBe(plain(state));
-    (state.tasks[Object.keys(state.tasks)[0] as string] as StoredTask).status = "cancelled";
-    expect(write(codec, state).toString()).toBe(plain(state));
+    await write(codec, file, state);
+    nth(state, 0).status = "cancelled";
+    await write(codec, file, state);
   });
 
-  it("serialises afresh, every time, values that are not plain JSON", () => {
-    const codec = new StateFileCodec(FILE);
+  it("serialises afresh, every time, values that are not plain JSON", async () => {
+    const file = await stateFile();
+    const codec = new StateFileCodec(file);
     const state = workflowWith(3);
-    const id = Object.keys(state.tasks)[1] as string;
     const when = new Date("2026-02-02T00:00:00.000Z");
-    (state.tasks[id] as Record<string, unknown>).odd = { when };
-    expect(write(codec, state).toString()).toBe(plain(state));
-    when.setUTCFullYear(2030); // changed in place: not frozen, so it must not be served from the cache
-    expect(write(codec, state).toString()).toBe(plain(state));
+    (nth(state, 1) as Record<string, unknown>).odd = { when };
+    await write(codec, file, state);
+    when.setUTCFullYear(2030); // changed in place: not frozen, so never served from the index
+    await write(codec, file, state);
   });
 
-  it("never freezes a caller's object; the task gets an equal frozen copy instead", () => {
-    const codec = new StateFileCodec(FILE);
+  it("never freezes a caller's object; the task gets an equal frozen copy instead", async () => {
+    const file = await stateFile();
+    const codec = new StateFileCodec(file);
     const state = workflowWith(2);
-    const id = Object.keys(state.tasks)[0] as string;
     const callersResult = { output: "results.json" };
-    (state.tasks[id] as StoredTask).result = callersResult;
-    write(codec, state);
+    nth(state, 0).result = callersResult;
+    await write(codec, file, state);
     expect(Object.isFrozen(callersResult)).toBe(false);
-    expect((state.tasks[id] as StoredTask).result).toEqual(callersResult);
-    expect(Object.isFrozen((state.tasks[id] as StoredTask).result)).toBe(true);
+    expect(nth(state, 0).result).toEqual(callersResult);
+    expect(Object.isFrozen(nth(state, 0).result)).toBe(true);
   });
 
-  it("makes in-place changes to nested values of a written task fail loudly instead of going unwritten", () => {
-    const codec = new StateFileCodec(FILE);
-    const state = codec.decode(write(new StateFileCodec(FILE), workflowWith(2)));
-    const task = Object.values(state.tasks)[0] as StoredTask;
+  it("makes in-place changes to nested values of a read task fail loudly instead of going unwritten", async () => {
+    const file = await stateFile();
+    await write(new StateFileCodec(file), file, workflowWith(2));
+    const task = nth(new StateFileCodec(file).read() as WorkflowState, 0);
     expect(() => {
       (task.data as Record<string, unknown>).sneaky = 1;
     }).toThrow(TypeError);
     expect(() => (task.history as unknown[]).push({})).toThrow(TypeError);
   });
+
+  it("commits nothing when the check before the rename throws, and reads the file as it is after", async () => {
+    const file = await stateFile();
+    const codec = new StateFileCodec(file);
+    await write(codec, file, workflowWith(5));
+    const before = readFileSync(file, "utf8");
+    const state = codec.read() as WorkflowState;
+    codec.beginChange();
+    nth(state, 2).status = "cancelled";
+    await expect(codec.write(state, async () => Promise.reject(new Error("lock lost")))).rejects.toThrow("lock lost");
+    expect(readFileSync(file, "utf8")).toBe(before);
+    expect(readdirSync(join(file, ".."))).toEqual(["state.json"]);
+    expect(codec.read()).toEqual(wholeFile(file));
+  });
+
+  it("keeps one version of the file open, not one per write", async () => {
+    const file = await stateFile();
+    const openFds = (): number => readdirSync("/proc/self/fd").length;
+    const codec = new StateFileCodec(file);
+    const baseline = openFds();
+    await write(codec, file, workflowWith(5));
+    for (let i = 0; i < 30; i++) await change(codec, file, claim("a", at(i)));
+    const other = new StateFileCodec(file);
+    for (let i = 0; i < 5; i++) {
+      await change(other, file, completeFirstHeld("a", at(40 + i)));
+      expect(codec.read()).toEqual(wholeFile(file));
+    }
+    expect(openFds() - baseline).toBeLessThanOrEqual(2); // one each
+    codec.close();
+    other.close();
+    expect(openFds()).toBe(baseline);
+  });
 });
 
-describe("decode", () => {
-  it("reads what another process wrote: each change, a new task, and a reordering", () => {
-    const mine = new StateFileCodec(FILE);
-    const theirs = new StateFileCodec(FILE);
-    let bytes = write(theirs, workflowWith(30));
-    expect(mine.decode(bytes)).toEqual(wholeFile(bytes));
+describe("read", () => {
+  it("answers from the index while the file is the one it read or wrote", async () => {
+    const file = await stateFile();
+    const codec = new StateFileCodec(file);
+    expect(codec.read()).toBeNull();
+    await write(codec, file, workflowWith(20));
+    const before = { ...codec.counts };
+    codec.read();
+    codec.read();
+    expect(codec.counts).toEqual({ ...before, unchangedReads: before.unchangedReads + 2 });
+  });
 
-    bytes = change(theirs, bytes, claim("other", at(1)));
+  it("reads what another process wrote, parsing only the tasks that changed", async () => {
+    const file = await stateFile();
+    const mine = new StateFileCodec(file);
+    const theirs = new StateFileCodec(file);
+    await write(theirs, file, workflowWith(30));
+    expect(mine.read()).toEqual(wholeFile(file));
+
+    await change(theirs, file, claim("other", at(1)));
     const before = { ...mine.counts };
-    const seen = mine.decode(bytes);
-    expect(seen).toEqual(wholeFile(bytes));
+    const seen = mine.read() as WorkflowState;
+    expect(seen).toEqual(wholeFile(file));
     expect(Object.values(seen.tasks).filter((t) => t.locked_by === "other")).toHaveLength(1);
-    // the claimed task parsed and validated, the 29 others known by their bytes
     expect(mine.counts).toMatchObject({ wholeFileParses: before.wholeFileParses, tasksParsed: before.tasksParsed + 1, tasksReused: before.tasksReused + 29 });
 
-    bytes = change(theirs, bytes, completeFirstHeld("other", at(2)));
-    bytes = change(theirs, bytes, (state) => {
-      rules.createTasks(state, [{ type: "new", data: { x: 1 }, parentId: null }], at(3));
-    });
-    expect(mine.decode(bytes)).toEqual(wholeFile(bytes));
+    await change(theirs, file, completeFirstHeld("other", at(2)));
+    await change(theirs, file, (state) => rules.createTasks(state, [{ type: "new", data: { x: 1 }, parentId: null }], at(3)));
+    expect(mine.read()).toEqual(wholeFile(file));
 
     // a hand-made file with the same tasks in another order
-    const reordered = parseStateFile(FILE, bytes);
+    const reordered = wholeFile(file);
     reordered.tasks = Object.fromEntries(Object.entries(reordered.tasks).reverse());
-    const reorderedBytes = Buffer.from(plain(reordered));
-    expect(mine.decode(reorderedBytes)).toEqual(wholeFile(reorderedBytes));
+    replaceFile(file, plain(reordered));
+    expect(mine.read()).toEqual(wholeFile(file));
   });
 
-  it("works on, and writes, what it read from another process, and that process reads it back", () => {
-    const a = new StateFileCodec(FILE);
-    const b = new StateFileCodec(FILE);
-    let bytes = write(a, workflowWith(20));
+  it("works on what it read from another process, and that process reads its writes back", async () => {
+    const file = await stateFile();
+    const a = new StateFileCodec(file);
+    const b = new StateFileCodec(file);
+    await write(a, file, workflowWith(20));
     for (let round = 0; round < 10; round++) {
       const [writer, agent] = round % 2 === 0 ? [b, "b"] : [a, "a"];
-      bytes = change(writer, bytes, claim(agent, at(round * 2)));
-      bytes = change(writer, bytes, completeFirstHeld(agent, at(round * 2 + 1)));
-      expect(a.decode(bytes)).toEqual(wholeFile(bytes));
-      expect(b.decode(bytes)).toEqual(wholeFile(bytes));
+      await change(writer, file, claim(agent, at(round * 2)));
+      await change(writer, file, completeFirstHeld(agent, at(round * 2 + 1)));
+      expect(a.read()).toEqual(wholeFile(file));
+      expect(b.read()).toEqual(wholeFile(file));
     }
-    const summary = rules.summarize(a.decode(bytes), at(100));
-    expect(summary.status_counts).toMatchObject({ completed: 10, pending: 10, in_progress: 0 });
+    expect(rules.summarize(a.read() as WorkflowState, at(100)).status_counts).toMatchObject({ completed: 10, pending: 10, in_progress: 0 });
   });
 
-  it("after a change that was never written, reads the file's state, not the changed objects", () => {
-    const codec = new StateFileCodec(FILE);
-    const bytes = write(codec, workflowWith(5));
-    const state = codec.decode(bytes);
+  it("after a change that was never written, reads the file's state, not the changed objects", async () => {
+    const file = await stateFile();
+    const codec = new StateFileCodec(file);
+    await write(codec, file, workflowWith(5));
+    const state = codec.read() as WorkflowState;
     codec.beginChange();
-    const task = Object.values(state.tasks)[2] as StoredTask;
-    task.status = "cancelled"; // e.g. the write failed, or a rule refused half-way
-    task.data = { changed: true };
+    nth(state, 2).status = "cancelled"; // e.g. the write failed, or a rule refused half-way
+    nth(state, 2).data = { changed: true };
     state.metadata.last_updated = "changed";
 
     const parsedBefore = codec.counts.tasksParsed;
-    const reread = codec.decode(bytes);
-    expect(reread).toEqual(wholeFile(bytes));
-    expect(codec.counts.tasksParsed - parsedBefore).toBe(1); // the changed task, from the file
+    const reread = codec.read() as WorkflowState;
+    expect(reread).toEqual(wholeFile(file));
     expect(Object.values(reread.tasks).some((t) => t.status === "cancelled")).toBe(false);
+    expect(codec.counts.tasksParsed - parsedBefore).toBe(1); // the changed task, from the file
   });
 
-  it("re-reads the file when it changed between calls, even to the same length", () => {
-    const mine = new StateFileCodec(FILE);
-    const theirs = new StateFileCodec(FILE);
-    const bytes = write(mine, workflowWith(4));
-    theirs.decode(bytes);
-    const changed = change(theirs, bytes, (state) => {
-      const task = Object.values(state.tasks)[1] as StoredTask;
-      task.type = task.type.toUpperCase();
-    });
-    expect(changed.length).toBe(bytes.length);
-    expect(mine.decode(changed)).toEqual(wholeFile(changed));
+  it("after such a change, takes another process's write, not its own change", async () => {
+    const file = await stateFile();
+    const mine = new StateFileCodec(file);
+    const theirs = new StateFileCodec(file);
+    await write(mine, file, workflowWith(10));
+    theirs.read();
+    const state = mine.read() as WorkflowState;
+    mine.beginChange();
+    nth(state, 1).status = "failed"; // among the tasks kept at the start: must not survive
+    nth(state, 9).data = { mine: true }; // among those kept at the end: must not survive
+    await change(theirs, file, (s) => (nth(s, 5).locked_by = "theirs"));
+    const read = mine.read() as WorkflowState;
+    expect(read).toEqual(wholeFile(file));
+    expect(Object.values(read.tasks).map((t) => t.status)).not.toContain("failed");
   });
 
-  it("reads changes at the start, the middle and the end, several at once, appended and removed tasks", () => {
-    const theirs = new StateFileCodec(FILE);
-    const base = write(theirs, workflowWith(40));
+  it("reads a file edited in place (same inode, even the same length) from scratch", async () => {
+    const file = await stateFile();
+    const codec = new StateFileCodec(file);
+    await write(codec, file, workflowWith(6));
+    const text = readFileSync(file, "utf8");
+    const edited = text.replace('"i": 4,', '"i": 7,');
+    expect(edited.length).toBe(text.length);
+    writeFileSync(file, edited); // truncates and rewrites the very file the codec keeps open
+    expect(codec.read()).toEqual(wholeFile(file));
+    expect(Object.values(codec.read()?.tasks ?? {}).map((t) => t.data.i)).toContain(7);
+  });
+
+  it("reads changes at the start, the middle and the end, several at once, appended and removed tasks", async () => {
     const variants: ((state: WorkflowState) => void)[] = [
-      (state) => ((Object.values(state.tasks)[0] as StoredTask).status = "cancelled"),
-      (state) => ((Object.values(state.tasks)[20] as StoredTask).data = { middle: true }),
-      (state) => ((Object.values(state.tasks)[39] as StoredTask).result = { last: true }),
+      (state) => (nth(state, 0).status = "cancelled"),
+      (state) => (nth(state, 20).data = { middle: true }),
+      (state) => (nth(state, 39).result = { last: true }),
       (state) => {
-        const all = Object.values(state.tasks);
-        (all[3] as StoredTask).locked_by = "x";
-        (all[35] as StoredTask).locked_by = "y";
+        nth(state, 3).locked_by = "x";
+        nth(state, 35).locked_by = "y";
       },
       (state) => rules.createTasks(state, [{ type: "appended", data: {}, parentId: null }], at(9)),
       (state) => delete state.tasks[Object.keys(state.tasks)[17] as string],
@@ -221,127 +282,95 @@ describe("decode", () => {
       (state) => ((state as WorkflowState & { extra?: unknown }).extra = { after: "tasks" }),
     ];
     for (const variant of variants) {
-      const mine = new StateFileCodec(FILE);
-      mine.decode(base);
-      const other = new StateFileCodec(FILE);
-      const changed = change(other, base, variant);
+      const file = await stateFile();
+      const theirs = new StateFileCodec(file);
+      await write(theirs, file, workflowWith(40));
+      const mine = new StateFileCodec(file);
+      mine.read();
+      await change(theirs, file, variant);
       const before = { ...mine.counts };
-      expect(mine.decode(changed)).toEqual(wholeFile(changed));
+      expect(mine.read()).toEqual(wholeFile(file));
       // Only a new top-level field after "tasks" (no rule adds one) sends it to the whole-file parse.
       const extraField = variant === variants[variants.length - 1];
       expect(mine.counts.wholeFileParses).toBe(before.wholeFileParses + (extraField ? 1 : 0));
-      // and what it read, it writes back as JSON.stringify would, reusing what it can
-      const again = mine.decode(changed);
-      mine.beginChange();
-      rules.createTasks(again, [{ type: "mine", data: {}, parentId: null }], at(10));
-      write(mine, again);
+      // and what it read, it writes back as JSON.stringify would
+      await change(mine, file, (state) => rules.createTasks(state, [{ type: "mine", data: {}, parentId: null }], at(10)));
+      expect(theirs.read()).toEqual(wholeFile(file));
     }
   });
 
-  it("refuses what the whole-file parse refuses, around kept tasks too", () => {
-    const theirs = new StateFileCodec(FILE);
-    const good = write(theirs, workflowWith(12));
-    const text = good.toString();
-    const ids = Object.keys(parseStateFile(FILE, good).tasks);
-    const fragmentOf = (id: string): string => {
-      const start = text.indexOf(`    "${id}": {`);
-      return text.slice(start, text.indexOf("\n    }", start) + 6);
-    };
-    const variants = [
-      // a task twice: once where it was, once further on
-      text.replace(`${fragmentOf(ids[8] as string)},\n`, `${fragmentOf(ids[8] as string)},\n${fragmentOf(ids[2] as string)},\n`),
-      // a task twice, the second time changed
-      text.replace(`${fragmentOf(ids[8] as string)},\n`, `${fragmentOf(ids[8] as string)},\n${fragmentOf(ids[2] as string).replace('"pending"', '"failed"')},\n`),
-      // the comma between two tasks missing, or another character in its place, just before the kept end
-      text.replace(`${fragmentOf(ids[6] as string)},\n`, `${fragmentOf(ids[6] as string)}\n`),
-      text.replace(`${fragmentOf(ids[6] as string)},\n`, `${fragmentOf(ids[6] as string)}x\n`),
-      // cut off in the middle
-      text.slice(0, Math.floor(text.length / 2)),
-      // a valid change that a bad byte elsewhere spoils
-      text.replace('"pending"', '"pending"').replace(fragmentOf(ids[5] as string), fragmentOf(ids[5] as string).replace('"i": 5', '"i": 5,')),
-    ];
-    for (const variant of variants) {
-      const bytes = Buffer.from(variant);
-      const mine = new StateFileCodec(FILE);
-      mine.decode(good);
-      let expected: unknown = null;
-      try {
-        expected = wholeFile(bytes);
-      } catch (error) {
-        expect(() => mine.decode(bytes)).toThrow(error as Error);
-        continue;
-      }
-      expect(mine.decode(bytes)).toEqual(expected);
-      // and what it indexed is right: a change written from it is what JSON.stringify writes, and reads back
-      const after = change(mine, bytes, (state) => rules.createTasks(state, [{ type: "next", data: {}, parentId: null }], at(20)));
-      expect(new StateFileCodec(FILE).decode(after)).toEqual(wholeFile(after));
-    }
-  });
-
-  it("after a change in this process that was never written, takes another process's write, not its own change", () => {
-    const mine = new StateFileCodec(FILE);
-    const theirs = new StateFileCodec(FILE);
-    const bytes = write(mine, workflowWith(10));
-    theirs.decode(bytes);
-    const state = mine.decode(bytes);
-    mine.beginChange();
-    (Object.values(state.tasks)[1] as StoredTask).status = "failed"; // kept start: must not survive
-    (Object.values(state.tasks)[9] as StoredTask).data = { mine: true }; // kept end: must not survive
-    const changed = change(theirs, bytes, (s) => ((Object.values(s.tasks)[5] as StoredTask).locked_by = "theirs"));
-    const read = mine.decode(changed);
-    expect(read).toEqual(wholeFile(changed));
-    expect(Object.values(read.tasks).map((t) => t.status)).not.toContain("failed");
-  });
-
-  it("parses files in any other layout whole: the Python seed's, compact JSON, duplicate ids", () => {
+  it("parses files in any other layout whole: the Python seed's, compact JSON, duplicate ids", async () => {
     const state = workflowWith(3);
     const ids = Object.keys(state.tasks);
-    const compact = Buffer.from(JSON.stringify(state));
-    const pythonLike = Buffer.from(plain(state).trimEnd().replaceAll("é", "\\u00e9")); // no final newline
-    const duplicate = Buffer.from(plain(state).replace(`"${ids[1]}": {`, `"${ids[0]}": {`));
-    for (const bytes of [compact, pythonLike, duplicate]) {
-      const codec = new StateFileCodec(FILE);
-      write(codec, workflowWith(3)); // something indexed, so the incremental path is tried
-      expect(codec.decode(bytes)).toEqual(wholeFile(bytes));
+    const layouts = [
+      JSON.stringify(state),
+      plain(state).trimEnd().replaceAll("é", "\\u00e9"), // no final newline
+      plain(state).replace(`"${ids[1]}": {`, `"${ids[0]}": {`),
+    ];
+    for (const text of layouts) {
+      const file = await stateFile();
+      const codec = new StateFileCodec(file);
+      await write(codec, file, workflowWith(3)); // something indexed, so the incremental path is tried
+      replaceFile(file, text);
+      expect(codec.read()).toEqual(wholeFile(file));
       expect(codec.counts.wholeFileParses).toBe(1);
     }
   });
 
-  it("gives STATE_FILE_CORRUPT, with the whole-file message, for a corrupt task among known ones", () => {
-    const theirs = new StateFileCodec(FILE);
-    const good = write(theirs, workflowWith(10));
-    const id = Object.keys(parseStateFile(FILE, good).tasks)[6] as string;
-    const text = good.toString();
-    const corruptions = [
-      text.replace(`"${id}": {\n      "type": "work",\n      "status": "pending"`, `"${id}": {\n      "type": "work",\n      "status": "exploded"`),
-      text.replace(`"${id}": {\n      "type": "work"`, `"${id}": {\n      "type": 7`),
-      text.replace(`"${id}": {`, `"${id}": {{`),
-      text.slice(0, text.indexOf(`"${id}": {`) + 40),
-      text.replace(`"${id}": {`, `"__proto__": {`),
-      text.replace('"metadata": {', '"metadata": 5, "x": {'),
+  it("gives STATE_FILE_CORRUPT, with the whole-file message, for what the whole-file parse refuses", async () => {
+    const file = await stateFile();
+    await write(new StateFileCodec(file), file, workflowWith(12));
+    const good = readFileSync(file, "utf8");
+    const ids = Object.keys(wholeFile(file).tasks);
+    const fragmentOf = (id: string): string => {
+      const start = good.indexOf(`    "${id}": {`);
+      return good.slice(start, good.indexOf("\n    }", start) + 6);
+    };
+    const variants = [
+      good.replace(`"${ids[6]}": {\n      "type": "work",\n      "status": "pending"`, `"${ids[6]}": {\n      "type": "work",\n      "status": "exploded"`),
+      good.replace(`"${ids[6]}": {\n      "type": "work"`, `"${ids[6]}": {\n      "type": 7`),
+      good.replace(`"${ids[6]}": {`, `"${ids[6]}": {{`),
+      good.slice(0, good.indexOf(`"${ids[6]}": {`) + 40),
+      good.replace(`"${ids[6]}": {`, `"__proto__": {`),
+      good.replace('"metadata": {', '"metadata": 5, "x": {'),
+      // a task twice: once where it was, once further on, changed
+      good.replace(`${fragmentOf(ids[8] as string)},\n`, `${fragmentOf(ids[8] as string)},\n${fragmentOf(ids[2] as string).replace('"pending"', '"failed"')},\n`),
+      // the comma between two tasks missing, or another character in its place
+      good.replace(`${fragmentOf(ids[6] as string)},\n`, `${fragmentOf(ids[6] as string)}\n`),
+      good.replace(`${fragmentOf(ids[6] as string)},\n`, `${fragmentOf(ids[6] as string)}x\n`),
+      // the same between two tasks that both changed
+      good.replace(
+        `${fragmentOf(ids[5] as string)},\n${fragmentOf(ids[6] as string)}`,
+        `${fragmentOf(ids[5] as string).replace('"pending"', '"failed"')}x\n${fragmentOf(ids[6] as string).replace('"pending"', '"failed"')}`,
+      ),
+      good.slice(0, Math.floor(good.length / 2)),
+      good.replace(fragmentOf(ids[5] as string), fragmentOf(ids[5] as string).replace('"i": 5', '"i": 5,')),
     ];
-    for (const corrupt of corruptions) {
-      const bytes = Buffer.from(corrupt);
-      let expected: unknown = null;
+    for (const variant of variants) {
+      replaceFile(file, good);
+      const mine = new StateFileCodec(file);
+      mine.read();
+      replaceFile(file, variant);
+      let expected: WorkflowState;
       try {
-        parseStateFile(FILE, bytes);
+        expected = wholeFile(file);
       } catch (error) {
-        expected = error;
+        expect(error).toMatchObject({ code: "STATE_FILE_CORRUPT" });
+        expect(() => mine.read()).toThrow(error as Error);
+        expect(readFileSync(file, "utf8")).toBe(variant);
+        continue;
       }
-      const mine = new StateFileCodec(FILE);
-      mine.decode(good);
-      if (expected === null) {
-        expect(mine.decode(bytes)).toEqual(wholeFile(bytes)); // what the whole-file parse accepts
-      } else {
-        expect(() => mine.decode(bytes)).toThrow(expected as Error);
-        expect(expected).toMatchObject({ code: "STATE_FILE_CORRUPT" });
-      }
+      expect(mine.read()).toEqual(expected);
+      // and what it indexed is right: a change written from it reads back as the whole-file parse does
+      await change(mine, file, (state) => rules.createTasks(state, [{ type: "next", data: {}, parentId: null }], at(20)));
+      expect(new StateFileCodec(file).read()).toEqual(wholeFile(file));
     }
   });
 
-  it("agrees with the whole-file parse over a long random sequence of changes from three processes", () => {
-    const codecs = [new StateFileCodec(FILE), new StateFileCodec(FILE), new StateFileCodec(FILE)];
-    let bytes = write(codecs[0] as StateFileCodec, workflowWith(15));
+  it("agrees with the whole-file parse over a long random sequence of changes from three processes", async () => {
+    const file = await stateFile();
+    const codecs = [new StateFileCodec(file), new StateFileCodec(file), new StateFileCodec(file)];
+    await write(codecs[0] as StateFileCodec, file, workflowWith(15));
     let seed = 7;
     const random = (n: number): number => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -349,18 +378,16 @@ describe("decode", () => {
     };
     for (let step = 0; step < 150; step++) {
       const k = random(3);
-      const codec = codecs[k] as StateFileCodec;
       const agent = `agent-${k}`;
       const now = at(step);
       const op = random(8);
-      bytes = change(codec, bytes, (state) => {
+      await change(codecs[k] as StateFileCodec, file, (state) => {
         if (op === 0) rules.createTasks(state, [{ type: "work", data: { step }, parentId: null }], now);
         else if (op === 1 || op === 2) claim(agent, now)(state);
         else if (op === 3) completeFirstHeld(agent, now)(state);
         else if (op === 4) rules.updateMetadata(state, { step }, now);
         else if (op === 6) {
-          const ids = Object.keys(state.tasks);
-          const task = state.tasks[ids[random(ids.length)] as string] as StoredTask & { note?: unknown };
+          const task = nth(state, random(Object.keys(state.tasks).length)) as StoredTask & { note?: unknown };
           if (random(2) === 0) task.data = { ...task.data, step };
           else task.note = { step }; // a field no rule knows, added at the end
         } else if (op === 7) {
@@ -371,11 +398,10 @@ describe("decode", () => {
           if (held) rules.releaseTask(state, { taskId: held, agentId: agent, now });
         }
       });
-      const reader = codecs[random(3)] as StateFileCodec;
-      expect(reader.decode(bytes)).toEqual(wholeFile(bytes));
+      expect((codecs[random(3)] as StateFileCodec).read()).toEqual(wholeFile(file));
     }
-    // and it was the incremental path that agreed: each process read the whole file once at most
-    expect(codecs.reduce((sum, codec) => sum + codec.counts.wholeFileParses, 0)).toBeLessThanOrEqual(3);
+    // and it was the incremental path that agreed: no process read the whole file
+    expect(codecs.reduce((sum, codec) => sum + codec.counts.wholeFileParses, 0)).toBe(0);
     expect(codecs.reduce((sum, codec) => sum + codec.counts.tasksReused, 0)).toBeGreaterThan(1000);
   });
 });
