@@ -55,7 +55,6 @@ export class JsonFileStore implements TaskStore {
   private readonly lockOptions;
   private readonly codec: StateFileCodec;
   private directoryReady = false;
-  private sweptLeftovers = false;
   private readonly notices: NoticeReporter;
 
   constructor(options: JsonFileStoreOptions) {
@@ -180,11 +179,10 @@ export class JsonFileStore implements TaskStore {
     const lock = await acquireFileLock(this.location, this.lockOptions);
     this.notices.lockAcquired(lock);
     try {
-      // A dead writer may have left temp files; nobody else writes while we hold the lock.
-      if (lock.tookOverStaleLock || !this.sweptLeftovers) {
-        await sweepLeftovers(this.location);
-        this.sweptLeftovers = true;
-      }
+      // A process killed while writing leaves a temp file, one killed while queueing for the
+      // lock a staging directory; nobody else writes while we hold the lock, so sweep them.
+      // One readdir of the state directory: cheap beside the fsyncs of the write.
+      await sweepLeftovers(this.location);
       const state = this.readState() ?? rules.newWorkflowState(now);
       // From here the state object may be changed in place: until it is committed, nobody may reuse it.
       this.codec.beginChange();
