@@ -11,8 +11,9 @@ describe("several processes racing for one state file", () => {
     const tm = new TaskManager({ stateFile });
     const created = await tm.createTasks(Array.from({ length: 200 }, (_, i) => ({ type: "work", data: { i } })));
 
+    const startAt = String(Date.now() + 1_500);
     const workers = await Promise.all(
-      ["w1", "w2", "w3", "w4"].map((agent) => runNode(fixture("claim-worker.mjs"), [stateFile, agent])),
+      ["w1", "w2", "w3", "w4"].map((agent) => runNode(fixture("claim-worker.mjs"), [stateFile, agent, "complete", startAt])),
     );
     for (const worker of workers) expect(worker.code, worker.stderr).toBe(0);
     const claims = workers.flatMap((worker) => (JSON.parse(worker.stdout) as { claimed: string[] }).claimed);

@@ -58,7 +58,8 @@ describe("several processes on one SQLite database", () => {
     const stateDir = await tempDir();
     const tm = open(stateDir);
     const created = await tm.createTasks(Array.from({ length: 300 }, (_, i) => ({ type: "work", data: { i } })));
-    const runs = await Promise.all(["w1", "w2", "w3", "w4"].map((agent) => runNode(worker, [stateDir, "sqlite", "race", agent, "drain"])));
+    const startAt = String(Date.now() + 1_500); // all four up before any claims: SQLite drains 300 tasks faster than a process starts
+    const runs = await Promise.all(["w1", "w2", "w3", "w4"].map((agent) => runNode(worker, [stateDir, "sqlite", "race", agent, "drain", startAt])));
     for (const run of runs) expect(run.code, run.stderr).toBe(0);
     const claims = runs.flatMap((run) => (JSON.parse(run.stdout) as { claimed: string[] }).claimed);
     expect(claims).toHaveLength(created.length);
