@@ -146,6 +146,17 @@ class LockOwner {
         const removal = this.acquired ? this.removeOwnDirectory(path) : this.removeStaleDirectory(path);
         removal.then(() => callback(null), callback);
       }) as typeof fs.rmdir,
+      // proper-lockfile's stat (after taking the lock, and in the refresh), without a thread-pool round trip.
+      stat: ((path: string, callback: (error: NodeJS.ErrnoException | null, stats?: fs.Stats) => void) => {
+        let stats: fs.Stats;
+        try {
+          stats = fs.statSync(path);
+        } catch (error) {
+          process.nextTick(callback, error as NodeJS.ErrnoException);
+          return;
+        }
+        process.nextTick(callback, null, stats);
+      }) as typeof fs.stat,
       // proper-lockfile's exit handler: remove the lock only if it is still ours.
       rmdirSync: ((path: string) => {
         try {
@@ -234,7 +245,8 @@ export async function sweepLeftovers(file: string): Promise<string[]> {
   const tempFile = new RegExp(`^${escapeRegExp(name)}\\.\\d+$`);
   const staging = new RegExp(`^${escapeRegExp(basename(lockPathFor(file)))}\\.${TOKEN_PREFIX}[\\w-]+\\.tmp$`);
   const removed: string[] = [];
-  for (const entry of await readdir(directory)) {
+  // One synchronous readdir: this runs before every write, and a thread-pool round trip costs more.
+  for (const entry of fs.readdirSync(directory)) {
     if (!tempFile.test(entry) && !staging.test(entry)) continue;
     await rm(join(directory, entry), { recursive: true, force: true });
     removed.push(entry);
