@@ -62,7 +62,7 @@ const BLOCK_END = "\n  }";
 const SEPARATOR = ",\n";
 const SEPARATOR_BYTES = Buffer.from(SEPARATOR);
 /** Bytes read at a time when comparing two versions or copying from one. */
-const CHUNK = 256 * 1024;
+const CHUNK = 1024 * 1024;
 
 /** One version of the state file, open; closed once neither the index nor a write in progress needs it. */
 class FileVersion {
@@ -208,10 +208,7 @@ export class StateFileCodec {
     const head = JSON.stringify({ ...state, tasks: {} }, null, 2);
     const anchorAt = head.indexOf(EMPTY_TASKS);
     const ids = Object.keys(state.tasks);
-    if (anchorAt < 0 || ids.length === 0 || !ids.every((id) => isTaskObject(state.tasks[id]))) {
-      const whole = Buffer.from(`${JSON.stringify(state, null, 2)}\n`, "utf8");
-      return { head, pieces: [whole], order: [], starts: new Int32Array(0), ends: new Int32Array(0), size: whole.length };
-    }
+    if (anchorAt < 0 || ids.length === 0) return plainLayout(state, head);
     const prefix = Buffer.from(`${head.slice(0, anchorAt + TASKS_ANCHOR.length)}\n`, "utf8");
     const suffix = Buffer.from(`${BLOCK_END}${head.slice(anchorAt + EMPTY_TASKS.length)}\n`, "utf8");
 
@@ -226,6 +223,7 @@ export class StateFileCodec {
     for (let i = 0; i < count; i++) {
       const id = ids[i] as string;
       const task = state.tasks[id] as StoredTask;
+      if (!isTaskObject(task)) return plainLayout(state, head); // nothing a rule makes
       const separator = i === 0 ? 0 : SEPARATOR.length;
       const at = last ? placeOf(last, id, i) : -1;
       const known = at >= 0 ? (last as Index).order[at] : undefined;
@@ -416,6 +414,12 @@ export class StateFileCodec {
 }
 
 const NEWLINE = 0x0a;
+
+/** The whole state stringified in one piece, not indexed. */
+function plainLayout(state: WorkflowState, head: string): Layout {
+  const whole = Buffer.from(`${JSON.stringify(state, null, 2)}\n`, "utf8");
+  return { head, pieces: [whole], order: [], starts: new Int32Array(0), ends: new Int32Array(0), size: whole.length };
+}
 
 /** Where `id` is in the index: most often at the same place as before. */
 function placeOf(index: Index, id: string, guess: number): number {
