@@ -456,7 +456,7 @@ function writeLayout(out: number, layout: Layout, source: FileVersion | undefine
       continue;
     }
     if (!source) throw new Error("state file codec: a run to copy without a version to copy it from");
-    const chunk = Buffer.allocUnsafe(Math.min(CHUNK, piece.to - piece.from));
+    const chunk = scratch(0);
     for (let at = piece.from; at < piece.to; ) {
       const read = readSync(source.fd, chunk, 0, Math.min(chunk.length, piece.to - at), at);
       if (read === 0) throw new Error("state file codec: the indexed version ended early");
@@ -526,13 +526,31 @@ function parseHead(version: FileVersion, blockOpen: number, blockEnd: number): W
   return head.data;
 }
 
+/** Reused read buffers (everything here is synchronous, so nothing else uses them meanwhile). */
+const scratchBuffers: Buffer[] = [];
+function scratch(which: 0 | 1): Buffer {
+  scratchBuffers[which] ??= Buffer.allocUnsafeSlow(CHUNK);
+  return scratchBuffers[which];
+}
+
+/** fd's bytes [from, from + length) into `buffer` (length ≤ its size); a shorter view at the end of the file. */
+function readInto(fd: number, buffer: Buffer, from: number, length: number): Buffer {
+  let done = 0;
+  while (done < length) {
+    const read = readSync(fd, buffer, done, length - done, from + done);
+    if (read === 0) break;
+    done += read;
+  }
+  return buffer.subarray(0, done);
+}
+
 /** Length of the common start of a[aFrom…] and b[bFrom…], at most `max`. */
 function commonPrefix(a: number, aFrom: number, b: number, bFrom: number, max: number): number {
   let done = 0;
   while (done < max) {
     const size = Math.min(CHUNK, max - done);
-    const x = readRange(a, aFrom + done, size);
-    const y = readRange(b, bFrom + done, size);
+    const x = readInto(a, scratch(0), aFrom + done, size);
+    const y = readInto(b, scratch(1), bFrom + done, size);
     if (x.length < size || y.length < size || !x.equals(y)) {
       let i = 0;
       while (i < Math.min(x.length, y.length) && x[i] === y[i]) i++;
@@ -548,8 +566,8 @@ function commonSuffix(a: number, aEnd: number, b: number, bEnd: number, max: num
   let done = 0;
   while (done < max) {
     const size = Math.min(CHUNK, max - done);
-    const x = readRange(a, aEnd - done - size, size);
-    const y = readRange(b, bEnd - done - size, size);
+    const x = readInto(a, scratch(0), aEnd - done - size, size);
+    const y = readInto(b, scratch(1), bEnd - done - size, size);
     if (x.length < size || y.length < size || !x.equals(y)) {
       let i = 0;
       while (i < Math.min(x.length, y.length) && x[x.length - 1 - i] === y[y.length - 1 - i]) i++;
