@@ -176,6 +176,7 @@ export class JsonFileStore implements TaskStore {
   }
 
   private async updateOnce<T>(now: Date, apply: (state: WorkflowState) => rules.Mutation<T>): Promise<T> {
+    this.readAhead();
     const lock = await acquireFileLock(this.location, this.lockOptions);
     this.notices.lockAcquired(lock);
     try {
@@ -203,6 +204,20 @@ export class JsonFileStore implements TaskStore {
     if (this.directoryReady) return;
     await mkdir(dirname(this.location), { recursive: true });
     this.directoryReady = true;
+  }
+
+  /**
+   * Brings the codec up to the file before taking the lock: parsing what other processes
+   * wrote (all of a big file, the first time) is then done while they can still write,
+   * and under the lock only what changed since is left to read. What it finds counts for
+   * nothing: the state is read again under the lock, and a corrupt file is reported there.
+   */
+  private readAhead(): void {
+    try {
+      this.codec.read();
+    } catch {
+      // read again, and reported, under the lock
+    }
   }
 
   /** The state the file holds, null if there is none; synchronous, see the codec. */
