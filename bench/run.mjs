@@ -2,7 +2,8 @@
 // this machine, prints the tables, and writes bench/results/latest.{json,md} and
 // cost-curve.svg. Options:
 //   --quick            fewer samples and shorter budgets: a smoke run, not for the record
-//   --only=a,b         run only these sections: drain, cost, mcp, memory
+//   --only=a,b         run only these sections: drain, cost, mcp, memory, and sqlite (the
+//                      SQLite store at a million tasks, minutes more: only when named here)
 //   --full-seed        drain N=10,000 to the end for both (the seed takes an hour or more)
 //   --out=DIR          write results there instead of bench/results
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -17,12 +18,14 @@ import { runCostSection } from "./sections/cost-curve.mjs";
 import { runDrainSection } from "./sections/drain.mjs";
 import { runMcpSection } from "./sections/mcp.mjs";
 import { runMemorySection } from "./sections/memory.mjs";
+import { runSqliteSection, sqliteReport } from "./sections/sqlite-scale.mjs";
 
-const SECTIONS = ["drain", "cost", "mcp", "memory"];
+const DEFAULT_SECTIONS = ["drain", "cost", "mcp", "memory"];
+const SECTIONS = [...DEFAULT_SECTIONS, "sqlite"];
 const { values } = parseArgs({
   options: { quick: { type: "boolean", default: false }, only: { type: "string" }, "full-seed": { type: "boolean", default: false }, out: { type: "string" } },
 });
-const only = values.only ? values.only.split(",") : SECTIONS;
+const only = values.only ? values.only.split(",") : DEFAULT_SECTIONS;
 const unknown = only.filter((s) => !SECTIONS.includes(s));
 if (unknown.length) {
   console.error(`unknown section(s) ${unknown.join(", ")}; known: ${SECTIONS.join(", ")}`);
@@ -45,6 +48,7 @@ try {
   if (only.includes("cost")) results.cost = await runCostSection(options, log);
   if (only.includes("memory")) results.memory = await runMemorySection(options, log);
   if (only.includes("mcp")) results.mcp = await runMcpSection(options, log);
+  if (only.includes("sqlite")) results.sqlite = await runSqliteSection({ quick: options.quick }, log);
 } finally {
   removeScratchDirs();
 }
@@ -52,7 +56,7 @@ results.durationS = round((Date.now() - started) / 1000, 1);
 results.targets = targets(results);
 
 mkdirSync(outDir, { recursive: true });
-const markdown = markdownReport(results);
+const markdown = results.sqlite ? `${markdownReport(results)}\n### SQLite store at scale\n\n${sqliteReport(results.sqlite)}` : markdownReport(results);
 writeFileSync(join(outDir, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(join(outDir, "latest.md"), `# Benchmark results\n\n${markdown}`);
 if (results.cost) writeFileSync(join(outDir, "cost-curve.svg"), costCurveSvg(results.cost, "task-manager-mcp: cost of one operation"));

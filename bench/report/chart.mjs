@@ -2,9 +2,9 @@
  * The cost curve as a hand-written SVG (log-log): median and p99 of one create and
  * one claim+complete against the number of tasks, with the floor beside them.
  */
-const WIDTH = 760;
+const WIDTH = 800;
 const HEIGHT = 440;
-const PAD = { left: 70, right: 200, top: 44, bottom: 64 };
+const PAD = { left: 70, right: 240, top: 44, bottom: 64 };
 
 const escape = (text) => String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
@@ -36,8 +36,8 @@ export function costCurveSvg(rows, title) {
     { label: "claim+complete median", color: "#d62728", dash: "", pick: (r) => r.claim_complete.median },
     { label: "create p99", color: "#1f77b4", dash: "6 4", pick: (r) => r.create.p99 },
     { label: "create median", color: "#1f77b4", dash: "", pick: (r) => r.create.median },
-    { label: "2 × floor (claim+complete limit)", color: "#555", dash: "2 3", pick: (r) => 2 * r.floor.median },
-    { label: "floor (create limit)", color: "#999", dash: "2 3", pick: (r) => r.floor.median },
+    { label: "2 × floor (for claim+complete)", color: "#555", dash: "2 3", pick: (r) => 2 * r.floor.median },
+    { label: "floor (for create)", color: "#999", dash: "2 3", pick: (r) => r.floor.median },
   ];
   const values = rows.flatMap((r) => series.map((s) => s.pick(r))).filter((v) => v > 0);
   const yMin = 10 ** Math.floor(Math.log10(Math.min(...values)));
