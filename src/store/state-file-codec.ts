@@ -64,6 +64,9 @@ const SEPARATOR_BYTES = Buffer.from(SEPARATOR);
 /** Bytes read at a time when comparing two versions or copying from one. */
 const CHUNK = 1024 * 1024;
 
+/** Closes the version a garbage-collected codec still kept open. */
+const unreleased = new FinalizationRegistry<{ version: FileVersion | null }>((held) => held.version?.release());
+
 /** One version of the state file, open; closed once neither the index nor a write in progress needs it. */
 class FileVersion {
   private holders = 1;
@@ -131,7 +134,13 @@ export class StateFileCodec {
   private index: Index | null = null;
   readonly counts: CodecCounts = { wholeFileParses: 0, tasksParsed: 0, tasksReused: 0, tasksStringified: 0, unchangedReads: 0 };
 
-  constructor(private readonly file: string) {}
+  /** The version the index keeps open, where the finalizer below can find it. */
+  private readonly held: { version: FileVersion | null } = { version: null };
+
+  constructor(private readonly file: string) {
+    // A store dropped without close() would keep its file version open for good.
+    unreleased.register(this, this.held);
+  }
 
   /**
    * The state the file holds, null when there is no file. Throws STATE_FILE_CORRUPT
@@ -200,6 +209,7 @@ export class StateFileCodec {
   private setIndex(next: Index | null): void {
     const old = this.index;
     this.index = next;
+    this.held.version = next?.version ?? null;
     if (old && old.version !== next?.version) old.version.release();
   }
 

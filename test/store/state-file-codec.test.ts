@@ -1,7 +1,9 @@
 // The state file codec against real files. Several codecs on one file stand for
 // several processes: each keeps its own index, as a process would.
-import { readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import type { StoredTask, WorkflowState } from "../../src/core/schema.js";
 import * as rules from "../../src/core/workflow-rules.js";
@@ -22,6 +24,20 @@ const plain = (state: WorkflowState): string => `${JSON.stringify(state, null, 2
  * store's cache always did, where the whole-file parse puts known fields first.
  */
 const wholeFile = (file: string): WorkflowState => parseStateFile(file, readFileSync(file));
+
+/** Descriptors this process holds on files in the directory of `file` (replaced versions show as "(deleted)"). */
+function openOn(file: string): number {
+  const dir = join(file, "..");
+  let count = 0;
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith(`${dir}/`)) count += 1;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return count;
+}
 
 async function stateFile(): Promise<string> {
   return join(await tempDir(), "state.json");
@@ -149,9 +165,9 @@ describe("write", () => {
 
   it("keeps one version of the file open, not one per write", async () => {
     const file = await stateFile();
-    const openFds = (): number => readdirSync("/proc/self/fd").length;
+    const openFds = (): number => openOn(file);
     const codec = new StateFileCodec(file);
-    const baseline = openFds();
+    const baseline = 0;
     await write(codec, file, workflowWith(5));
     for (let i = 0; i < 30; i++) await change(codec, file, claim("a", at(i)));
     const other = new StateFileCodec(file);
@@ -168,6 +184,26 @@ describe("write", () => {
     codec.close();
     other.close();
     expect(await settled(0)).toBe(0);
+  });
+});
+
+describe("a codec dropped without close()", () => {
+  it("lets go of its file version once it is garbage-collected", async () => {
+    v8.setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const file = await stateFile();
+    const openFds = (): number => openOn(file);
+    const baseline = 0;
+    await (async () => {
+      const codec = new StateFileCodec(file);
+      await write(codec, file, workflowWith(3));
+      expect(openFds()).toBeGreaterThan(baseline);
+    })();
+    for (let i = 0; i < 100 && openFds() > baseline; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(openFds()).toBe(baseline);
   });
 });
 
