@@ -7,7 +7,8 @@
  * to write it there (otherwise it goes to a temp dir).
  */
 import { existsSync } from "node:fs";
-import { copyFile, readFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,7 +16,6 @@ import { Workflows } from "../../src/index.js";
 import { runCli } from "../helpers/cli.js";
 import { startDashboard, type RunningDashboard } from "../helpers/dashboard.js";
 import { repoRoot } from "../helpers/paths.js";
-import { tempDir } from "../helpers/temp-dir.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
@@ -54,11 +54,20 @@ describe.skipIf(!hasChromium)(title, () => {
   let browser: BrowserContext;
   let seeded: Awaited<ReturnType<typeof seedCodeReview>>;
 
+  // Made and removed here, not by the per-test temp-dir helper: the dashboard and Chromium live
+  // for the whole file, and removing their directories after the first test raced Chromium's cache writes.
+  const madeDirs: string[] = [];
+  const ownTempDir = async (prefix: string): Promise<string> => {
+    const dir = await mkdtemp(join(tmpdir(), prefix));
+    madeDirs.push(dir);
+    return dir;
+  };
+
   beforeAll(async () => {
-    stateDir = await tempDir("tm-dashboard-");
+    stateDir = await ownTempDir("tm-dashboard-");
     seeded = await seedCodeReview(stateDir);
     dashboard = await startDashboard(stateDir);
-    browser = await chromium.launchPersistentContext(await tempDir("tm-chromium-"), {
+    browser = await chromium.launchPersistentContext(await ownTempDir("tm-chromium-"), {
       executablePath: CHROMIUM,
       // Without the background-networking flags Chromium reaches for the internet, which this machine refuses.
       args: [
@@ -78,6 +87,7 @@ describe.skipIf(!hasChromium)(title, () => {
   afterAll(async () => {
     await browser?.close();
     await dashboard?.process.stop("SIGTERM");
+    await Promise.all(madeDirs.map((dir) => rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })));
   });
 
   it("shows the workflows, holders with their leases counting down, and a task created by another process without a reload", async () => {
@@ -126,7 +136,7 @@ describe.skipIf(!hasChromium)(title, () => {
     expect(history).toContain("claimed");
     expect(history).toContain("heartbeat");
 
-    const shot = join(await tempDir("tm-shot-"), "dashboard.png");
+    const shot = join(await ownTempDir("tm-shot-"), "dashboard.png");
     await page.screenshot({ path: shot });
     const png = await readFile(shot);
     expect(png.subarray(0, 8).toString("hex")).toBe("89504e470d0a1a0a");
