@@ -6,6 +6,8 @@
  * code of their kind (src/cli/exit-codes.ts; 1 for how the server was started);
  * the server's stdout is reserved for the MCP protocol (and --help/--version).
  */
+// First: it sets V8 flags that must be in force before the rest is loaded.
+import "./cli/favor-memory.js";
 import { parseArgs } from "node:util";
 import { isTaskManagerError } from "./core/errors.js";
 import { PACKAGE_NAME, packageVersion } from "./mcp/package-info.js";
