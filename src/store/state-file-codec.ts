@@ -561,11 +561,7 @@ function commonPrefix(a: number, aFrom: number, b: number, bFrom: number, max: n
     const size = Math.min(CHUNK, max - done);
     const x = readInto(a, scratch(0), aFrom + done, size);
     const y = readInto(b, scratch(1), bFrom + done, size);
-    if (x.length < size || y.length < size || !x.equals(y)) {
-      let i = 0;
-      while (i < Math.min(x.length, y.length) && x[i] === y[i]) i++;
-      return done + i;
-    }
+    if (x.length < size || y.length < size || !x.equals(y)) return done + firstDifference(x, y);
     done += size;
   }
   return done;
@@ -578,14 +574,43 @@ function commonSuffix(a: number, aEnd: number, b: number, bEnd: number, max: num
     const size = Math.min(CHUNK, max - done);
     const x = readInto(a, scratch(0), aEnd - done - size, size);
     const y = readInto(b, scratch(1), bEnd - done - size, size);
-    if (x.length < size || y.length < size || !x.equals(y)) {
-      let i = 0;
-      while (i < Math.min(x.length, y.length) && x[x.length - 1 - i] === y[y.length - 1 - i]) i++;
-      return done + i;
-    }
+    if (x.length < size || y.length < size || !x.equals(y)) return done + lastDifference(x, y);
     done += size;
   }
   return done;
+}
+
+/**
+ * How many leading bytes `a` and `b` share. Halving with memcmp (Buffer.compare), not a
+ * loop over bytes: the first difference may lie hundreds of kilobytes in, and a byte
+ * loop there cost milliseconds per read of a file another process had just changed.
+ */
+function firstDifference(a: Buffer, b: Buffer): number {
+  let same = 0; // a[0, same) equals b[0, same)
+  let upTo = Math.min(a.length, b.length); // they differ before upTo, or are equal up to it
+  if (a.compare(b, 0, upTo, 0, upTo) === 0) return upTo;
+  while (upTo - same > 1) {
+    const middle = (same + upTo) >>> 1;
+    if (a.compare(b, same, middle, same, middle) === 0) same = middle;
+    else upTo = middle;
+  }
+  return same;
+}
+
+/** How many trailing bytes `a` and `b` share (firstDifference from the end). */
+function lastDifference(a: Buffer, b: Buffer): number {
+  const shared = Math.min(a.length, b.length);
+  const aFrom = a.length - shared;
+  const bFrom = b.length - shared;
+  let same = 0; // the last `same` bytes are equal
+  let upTo = shared;
+  if (a.compare(b, bFrom, b.length, aFrom, a.length) === 0) return shared;
+  while (upTo - same > 1) {
+    const middle = (same + upTo) >>> 1;
+    if (a.compare(b, b.length - middle, b.length - same, a.length - middle, a.length - same) === 0) same = middle;
+    else upTo = middle;
+  }
+  return same;
 }
 
 /** The id in `    "<id>": {`, or null for anything unusual (escapes, "__proto__": the whole-file parse decides). */

@@ -340,6 +340,30 @@ describe("read", () => {
     }
   });
 
+  it("finds a change that differs only in the last or the first bytes of a task's text", async () => {
+    // The kept tasks are found by comparing the two versions from both ends: a change whose
+    // first differing byte is a few bytes before a task's end (a history entry appended), or
+    // whose last one is a few bytes after its start (its type), must still be read.
+    const variants: ((task: StoredTask) => void)[] = [
+      (task) => (task.history = [...(task.history ?? []), { at: "2026-01-01T00:00:09.000Z", event: "released" }]),
+      (task) => (task.history = (task.history ?? []).slice(0, -1)),
+      (task) => (task.type = task.type.slice(0, -1) + "x"),
+      (task) => (task.type = "x" + task.type.slice(1)),
+    ];
+    for (const variant of variants) {
+      for (const place of [0, 1, 7, 18, 19]) {
+        const file = await stateFile();
+        const theirs = new StateFileCodec(file);
+        await write(theirs, file, workflowWith(20));
+        const mine = new StateFileCodec(file);
+        mine.read();
+        await change(theirs, file, (state) => variant(nth(state, place)));
+        expect(mine.read()).toEqual(wholeFile(file));
+        expect(mine.counts.wholeFileParses).toBe(0);
+      }
+    }
+  });
+
   it("parses files in any other layout whole: the Python seed's, compact JSON, duplicate ids", async () => {
     const state = workflowWith(3);
     const ids = Object.keys(state.tasks);
