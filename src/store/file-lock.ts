@@ -25,6 +25,7 @@ import { lstat, readdir, rm, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import lockfile from "proper-lockfile";
 import { LockCompromisedError, LockTimeoutError } from "../core/errors.js";
+import { LockReleaseSignal } from "./lock-release-signal.js";
 
 export interface FileLockOptions {
   /** Give up with LOCK_TIMEOUT after this long. */
@@ -70,19 +71,38 @@ export async function acquireFileLock(file: string, options: FileLockOptions): P
   const started = Date.now();
   const deadline = started + options.timeoutMs;
   let retryMs = FIRST_RETRY_MS;
+  const released = new LockReleaseSignal(lockPath);
   const backOff = async (): Promise<void> => {
     if (Date.now() >= deadline) throw new LockTimeoutError(file, options.timeoutMs / 1000);
-    await sleep(Math.min(retryMs * (0.5 + Math.random()), deadline - Date.now()));
+    await released.waitFor(Math.min(retryMs * (0.5 + Math.random()), deadline - Date.now()));
     retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
   };
+  // One owner for all the attempts: its staging directory, with its token in it, is made
+  // once, so each attempt (and the winning one, on the critical path) is a single rename.
+  const owner = new LockOwner(lockPath, Math.max(LIVE_HOLDER_STALE_MIN_MS, options.staleMs * 10));
+  try {
+    return await acquireWithBackOff(file, lockPath, options, started, owner, backOff);
+  } finally {
+    released.close();
+    if (!owner.acquired) owner.discardStaging();
+  }
+}
+
+async function acquireWithBackOff(
+  file: string,
+  lockPath: string,
+  options: FileLockOptions,
+  started: number,
+  owner: LockOwner,
+  backOff: () => Promise<void>,
+): Promise<HeldLock> {
   for (;;) {
-    // A fresh lock is there: one lstat says so, where an attempt would build and remove a
-    // staging directory (six file system calls) only to fail, taking time from the holder.
+    // A fresh lock is there: one lstat says so, where an attempt would fail a rename and
+    // proper-lockfile stat the lock to tell whether it is stale.
     if (isFreshLock(lockPath, options.staleMs)) {
       await backOff();
       continue;
     }
-    const owner = new LockOwner(lockPath, Math.max(LIVE_HOLDER_STALE_MIN_MS, options.staleMs * 10));
     let compromisedBy: Error | undefined;
     try {
       const release = await lockfile.lock(file, {
@@ -123,10 +143,14 @@ export async function acquireFileLock(file: string, options: FileLockOptions): P
   }
 }
 
-/** One attempt to own the lock: its token and the fs that proper-lockfile uses for it. */
+/** One acquisition of the lock, over all its attempts: its token and the fs that proper-lockfile uses for it. */
 class LockOwner {
   readonly token = `${TOKEN_PREFIX}${process.pid}-${randomBytes(6).toString("hex")}`;
   readonly tokenPath: string;
+  /** Built with the token inside, then renamed into place as the lock. */
+  private readonly stagingPath: string;
+  /** Whether the staging directory exists, ready for an attempt. */
+  private staged = false;
   acquired = false;
   removedStaleLock = false;
   readonly fs: typeof fs;
@@ -136,6 +160,7 @@ class LockOwner {
     private readonly liveHolderStaleMs: number,
   ) {
     this.tokenPath = join(lockPath, this.token);
+    this.stagingPath = `${lockPath}.${this.token}.tmp`;
     this.fs = {
       ...fs,
       mkdir: ((path: string, callback: (error: NodeJS.ErrnoException | null) => void) => {
@@ -157,6 +182,17 @@ class LockOwner {
         }
         process.nextTick(callback, null, stats);
       }) as typeof fs.stat,
+      // proper-lockfile's mtime probe after taking the lock: it runs on every acquisition (its
+      // cache lives on this fs object, which is new for each), so without a thread-pool round trip.
+      utimes: ((path: string, atime: Date, mtime: Date, callback: (error: NodeJS.ErrnoException | null) => void) => {
+        try {
+          fs.utimesSync(path, atime, mtime);
+        } catch (error) {
+          process.nextTick(callback, error as NodeJS.ErrnoException);
+          return;
+        }
+        process.nextTick(callback, null);
+      }) as typeof fs.utimes,
       // proper-lockfile's exit handler: remove the lock only if it is still ours.
       rmdirSync: ((path: string) => {
         try {
@@ -199,24 +235,42 @@ class LockOwner {
   }
 
   /**
-   * mkdir with the token already inside: build the directory beside the lock and
-   * rename it into place. rename fails if a (non-empty) lock is there, as mkdir would.
+   * mkdir with the token already inside: the directory is built beside the lock and
+   * renamed into place. rename fails if a (non-empty) lock is there, as mkdir would, and
+   * then leaves the staging directory as it was, for the next attempt.
    */
   private async createLockDirectory(path: string): Promise<void> {
-    const staging = `${path}.${this.token}.tmp`;
-    fs.mkdirSync(staging);
+    if (!this.staged) {
+      fs.mkdirSync(this.stagingPath);
+      this.staged = true;
+      try {
+        fs.writeFileSync(join(this.stagingPath, this.token), `${process.pid}\n`);
+      } catch (error) {
+        this.discardStaging();
+        throw error;
+      }
+    }
     try {
-      fs.writeFileSync(join(staging, this.token), `${process.pid}\n`);
-      fs.renameSync(staging, path);
+      fs.renameSync(this.stagingPath, path);
+      this.staged = false; // it is the lock now
     } catch (error) {
-      fs.rmSync(staging, { recursive: true, force: true });
       const code = (error as NodeJS.ErrnoException).code;
-      // ENOENT: the holder swept our staging directory as debris; either way the lock is taken.
+      // ENOENT: the staging directory was swept as a dead process's debris; made again next time.
+      if (code === "ENOENT") this.staged = false;
       if (code === "ENOTEMPTY" || code === "EEXIST" || code === "ENOENT") {
         throw Object.assign(new Error(`${path} is locked`), { code: "EEXIST" });
       }
+      this.discardStaging();
       throw error;
     }
+  }
+
+  /** Removes the staging directory of attempts that did not get the lock. */
+  discardStaging(): void {
+    if (!this.staged) return;
+    this.staged = false;
+    ignoringCodes(() => fs.unlinkSync(join(this.stagingPath, this.token)), "ENOENT");
+    ignoringCodes(() => fs.rmdirSync(this.stagingPath), "ENOENT", "ENOTEMPTY");
   }
 
   async holdsToken(): Promise<boolean> {
@@ -248,6 +302,9 @@ export async function sweepLeftovers(file: string): Promise<string[]> {
   // One synchronous readdir: this runs before every write, and a thread-pool round trip costs more.
   for (const entry of fs.readdirSync(directory)) {
     if (!tempFile.test(entry) && !staging.test(entry)) continue;
+    // A live process's staging directory is its attempt at the lock, under way right now
+    // (it fails, since we hold the lock, and removes it itself): leave it to that process.
+    if (staging.test(entry) && isLiveHolderToken(entry.slice(basename(lockPathFor(file)).length + 1))) continue;
     await rm(join(directory, entry), { recursive: true, force: true });
     removed.push(entry);
   }
@@ -307,8 +364,4 @@ function ignoreCode(...codes: string[]): (error: NodeJS.ErrnoException) => void 
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }

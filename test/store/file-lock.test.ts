@@ -102,4 +102,16 @@ describe("the file lock", () => {
     expect((await readdir(dir)).sort()).toEqual(["other.json.notours", "wf.json"]);
     await expect(stat(lockPathFor(stateFile))).rejects.toMatchObject({ code: "ENOENT" });
   });
+
+  it("leaves alone the staging directory of a live process: its attempt at the lock is under way", async () => {
+    const dir = await tempDir();
+    const stateFile = join(dir, "wf.json");
+    const tm = new TaskManager({ stateFile });
+    const live = `wf.json.lock.owner-${process.ppid}-beef.tmp`; // the test runner: alive
+    const dead = "wf.json.lock.owner-999999-dead.tmp";
+    await mkdir(join(dir, live));
+    await mkdir(join(dir, dead));
+    await tm.createTask({ type: "a" });
+    expect((await readdir(dir)).sort()).toEqual([live, "wf.json"].sort());
+  });
 });
