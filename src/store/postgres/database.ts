@@ -244,8 +244,16 @@ export class Session {
 
   /** A statement that writes on its own (it commits by itself). */
   async write<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
+    const before = this.mayHaveCommitted;
     if (!this.inTransaction) this.mayHaveCommitted = true;
-    return (await this.client.query<R>(prepared(sql, params))).rows;
+    try {
+      return (await this.client.query<R>(prepared(sql, params))).rows;
+    } catch (error) {
+      // The database answered with an error: the statement's own transaction rolled back, so a
+      // deadlock or serialisation failure may be retried. Only a lost answer leaves it in doubt.
+      if (!this.inTransaction && !isConnectionError(error)) this.mayHaveCommitted = before;
+      throw error;
+    }
   }
 
   /** Runs `body` in one transaction; rolled back (by Database.run) when it throws. */
