@@ -5,10 +5,15 @@
  * The semantics are the JSON store's by construction, as in the SQLite store: every change
  * runs the rule of core/workflow-rules.ts on a PartialState holding just the tasks that
  * rule looks at, and writes back what it changed, each row only if it is still the version
- * read (else the change is made again from a fresh read). The exception is the claim, the
- * hot path: one UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED) picks the ready task with
+ * read (else the change is made again from a fresh read). The exception is the hot path.
+ * The claim: one UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED) picks the ready task with
  * the highest priority, oldest first, that no other claim holds at that instant, and marks
- * it claimed (see postgres/task-rows.ts for how the rule's effect on the task is kept).
+ * it claimed (see postgres/task-rows.ts for how the rule's effect on the task is kept). The
+ * holder's completion or heartbeat runs the rule on the row its claim returned, with no read,
+ * and writes it only if it is still that version (mutateClaimed). Claims, and such writes,
+ * that this process's agents ask for while the previous ones are under way go together in
+ * one statement (postgres/batcher.ts): a round trip, an executor start and a commit for
+ * several agents instead of one each.
  *
  * Time: the core passes `now` from the process clock; the store moves it onto the database
  * clock by the offset it measured (postgres/database.ts), so leases written by one machine
@@ -48,8 +53,10 @@ import { readTaskDefaults } from "../core/workflow-defaults.js";
 import { assertWorkflowName } from "../core/workflow-name.js";
 import * as rules from "../core/workflow-rules.js";
 import { workflowNotEmptyError, type WorkflowExport, type WorkflowHeader, type WorkflowImport } from "../core/workflow-transfer.js";
+import { Batcher } from "./postgres/batcher.js";
 import { openPostgresDatabase, type PostgresDatabase, type Session } from "./postgres/database.js";
 import { PartialState, WriteConflict } from "./postgres/partial-state.js";
+import { writeRows, type RowWrite } from "./postgres/row-writes.js";
 import { TASK_COLUMNS, derivedColumns, taskOfRow, type TaskRow } from "./postgres/task-rows.js";
 
 export interface PostgresStoreOptions {
@@ -79,6 +86,13 @@ const MAX_CONFLICT_RETRIES = 50;
 const CLAIMED_ROWS_KEPT = 512;
 /** Expired leases released per claim; a claim after it releases more. */
 const RELEASE_BATCH = 100;
+/**
+ * Batches of claims (and, separately, of fast-path writes) under way at once per store, and
+ * requests per batch. One: the requests made while a batch is out all go in the next, so the
+ * round trip, the executor's start and the commit are shared by as many as possible. With two,
+ * batches were half the size, and the drain slower in CPU per task, durable or not.
+ */
+const BATCHING = { maxInFlight: 1, maxBatch: 64 };
 
 interface WorkflowRow {
   wf: string;
@@ -102,6 +116,10 @@ export class PostgresStore implements TaskStore {
   private wf: string | null = null;
   /** Rows this process claimed, by task id, as the claim left them. */
   private readonly claimed = new Map<string, TaskRow>();
+  /** Claims asked for together, made by one statement. */
+  private readonly claims = new Batcher<ClaimRequest, Task | null>((requests) => this.claimBatch(requests), BATCHING);
+  /** The fast path's writes asked for together, made by one statement. */
+  private readonly writes = new Batcher<RowWrite, boolean>((rows) => this.writeBatch(rows), BATCHING);
   private closed = false;
 
   constructor(options: PostgresStoreOptions) {
@@ -170,39 +188,57 @@ export class PostgresStore implements TaskStore {
     return tasks;
   }
 
-  async claimNextTask(request: ClaimRequest): Promise<Task | null> {
-    const { task, released } = await this.db.run(async (session) => {
-      const at = this.at(request.now);
-      const types = request.taskTypes && request.taskTypes.length > 0 ? [...new Set(request.taskTypes)] : null;
+  claimNextTask(request: ClaimRequest): Promise<Task | null> {
+    const types = request.taskTypes && request.taskTypes.length > 0 ? [...new Set(request.taskTypes)].sort() : null;
+    // Only claims that one statement can make together share a batch: the same types, lease and task timeout.
+    const group = JSON.stringify([types, request.leaseSeconds ?? null, request.staleAfterMs]);
+    return this.claims.submit(group, { ...request, taskTypes: types ?? undefined });
+  }
+
+  /**
+   * Claims for several requests of one group in one statement (see postgres/batcher.ts):
+   * as many ready tasks as there are requests, in claim order, the first to the request
+   * that came first; each claimed for its own agent at its own time.
+   */
+  private async claimBatch(requests: ClaimRequest[]): Promise<(Task | null)[]> {
+    const [first] = requests as [ClaimRequest];
+    const types = first.taskTypes ?? null;
+    const { rows, released } = await this.db.run(async (session) => {
+      const ats = requests.map((request) => this.at(request.now).getTime());
+      // Readiness and expiry are judged at the earliest of their times: what is ready or expired then is so for each.
+      const at = new Date(Math.min(...ats));
       let released: ExpiredLease[] = [];
       const wf = this.wf ?? (await this.workflowRow(session, false, at))?.wf;
-      if (wf === undefined) return { task: null, released };
+      if (wf === undefined) return { rows: [], released };
       for (let round = 0; ; round += 1) {
-        const [row] = await session.write<Partial<TaskRow> & { expired: boolean }>(this.claimSql(types?.length ?? 0), [
+        const rows = await session.write<Partial<TaskRow> & { expired: boolean; n: string | null }>(this.claimSql(types?.length ?? 0, requests.length), [
           wf,
           at.getTime(),
-          request.staleAfterMs,
+          first.staleAfterMs,
           types === null ? null : types.length === 1 ? types[0] : types,
-          request.agentId,
-          request.leaseSeconds ?? null,
+          requests.map((request) => request.agentId),
+          first.leaseSeconds ?? null,
           round === 0,
+          ats,
         ]);
-        if (row?.expired) {
+        if (rows[0]?.expired) {
           // Expired claims go back to pending first, as the rule has it, so they can be taken by this very claim.
-          released = await this.releaseExpired(session, at, request.staleAfterMs);
+          released = [...released, ...(await this.releaseExpired(session, at, first.staleAfterMs))];
           session.mayHaveCommitted = false; // the claim statement took nothing while it found expired leases
           continue;
         }
-        if (!row?.id) return { task: null, released };
-        const claimedRow = row as TaskRow;
-        this.remember(claimedRow);
-        return { task: rules.toTask(claimedRow.id, taskOfRow(this.location, claimedRow)), released };
+        return { rows: rows.filter((row) => row.id != null) as (TaskRow & { n: string })[], released };
       }
     });
+    const tasks: (Task | null)[] = requests.map(() => null);
+    for (const row of rows) {
+      this.remember(row);
+      tasks[Number(row.n) - 1] = rules.toTask(row.id, taskOfRow(this.location, row));
+    }
     // Not awaited, on the hot path: the NOTIFY goes out at once, and close() waits for it.
-    if (task || released.length > 0) void this.announce();
+    if (rows.length > 0 || released.length > 0) void this.announce();
     if (released.length > 0) this.onNotice?.({ kind: "leases_expired", location: this.location, leases: released });
-    return task;
+    return tasks;
   }
 
   completeTask(request: CompleteRequest): Promise<FinishedTask> {
@@ -211,6 +247,8 @@ export class PostgresStore implements TaskStore {
       request.taskId,
       (view) => view.withNeighbours(request.taskId, { dependencies: true, descendants: request.cascade === true }),
       (state, now) => rules.completeTask(state, { ...request, now }),
+      // Without retry or cascade the rule looks at the task alone (a retry presents its blockers, a cascade its descendants).
+      request.retry !== true && request.cascade !== true,
     );
   }
 
@@ -229,6 +267,7 @@ export class PostgresStore implements TaskStore {
       request.taskId,
       (view) => view.withNeighbours(request.taskId, { dependencies: false, descendants: false }),
       (state, now) => rules.heartbeatTask(state, { ...request, now }),
+      true,
     );
   }
 
@@ -472,22 +511,30 @@ export class PostgresStore implements TaskStore {
     });
   }
 
-  /** Runs a rule over the tasks `gather` puts in the PartialState and writes back what it changed. */
+  /**
+   * Runs a rule over the tasks `gather` puts in the PartialState and writes back what it changed.
+   * `fast`: the rule looks at the task alone, so the fast path may be tried first.
+   */
   private async mutate<T>(
     now: Date,
     taskId: string,
     gather: (view: PartialState) => Promise<void>,
     rule: (state: PartialState["state"], now: Date) => rules.Mutation<T>,
+    fast = false,
   ): Promise<T> {
+    if (fast) {
+      const done = await this.mutateClaimed(now, taskId, rule);
+      if (done) return done.value;
+    }
     let written = 0;
     const value = await this.change(async (session) => {
       const at = this.at(now);
       const wf = this.wf ?? (await this.workflowRow(session, false, at))?.wf ?? null;
       // These rules do not read the metadata.
       const view = new PartialState(session, wf, this.location, rules.newWorkflowState(at).metadata);
-      // The row this process claimed, as the claim left it: if it is still that version, no read is needed.
-      const claimed = this.claimed.get(taskId);
-      this.claimed.delete(taskId);
+      // A change the fast path does not take starts from the row this process claimed, as the claim left it, when it has it.
+      const claimed = fast ? undefined : this.claimed.get(taskId);
+      if (!fast) this.claimed.delete(taskId);
       if (claimed && wf !== null) view.add(claimed);
       await gather(view);
       const mutation = rule(view.state, at);
@@ -496,6 +543,49 @@ export class PostgresStore implements TaskStore {
     });
     if (written > 0) void this.announce(); // as in claimNextTask
     return value;
+  }
+
+  /**
+   * The fast path of a change to a task this process claimed: the rule runs on the row as
+   * the claim left it, with no read, and the result is written only if the row is still
+   * that version, in one statement shared with the other agents' changes asked for at the
+   * same time (see writeBatch). Null when it does not apply: the row is not in hand, it
+   * changed since (another process released, cancelled or took the task), or the rule
+   * refused on it; the caller then makes the change by the general path, from a fresh read,
+   * which gives the right answer, refusal included.
+   */
+  private async mutateClaimed<T>(now: Date, taskId: string, rule: (state: PartialState["state"], now: Date) => rules.Mutation<T>): Promise<{ value: T } | null> {
+    const claimed = this.claimed.get(taskId);
+    const wf = this.wf;
+    if (!claimed || wf === null) return null;
+    // Used once: a second change to the task by this process reads it afresh (or is handed the row written below).
+    this.claimed.delete(taskId);
+    const at = this.at(now);
+    const view = new PartialState(null, wf, this.location, rules.newWorkflowState(at).metadata);
+    view.add(claimed);
+    let mutation: rules.Mutation<T>;
+    try {
+      mutation = rule(view.state, at);
+    } catch {
+      return null;
+    }
+    const [row, ...more] = mutation.changed ? view.changedRows(at.getTime()) : [];
+    if (!row) return { value: mutation.value };
+    if (more.length > 0) return null; // not a change of the task alone after all
+    if (!(await this.writes.submit("", row))) return null;
+    // Still held (a heartbeat): the holder's next change can take the fast path again.
+    if (row.columns.status === TaskStatus.IN_PROGRESS) {
+      this.remember({ seq: row.seq, id: row.id, status: row.columns.status, version: row.version + 1, body: row.columns.body, claim_agent: null, claim_at_ms: null, claim_lease_seconds: null });
+    }
+    void this.announce();
+    return { value: mutation.value };
+  }
+
+  /** The fast path's writes of several changes, one statement; whether each row was still its version and written. */
+  private async writeBatch(rows: RowWrite[]): Promise<boolean[]> {
+    const wf = this.wf as string; // mutateClaimed sends rows only once the workflow is known
+    const written = await this.db.run((session) => writeRows(session, wf, rows));
+    return rows.map((row) => written.has(row.seq));
   }
 
   /** Tells other processes (and this one) that the workflow changed. */
@@ -632,15 +722,18 @@ export class PostgresStore implements TaskStore {
   /**
    * The claim: one statement. Unless asked not to ($7 false), it first looks for expired
    * leases and, finding any, takes nothing and says so (they are released by the rule, then
-   * the claim is made again). Otherwise it locks the first ready task in line that no other
-   * transaction holds (SKIP LOCKED: racing claims each get a different task, none waits) and
-   * marks it claimed, with the lease the request, the workflow's defaults or the task
-   * timeout gives (claimTask's order).
+   * the claim is made again). Otherwise it locks the first `count` ready tasks in line that
+   * no other transaction holds (SKIP LOCKED: racing claims each get different tasks, none
+   * waits) and marks the n-th claimed by the n-th request's agent ($5) at its time ($8), with
+   * the lease the request, the workflow's defaults or the task timeout gives (claimTask's order).
    */
-  private claimSql(typeCount: number): string {
+  private claimSql(typeCount: number, count: number): string {
     const s = this.s;
     // The workflow's id is a parameter, not looked up in the statement, so the planner walks the
-    // ready index in claim order and stops at the first row it can lock.
+    // ready index in claim order and stops at the first rows it can lock. The LIMIT is written
+    // out, not a parameter: a generic plan for an unknown LIMIT may sort every ready task instead.
+    // So is the number of requests (LIMIT on the unnest): knowing it, the generic plan costs what
+    // a custom one does, and PostgreSQL keeps it instead of planning the statement every time.
     const ofTypes = typeCount === 0 ? "$4::text IS NULL" : typeCount === 1 ? "t.type = $4::text" : "t.type = ANY($4::text[])";
     return `
 WITH expired AS (
@@ -649,20 +742,22 @@ WITH expired AS (
     OR EXISTS (SELECT 1 FROM ${s}.tasks t WHERE t.wf = $1::bigint AND t.status = 'in_progress' AND t.expires_ms IS NULL
                  AND t.locked_ms < $2::bigint - $3::float8)) AS found),
 picked AS (
-  SELECT t.seq FROM ${s}.tasks t
+  SELECT t.seq, t.priority FROM ${s}.tasks t
   WHERE t.wf = $1::bigint AND t.status = 'pending' AND t.unmet_deps = 0 AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint)
     AND ${ofTypes} AND NOT (SELECT found FROM expired)
   ORDER BY t.priority DESC, t.seq
-  LIMIT 1
+  LIMIT ${count}
   FOR UPDATE OF t SKIP LOCKED),
+numbered AS (SELECT seq, row_number() OVER (ORDER BY priority DESC, seq) AS n FROM picked),
+asked AS (SELECT agent, at_ms, n FROM unnest($5::text[], $8::bigint[]) WITH ORDINALITY AS a(agent, at_ms, n) LIMIT ${count}),
 lease AS (SELECT coalesce($6::float8, (SELECT default_lease_seconds FROM ${s}.workflows WHERE wf = $1::bigint), $3::float8 / 1000) AS seconds),
 claimed AS (
-  UPDATE ${s}.tasks t SET status = 'in_progress', version = t.version + 1, updated_ms = $2::bigint,
-    claim_agent = $5::text, claim_at_ms = $2::bigint, claim_lease_seconds = lease.seconds,
-    expires_ms = floor($2::bigint::float8 + lease.seconds * 1000)::bigint, locked_ms = NULL
-  FROM picked, lease
-  WHERE t.seq = picked.seq
-  RETURNING t.seq, t.id, t.status, t.version, t.body, t.claim_agent, t.claim_at_ms::float8 AS claim_at_ms, t.claim_lease_seconds)
+  UPDATE ${s}.tasks t SET status = 'in_progress', version = t.version + 1, updated_ms = asked.at_ms,
+    claim_agent = asked.agent, claim_at_ms = asked.at_ms, claim_lease_seconds = lease.seconds,
+    expires_ms = floor(asked.at_ms::float8 + lease.seconds * 1000)::bigint, locked_ms = NULL
+  FROM numbered JOIN asked ON asked.n = numbered.n, lease
+  WHERE t.seq = numbered.seq
+  RETURNING asked.n, t.seq, t.id, t.status, t.version, t.body, t.claim_agent, t.claim_at_ms::float8 AS claim_at_ms, t.claim_lease_seconds)
 SELECT (SELECT found FROM expired) AS expired, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true`;
   }
 

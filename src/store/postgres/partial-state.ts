@@ -9,6 +9,7 @@
  */
 import { TaskStatus, type StoredTask, type WorkflowMetadata, type WorkflowState } from "../../core/schema.js";
 import type { Session } from "./database.js";
+import { writeRows, type RowWrite } from "./row-writes.js";
 import { TASK_COLUMNS, derivedColumns, taskOfRow, type TaskRow } from "./task-rows.js";
 
 interface Loaded {
@@ -31,7 +32,8 @@ export class PartialState {
   private readonly loaded = new Map<string, Loaded>();
 
   constructor(
-    private readonly session: Session,
+    /** null for a view of rows already in hand, which must not read (see PostgresStore's fast path). */
+    private readonly session: Session | null,
     /** The workflow's row id; null while the workflow has never been written. */
     private readonly wf: string | null,
     private readonly location: string,
@@ -65,7 +67,8 @@ export class PartialState {
   async loadMany(ids: Iterable<string>): Promise<void> {
     const missing = [...new Set(ids)].filter((id) => !this.get(id));
     if (missing.length === 0 || this.wf === null) return;
-    const rows = await this.session.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM ${this.session.s}.tasks WHERE wf = $1 AND id = ANY($2::text[])`, [this.wf, missing]);
+    const session = this.requireSession();
+    const rows = await session.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM ${session.s}.tasks WHERE wf = $1 AND id = ANY($2::text[])`, [this.wf, missing]);
     for (const row of rows) this.add(row);
   }
 
@@ -99,11 +102,12 @@ export class PartialState {
     if (!task || this.wf === null) return; // the rule reports TASK_NOT_FOUND
     if (want.dependencies && (task.depends_on?.length ?? 0) > 0) await this.withDependencies([{ ...task, status: TaskStatus.PENDING }]);
     if (want.descendants) {
-      const rows = await this.session.query<TaskRow>(
+      const session = this.requireSession();
+      const rows = await session.query<TaskRow>(
         `WITH RECURSIVE below(id) AS (
-           SELECT id FROM ${this.session.s}.tasks WHERE wf = $1 AND parent_id = $2
-           UNION SELECT t.id FROM ${this.session.s}.tasks t JOIN below b ON t.wf = $1 AND t.parent_id = b.id)
-         SELECT ${TASK_COLUMNS} FROM ${this.session.s}.tasks WHERE wf = $1 AND id IN (SELECT id FROM below) ORDER BY seq`,
+           SELECT id FROM ${session.s}.tasks WHERE wf = $1 AND parent_id = $2
+           UNION SELECT t.id FROM ${session.s}.tasks t JOIN below b ON t.wf = $1 AND t.parent_id = b.id)
+         SELECT ${TASK_COLUMNS} FROM ${session.s}.tasks WHERE wf = $1 AND id IN (SELECT id FROM below) ORDER BY seq`,
         [this.wf, taskId],
       );
       for (const row of rows) this.add(row);
@@ -116,38 +120,53 @@ export class PartialState {
    * Throws WriteConflict when a row is no longer the version read.
    */
   async writeChanges(nowMs: number): Promise<number> {
-    const changed: [string, Loaded, StoredTask, string][] = [];
+    const changed = this.changedRows(nowMs);
+    if (changed.length === 0) return 0;
+    const session = this.requireSession();
+    const writeAll = async (): Promise<void> => {
+      // A statement per row, in order: one statement must not update the same row twice (a task and its dependent).
+      for (const row of changed) {
+        const written = await writeRows(session, this.wf as string, [row]);
+        if (!written.has(row.seq)) throw new WriteConflict();
+        this.markWritten(row);
+      }
+    };
+    if (changed.length === 1 || session.inTransaction) await writeAll();
+    else await session.transaction(writeAll);
+    return changed.length;
+  }
+
+  /** The rows of the tasks the rule changed, as they are to be written (each only over the version read). */
+  changedRows(nowMs: number): RowWrite[] {
+    const changed: RowWrite[] = [];
     for (const [id, before] of this.loaded) {
       const task = this.state.tasks[id] as StoredTask;
       const json = JSON.stringify(task);
-      if (json !== before.json) changed.push([id, before, task, json]);
+      if (json === before.json) continue;
+      changed.push({
+        id,
+        seq: before.seq,
+        version: before.version,
+        columns: derivedColumns(task, json),
+        completed: before.status !== TaskStatus.COMPLETED && task.status === TaskStatus.COMPLETED,
+        updatedMs: nowMs,
+      });
     }
-    if (changed.length === 0) return 0;
-    const writeAll = async (): Promise<void> => {
-      for (const [id, before, task, json] of changed) {
-        const columns = derivedColumns(task, json);
-        const completed = before.status !== TaskStatus.COMPLETED && task.status === TaskStatus.COMPLETED;
-        const rows = await this.session.write<{ n: number }>(
-          `WITH u AS (
-             UPDATE ${this.session.s}.tasks SET status = $3, priority = $4, not_before_ms = $5, expires_ms = $6, locked_ms = $7, body = $8,
-               updated_ms = $9, version = version + 1, claim_agent = NULL, claim_at_ms = NULL, claim_lease_seconds = NULL
-             WHERE seq = $1 AND version = $2 RETURNING seq),
-           d AS (
-             UPDATE ${this.session.s}.tasks SET unmet_deps = unmet_deps - 1
-             WHERE $10::boolean AND EXISTS (SELECT 1 FROM u)
-               AND seq IN (SELECT task_seq FROM ${this.session.s}.task_deps WHERE wf = $11 AND dep_id = $12))
-           SELECT count(*)::int AS n FROM u`,
-          [before.seq, before.version, columns.status, columns.priority, columns.not_before_ms, columns.expires_ms, columns.locked_ms, json, nowMs, completed, this.wf, id],
-        );
-        if (rows[0]?.n !== 1) throw new WriteConflict();
-        before.version += 1;
-        before.status = task.status;
-        before.json = json;
-      }
-    };
-    if (changed.length === 1 || this.session.inTransaction) await writeAll();
-    else await this.session.transaction(writeAll);
-    return changed.length;
+    return changed;
+  }
+
+  /** Records that a row was written, so that a later write of the same view goes over the new version. */
+  markWritten(row: RowWrite): void {
+    const before = this.loaded.get(row.id);
+    if (!before) return;
+    before.version = row.version + 1;
+    before.status = row.columns.status;
+    before.json = row.columns.body;
+  }
+
+  private requireSession(): Session {
+    if (!this.session) throw new Error("PartialState: this view was made without a connection and cannot read or write");
+    return this.session;
   }
 
   private get(id: string): StoredTask | undefined {
