@@ -51,6 +51,20 @@ const CLOCK_REFRESH_MS = 60_000;
  * a time written by this process then is exactly the time its caller passed.
  */
 export const CLOCK_TOLERANCE_MS = 50;
+/**
+ * The least time between two NOTIFYs of this process: the changes made meanwhile share the
+ * next. Every NOTIFY is a transaction of its own that takes a database-wide lock through its
+ * commit; at one per change a busy process would spend as much on announcing as on the
+ * changes. The first after a quiet spell goes at once, so a waiter is still woken within
+ * milliseconds; under load, listeners hear of changes at most this much later.
+ */
+const ANNOUNCE_GAP_MS = 10;
+/**
+ * The NOTIFY: its commit need not wait for the disk (synchronous_commit off for this
+ * transaction alone), so the database-wide lock is not held through a flush. A notification
+ * lost to a crash of the database server is harmless: listeners look again after reconnecting.
+ */
+const NOTIFY_SQL = "SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, wf) FROM unnest($2::text[]) AS wf";
 /** Keys of pg_advisory_xact_lock: the same for every process using the package. */
 const MIGRATION_LOCK: [number, number] = [0x74_6d_63_70, 1];
 
@@ -77,6 +91,7 @@ export class PostgresDatabase {
   /** The NOTIFY last started, and the workflows for the one to send after it. */
   private announcing: Promise<void> | null = null;
   private nextAnnouncement: { workflows: Set<string>; sent: Promise<void> } | null = null;
+  private lastAnnouncedAt = 0;
 
   constructor(options: PostgresDatabaseOptions) {
     if (!SCHEMA_PATTERN.test(options.schema)) {
@@ -162,7 +177,8 @@ export class PostgresDatabase {
    * Tells every listener, in every process, that the workflow changed: NOTIFY on the
    * schema's channel, in a statement of its own after the change committed, so that
    * changes never wait on the database-wide lock NOTIFY holds through a commit. The
-   * changes of this process that commit while one NOTIFY is under way share the next.
+   * changes of this process that commit while one NOTIFY is under way, or less than
+   * ANNOUNCE_GAP_MS after it, share the next.
    * Resolves once a NOTIFY sent after the call has been delivered to the database, so
    * a process that exits right after a change has still announced it. A NOTIFY that
    * fails (the connection dropped) is not retried: listeners re-check after a reconnect
@@ -172,8 +188,11 @@ export class PostgresDatabase {
     if (!this.nextAnnouncement) {
       const batch = { workflows: new Set<string>(), sent: Promise.resolve() };
       batch.sent = (this.announcing ?? Promise.resolve()).then(async () => {
+        const wait = this.lastAnnouncedAt + ANNOUNCE_GAP_MS - Date.now();
+        if (wait > 0) await delay(wait);
         if (this.nextAnnouncement === batch) this.nextAnnouncement = null; // later changes go in the batch after this one
-        await this.pool.query("SELECT pg_notify($1, wf) FROM unnest($2::text[]) AS wf", [channelOf(this.schema), [...batch.workflows]]).catch(() => {});
+        this.lastAnnouncedAt = Date.now();
+        await this.pool.query(prepared(NOTIFY_SQL, [channelOf(this.schema), [...batch.workflows]])).catch(() => {});
       });
       this.nextAnnouncement = batch;
       this.announcing = batch.sent;
