@@ -231,6 +231,7 @@ export class PostgresStore implements TaskStore {
       }
     });
     const tasks: (Task | null)[] = requests.map(() => null);
+    if (rows.length > 0) this.db.claimed(rows.length);
     for (const row of rows) {
       this.remember(row);
       tasks[Number(row.n) - 1] = rules.toTask(row.id, taskOfRow(this.location, row));

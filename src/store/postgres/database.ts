@@ -22,6 +22,7 @@ import { StoreUnavailableError } from "../../core/errors.js";
 import { ChangeListener } from "./change-listener.js";
 import { redactDatabaseUrl } from "./connection-url.js";
 import { MIGRATIONS, channelOf } from "./migrations.js";
+import { VacuumPacer } from "./vacuum-pacer.js";
 
 export interface PostgresDatabaseOptions {
   url: string;
@@ -92,6 +93,8 @@ export class PostgresDatabase {
   private announcing: Promise<void> | null = null;
   private nextAnnouncement: { workflows: Set<string>; sent: Promise<void> } | null = null;
   private lastAnnouncedAt = 0;
+  /** Vacuums the tasks table after many claims (see vacuum-pacer.ts). */
+  private readonly vacuums: VacuumPacer;
 
   constructor(options: PostgresDatabaseOptions) {
     if (!SCHEMA_PATTERN.test(options.schema)) {
@@ -113,6 +116,7 @@ export class PostgresDatabase {
     // A connection that dies while idle in the pool is dropped by pg; without a handler the error would end the process.
     this.pool.on("error", () => {});
     this.changes = new ChangeListener(options.url, options.schema);
+    this.vacuums = new VacuumPacer(() => this.pool.query(`VACUUM (SKIP_LOCKED) ${this.s}.tasks`));
   }
 
   /**
@@ -201,6 +205,11 @@ export class PostgresDatabase {
     return this.nextAnnouncement.sent;
   }
 
+  /** Tells of claims made, which leave entries for the index to be vacuumed (see vacuum-pacer.ts). */
+  claimed(count: number): void {
+    this.vacuums.claimed(count);
+  }
+
   /** Counts a user; the pool closes when the last one closes. */
   retain(): void {
     this.users += 1;
@@ -211,6 +220,7 @@ export class PostgresDatabase {
     if (this.users > 0) return;
     forget(this);
     await this.announcing;
+    await this.vacuums.idle();
     this.changes.close();
     await this.pool.end();
   }
