@@ -4,6 +4,8 @@
 //   --quick            fewer samples and shorter budgets: a smoke run, not for the record
 //   --only=a,b         run only these sections: drain, cost, mcp, memory, and sqlite (the
 //                      SQLite store at a million tasks, minutes more: only when named here)
+//                      and postgres (the PostgreSQL store: needs a server, see
+//                      bench/sections/postgres.mjs; only when named here)
 //   --full-seed        drain N=10,000 to the end for both (the seed takes an hour or more)
 //   --out=DIR          write results there instead of bench/results
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -18,10 +20,11 @@ import { runCostSection } from "./sections/cost-curve.mjs";
 import { runDrainSection } from "./sections/drain.mjs";
 import { runMcpSection } from "./sections/mcp.mjs";
 import { runMemorySection } from "./sections/memory.mjs";
+import { postgresReport, runPostgresSection } from "./sections/postgres.mjs";
 import { runSqliteSection, sqliteReport } from "./sections/sqlite-scale.mjs";
 
 const DEFAULT_SECTIONS = ["drain", "cost", "mcp", "memory"];
-const SECTIONS = [...DEFAULT_SECTIONS, "sqlite"];
+const SECTIONS = [...DEFAULT_SECTIONS, "sqlite", "postgres"];
 const { values } = parseArgs({
   options: { quick: { type: "boolean", default: false }, only: { type: "string" }, "full-seed": { type: "boolean", default: false }, out: { type: "string" } },
 });
@@ -49,6 +52,7 @@ try {
   if (only.includes("memory")) results.memory = await runMemorySection(options, log);
   if (only.includes("mcp")) results.mcp = await runMcpSection(options, log);
   if (only.includes("sqlite")) results.sqlite = await runSqliteSection({ quick: options.quick }, log);
+  if (only.includes("postgres")) results.postgres = await runPostgresSection({ quick: options.quick }, log);
 } finally {
   removeScratchDirs();
 }
@@ -56,7 +60,9 @@ results.durationS = round((Date.now() - started) / 1000, 1);
 results.targets = targets(results);
 
 mkdirSync(outDir, { recursive: true });
-const markdown = results.sqlite ? `${markdownReport(results)}\n### SQLite store at scale\n\n${sqliteReport(results.sqlite)}` : markdownReport(results);
+let markdown = markdownReport(results);
+if (results.sqlite) markdown += `\n### SQLite store at scale\n\n${sqliteReport(results.sqlite)}`;
+if (results.postgres) markdown += `\n### PostgreSQL store\n\n${postgresReport(results.postgres)}`;
 writeFileSync(join(outDir, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(join(outDir, "latest.md"), `# Benchmark results\n\n${markdown}`);
 if (results.cost) writeFileSync(join(outDir, "cost-curve.svg"), costCurveSvg(results.cost, "task-manager-mcp: cost of one operation"));

@@ -1,5 +1,5 @@
-// One agent process of bench/postgres.mjs, told what to do over IPC (BENCH_ROLE):
-// drain: claim and complete until nothing is left; wait: wait for a task on demand;
+// One agent process of bench/lib/postgres.mjs, told what to do over IPC (BENCH_ROLE):
+// drain: claim and complete until nothing is left, then tell how many and the CPU time it took; wait: wait for a task on demand;
 // create: create a task on demand.
 import { TaskManager, PostgresStore } from "../../dist/index.js";
 
@@ -13,6 +13,7 @@ if (role === "drain") {
   await tm.getStatusSummary();
   process.send({ ready: true });
   await new Promise((resolve) => process.once("message", resolve));
+  const cpu = process.cpuUsage();
   const counts = await Promise.all(
     Array.from({ length: loops }, async (_, i) => {
       const me = `${agent}.${i}`;
@@ -25,7 +26,8 @@ if (role === "drain") {
       }
     }),
   );
-  process.send({ done: counts.reduce((sum, n) => sum + n, 0) });
+  const used = process.cpuUsage(cpu);
+  process.send({ done: counts.reduce((sum, n) => sum + n, 0), perLoop: counts, cpuMs: (used.user + used.system) / 1000 });
   await tm.close();
   process.exit(0);
 }

@@ -1,4 +1,5 @@
 /** The results as Markdown: printed by `npm run bench` and written to bench/results/latest.md. */
+import { postgresTargets } from "../sections/postgres.mjs";
 import { formatBytes } from "./chart.mjs";
 
 const num = (v, digits = 1) => (v === null || v === undefined || Number.isNaN(v) ? "–" : Number(v).toLocaleString("en-US", { maximumFractionDigits: digits }));
@@ -20,6 +21,7 @@ export function targets(results) {
   }
   const rss = results.memory?.server_peak_rss_mb ?? results.memory?.library_peak_rss_mb;
   if (rss != null) out.push({ target: `peak RSS < 150 MB at 50,000 tasks (${results.memory.server_peak_rss_mb != null ? "MCP server" : "library process"})`, value: `${num(rss)} MB`, met: rss < 150 });
+  if (results.postgres) out.push(...postgresTargets(results.postgres));
   return out;
 }
 
