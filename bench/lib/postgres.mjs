@@ -111,6 +111,7 @@ export async function drainBench({ url = DEFAULT_DATABASE_URL, tasks = 100_000, 
     const results = await Promise.all(agents.map((agent) => agent.next()));
     const drainMs = performance.now() - drainStart;
     const serverAfter = postgresCpuMs();
+    for (const agent of agents) agent.send("exit"); // only now: their backends' CPU time goes with them
     const claimed = results.reduce((sum, r) => sum + r.done, 0);
     const pool = new pg.Pool({ connectionString: url, max: 1 });
     const check = await pool.query(

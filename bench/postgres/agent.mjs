@@ -28,6 +28,8 @@ if (role === "drain") {
   );
   const used = process.cpuUsage(cpu);
   process.send({ done: counts.reduce((sum, n) => sum + n, 0), perLoop: counts, cpuMs: (used.user + used.system) / 1000 });
+  // Connected until told to go: the bench reads its PostgreSQL backends' CPU time before they end.
+  await new Promise((resolve) => process.once("message", resolve));
   await tm.close();
   process.exit(0);
 }
