@@ -8,7 +8,8 @@
  */
 import { dependenciesMet, isScheduledLater } from "./readiness.js";
 import { leaseDeadline } from "./lease-deadline.js";
-import { TaskStatus, type WorkflowState } from "./schema.js";
+import { TaskStatus, type StoredTask, type WorkflowState } from "./schema.js";
+import { taskIdsOf } from "./task-order.js";
 import { parseTimestamp } from "./time.js";
 
 export interface ClaimabilityQuery {
@@ -29,7 +30,8 @@ export function nextClaimTime(state: WorkflowState, query: ClaimabilityQuery): D
   const now = query.now.getTime();
   const types = query.taskTypes && query.taskTypes.length > 0 ? new Set(query.taskTypes) : null;
   let earliest = Number.POSITIVE_INFINITY;
-  for (const task of Object.values(state.tasks)) {
+  for (const id of taskIdsOf(state)) {
+    const task = state.tasks[id] as StoredTask;
     if (types && !types.has(task.type)) continue;
     let at: number;
     if (task.status === TaskStatus.PENDING) {

@@ -4,7 +4,8 @@
  * corrupt state. The MCP server turns them into log messages; the library passes
  * them to `onNotice` when given one and is silent otherwise.
  */
-import type { TaskStatus, WorkflowState } from "./schema.js";
+import type { StoredTask, TaskStatus, WorkflowState } from "./schema.js";
+import { taskIdsOf } from "./task-order.js";
 import { isLeaseExpired } from "./workflow-rules.js";
 
 export interface ExpiredLease {
@@ -33,7 +34,8 @@ export type NoticeListener = (notice: StoreNotice) => void;
 /** The claims that a claim or cancel at `now` releases first (see releaseStaleClaims). */
 export function expiredClaims(state: WorkflowState, now: Date, staleAfterMs: number): ExpiredLease[] {
   const expired: ExpiredLease[] = [];
-  for (const [taskId, task] of Object.entries(state.tasks)) {
+  for (const taskId of taskIdsOf(state)) {
+    const task = state.tasks[taskId] as StoredTask;
     if (isLeaseExpired(task, now, staleAfterMs)) expired.push({ taskId, holder: task.locked_by, attempt: task.attempts ?? 0 });
   }
   return expired;

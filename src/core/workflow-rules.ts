@@ -31,6 +31,8 @@ import {
   type WorkflowState,
 } from "./schema.js";
 import { recordHistory } from "./task-history.js";
+import { addTask, taskIdsOf } from "./task-order.js";
+import { writableTask } from "./writable-task.js";
 import type {
   CancelRequest,
   ClaimRequest,
@@ -102,7 +104,10 @@ export interface ExistingTasks {
 export function existingTasksOf(state: WorkflowState): ExistingTasks {
   return {
     has: (id) => Object.hasOwn(state.tasks, id),
-    idOfKey: (key) => findByIdempotencyKey(Object.entries(state.tasks), key),
+    idOfKey: (key) => {
+      for (const id of taskIdsOf(state)) if (state.tasks[id]?.idempotency_key === key) return id;
+      return undefined;
+    },
   };
 }
 
@@ -190,7 +195,7 @@ export function planNewTasks(existing: ExistingTasks, metadata: WorkflowMetadata
 
 export function createTasks(state: WorkflowState, inputs: readonly NewTask[], now: Date): Mutation<CreatedTask[]> {
   const plan = planNewTasks(existingTasksOf(state), state.metadata, inputs, now);
-  for (const { id, created } of plan) if (created) state.tasks[id] = created;
+  for (const { id, created } of plan) if (created) addTask(state, id, created);
   const value = plan.map(({ id, created }): CreatedTask => {
     const task = presentTask(state, id, state.tasks[id] as StoredTask);
     return created ? task : { ...task, already_existed: true };
@@ -220,11 +225,11 @@ export function isLeaseExpired(task: StoredTask, now: Date, staleAfterMs: number
  */
 export function releaseStaleClaims(state: WorkflowState, now: Date, staleAfterMs: number): string[] {
   const released: string[] = [];
-  // Object.keys, not Object.entries: this runs before every claim over every task, and
-  // building an [id, task] pair for each costs more than the check (2-3x at 10,000 tasks).
-  for (const id of Object.keys(state.tasks)) {
-    const task = state.tasks[id] as StoredTask;
-    if (!isLeaseExpired(task, now, staleAfterMs)) continue;
+  // Ids, not Object.entries: this runs before every claim over every task, and building
+  // an [id, task] pair for each costs more than the check (2-3x at 10,000 tasks).
+  for (const id of taskIdsOf(state)) {
+    if (!isLeaseExpired(state.tasks[id] as StoredTask, now, staleAfterMs)) continue;
+    const task = writableTask(state, id);
     const holder = task.locked_by;
     failAttempt(task, now, {
       event: HistoryEvent.LEASE_EXPIRED,
@@ -250,7 +255,7 @@ export function claimNextTask(state: WorkflowState, request: ClaimRequest): Muta
   const types = request.taskTypes && request.taskTypes.length > 0 ? new Set(request.taskTypes) : null;
   let best: [string, StoredTask] | null = null;
   // Tasks are kept in creation order, so among equal priorities the first found is the oldest.
-  for (const id of Object.keys(state.tasks)) {
+  for (const id of taskIdsOf(state)) {
     const task = state.tasks[id] as StoredTask;
     if (task.status !== TaskStatus.PENDING) continue;
     if (types && !types.has(task.type)) continue;
@@ -259,7 +264,8 @@ export function claimNextTask(state: WorkflowState, request: ClaimRequest): Muta
     best = [id, task];
   }
   if (best === null) return { value: null, changed: released.length > 0 };
-  const [id, task] = best;
+  const id = best[0];
+  const task = writableTask(state, id);
   claimTask(task, request, state.metadata);
   return { value: toTask(id, task), changed: true };
 }
@@ -286,7 +292,7 @@ function requireHeldClaim(state: WorkflowState, taskId: string, agentId: string,
   if (task.locked_by !== agentId) throw new NotClaimHolderError(taskId, agentId, task.locked_by);
   const current = task.attempts ?? 0;
   if (attempt !== undefined && attempt !== current) throw new ClaimSupersededError(taskId, attempt, current);
-  return task;
+  return writableTask(state, taskId);
 }
 
 /** The error a retryable failure leaves in last_error: result_data.error when it is a string, else the result. */
@@ -301,7 +307,8 @@ function describeFailure(resultData: JsonObject | undefined, agentId: string, at
 /** Cancels the pending tasks below `rootId` (children, their children, …); returns how many. */
 function cancelPendingDescendants(state: WorkflowState, rootId: string, now: Date, agentId: string): number {
   const children = new Map<string, string[]>();
-  for (const [id, task] of Object.entries(state.tasks)) {
+  for (const id of taskIdsOf(state)) {
+    const task = state.tasks[id] as StoredTask;
     if (task.parent_id === null) continue;
     const siblings = children.get(task.parent_id);
     if (siblings) siblings.push(id);
@@ -314,9 +321,8 @@ function cancelPendingDescendants(state: WorkflowState, rootId: string, now: Dat
   for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
     if (seen.has(id)) continue; // a parent cycle is only possible by hand-editing
     seen.add(id);
-    const task = state.tasks[id] as StoredTask;
-    if (task.status === TaskStatus.PENDING) {
-      cancelAsPending(task, now, agentId, `with its ancestor ${rootId}`);
+    if ((state.tasks[id] as StoredTask).status === TaskStatus.PENDING) {
+      cancelAsPending(writableTask(state, id), now, agentId, `with its ancestor ${rootId}`);
       cancelled += 1;
     }
     queue.push(...(children.get(id) ?? []));
@@ -384,9 +390,10 @@ export function releaseTask(state: WorkflowState, request: ReleaseRequest): Muta
  * its later heartbeat or completion is refused and cannot overwrite what happens next.
  */
 function releaseAnyClaim(state: WorkflowState, request: ReleaseRequest): Mutation<Task> {
-  const task = Object.hasOwn(state.tasks, request.taskId) ? state.tasks[request.taskId] : undefined;
-  if (!task) throw new TaskNotFoundError(request.taskId);
-  if (task.status !== TaskStatus.IN_PROGRESS) throw new TaskNotInProgressError(request.taskId, task.status);
+  const found = Object.hasOwn(state.tasks, request.taskId) ? state.tasks[request.taskId] : undefined;
+  if (!found) throw new TaskNotFoundError(request.taskId);
+  if (found.status !== TaskStatus.IN_PROGRESS) throw new TaskNotInProgressError(request.taskId, found.status);
+  const task = writableTask(state, request.taskId);
   const holder = task.locked_by;
   task.status = TaskStatus.PENDING;
   endClaim(task);
@@ -427,18 +434,19 @@ export function cancelTask(state: WorkflowState, request: CancelRequest): Mutati
   if (found.status !== TaskStatus.PENDING && !expired && !overriding) {
     throw new TaskNotPendingError(request.taskId, found.status, found.locked_by);
   }
+  const task = writableTask(state, request.taskId);
   let detail = request.reason;
   if (overriding) {
-    const forced = `forced: taken from "${found.locked_by ?? "nobody"}"`;
+    const forced = `forced: taken from "${task.locked_by ?? "nobody"}"`;
     detail = detail === undefined ? forced : `${forced}; ${detail}`;
-    endClaim(found);
+    endClaim(task);
   } else if (expired) {
     // Its holder's lease ran out: that claim ends here, and the task is cancelled, not retried.
-    recordHistory(found, request.now, { event: HistoryEvent.LEASE_EXPIRED, agent: found.locked_by, attempt: found.attempts });
-    endClaim(found);
+    recordHistory(task, request.now, { event: HistoryEvent.LEASE_EXPIRED, agent: task.locked_by, attempt: task.attempts });
+    endClaim(task);
   }
-  cancelAsPending(found, request.now, request.agentId, detail);
-  const finished: FinishedTask = toTask(request.taskId, found);
+  cancelAsPending(task, request.now, request.agentId, detail);
+  const finished: FinishedTask = toTask(request.taskId, task);
   if (request.cascade === true) {
     finished.cancelled_descendants = cancelPendingDescendants(state, request.taskId, request.now, request.agentId);
   }
@@ -454,7 +462,8 @@ export function getTaskChildren(state: WorkflowState, taskId: string): Task[] {
   if (!Object.hasOwn(state.tasks, taskId)) throw new TaskNotFoundError(taskId);
   const children: Task[] = [];
   const memo: BlockerMemo = new Map();
-  for (const [id, task] of Object.entries(state.tasks)) {
+  for (const id of taskIdsOf(state)) {
+    const task = state.tasks[id] as StoredTask;
     if (task.parent_id === taskId) children.push(presentTask(state, id, task, memo));
   }
   return children;
@@ -485,7 +494,8 @@ export function listTasks(state: WorkflowState, query: TaskQuery): TaskPage {
   let started = after === null;
   const tasks: Task[] = [];
   const memo: BlockerMemo = new Map();
-  for (const [id, task] of Object.entries(state.tasks)) {
+  for (const id of taskIdsOf(state)) {
+    const task = state.tasks[id] as StoredTask;
     if (!started) {
       started = id === after;
       continue;
@@ -509,7 +519,8 @@ export function summarize(state: WorkflowState, now: Date): StatusSummary {
   const pendingCounts: PendingCounts = { ready: 0, scheduled: 0, waiting: 0, blocked: 0 };
   const memo: BlockerMemo = new Map();
   let total = 0;
-  for (const task of Object.values(state.tasks)) {
+  for (const id of taskIdsOf(state)) {
+    const task = state.tasks[id] as StoredTask;
     total += 1;
     statusCounts[task.status] += 1;
     typeCounts.set(task.type, (typeCounts.get(task.type) ?? 0) + 1);

@@ -26,6 +26,7 @@
  */
 import { close, fstatSync, openSync, readSync, statSync, type BigIntStats } from "node:fs";
 import { workflowStateSchema, type StoredTask, type WorkflowState } from "../core/schema.js";
+import { keepTaskOrder, recordTaskOrder, taskIdsOf } from "../core/task-order.js";
 import { replaceFileDurably, writeAll } from "./durable-write.js";
 import { parseStateFile } from "./parse-state-file.js";
 import {
@@ -189,6 +190,7 @@ export class StateFileCodec {
    */
   async write(state: WorkflowState, beforeRename?: () => Promise<void>): Promise<void> {
     const last = this.index;
+    keepTaskOrder(state.tasks); // from here rules adding tasks to this state keep it up to date
     const layout = this.layout(state, last);
     const source = last?.version;
     source?.hold(); // a read meanwhile may re-index; the runs still come from this version
@@ -217,7 +219,7 @@ export class StateFileCodec {
   private layout(state: WorkflowState, last: Index | null): Layout {
     const head = JSON.stringify({ ...state, tasks: {} }, null, 2);
     const anchorAt = head.indexOf(EMPTY_TASKS);
-    const ids = Object.keys(state.tasks);
+    const ids = taskIdsOf(state);
     if (anchorAt < 0 || ids.length === 0) return plainLayout(state, head);
     const prefix = Buffer.from(`${head.slice(0, anchorAt + TASKS_ANCHOR.length)}\n`, "utf8");
     const suffix = Buffer.from(`${BLOCK_END}${head.slice(anchorAt + EMPTY_TASKS.length)}\n`, "utf8");
@@ -279,7 +281,9 @@ export class StateFileCodec {
       if (onUnreadable) onUnreadable(bytes, error);
       throw error;
     }
-    for (const id of Object.keys(state.tasks)) adoptTask(state.tasks[id] as StoredTask);
+    const ids = Object.keys(state.tasks);
+    for (const id of ids) adoptTask(state.tasks[id] as StoredTask);
+    recordTaskOrder(state.tasks, ids);
     const head = JSON.stringify({ ...state, tasks: {} }, null, 2);
     const layout = this.layout(state, null);
     // In our layout the file is indexed; any other is parsed whole again when it changes.
@@ -417,6 +421,7 @@ export class StateFileCodec {
       for (const fragment of order) tasks[fragment.id] = fragment.task;
     }
     state.tasks = tasks;
+    recordTaskOrder(tasks, order.map((fragment) => fragment.id));
     this.counts.tasksParsed += parsed;
     this.counts.tasksReused += total - parsed;
     return { version, state, trusted: true, head: JSON.stringify({ ...state, tasks: {} }, null, 2), order, starts, ends, positions: null };

@@ -1,9 +1,11 @@
 /**
  * One task's text in a state file, `    "<id>": {…}`, exactly as
  * `JSON.stringify(state, null, 2)` writes it, and what decides whether that text
- * still stands for the task object: a snapshot of the object's top-level fields.
- * Nested values are deep-frozen (frozen-json.ts), so their identity stands for their
- * content and comparing top-level values with `===` is enough.
+ * still stands for the task object: the object is frozen, and its nested values
+ * deep-frozen (frozen-json.ts), so the same object is the same text. Rules change a
+ * frozen task by replacing it with a copy (core/writable-task.ts), so a write tells
+ * the tasks a rule changed from the thousands it did not by identity alone, without
+ * looking inside any of them.
  */
 import type { ZodType } from "zod";
 import { workflowStateSchema, type StoredTask } from "../core/schema.js";
@@ -13,9 +15,8 @@ import { adoptInPlace, frozenCopy, isFrozenJson } from "./frozen-json.js";
 export interface Fragment {
   readonly id: string;
   readonly task: StoredTask;
-  /** The task's own keys and top-level values then; null: its text is never reused for a write. */
+  /** The task's own keys; null: its text is never reused for a write (the task holds values that are not plain JSON). */
   readonly keys: readonly string[] | null;
-  readonly values: readonly unknown[];
 }
 
 /** How a task's text starts, after the ",\n" that separates it from the one before. */
@@ -26,7 +27,7 @@ export const FRAGMENT_END = "\n    }";
 /** The schema of one task, taken from the state's schema so that the two never differ. */
 const storedTaskSchema = (workflowStateSchema.shape.tasks as unknown as { valueType: ZodType<StoredTask> }).valueType;
 
-const NEVER_REUSE: Pick<Fragment, "keys" | "values"> = { keys: null, values: [] };
+const NEVER_REUSE: Pick<Fragment, "keys"> = { keys: null };
 /** Key lists are shared between tasks of the same shape. */
 const keyLists = new Map<string, readonly string[]>();
 
@@ -52,16 +53,9 @@ export function fragmentForWrite(id: string, task: StoredTask): { fragment: Frag
   return { fragment: { id, task, ...snapshot }, text: fragmentText(id, task) };
 }
 
-/** The task object is as it was when its text was made: same keys, same values (nested ones are frozen). */
+/** The task object is as it was when its text was made: it was frozen then, nested values and all. */
 export function unchanged(fragment: Fragment): boolean {
-  const { keys, values, task } = fragment;
-  if (keys === null) return false;
-  let i = 0;
-  for (const key in task) {
-    if (key !== keys[i] || (task as Record<string, unknown>)[key] !== values[i]) return false;
-    i += 1;
-  }
-  return i === keys.length;
+  return fragment.keys !== null && Object.isFrozen(fragment.task);
 }
 
 /**
@@ -87,23 +81,23 @@ export function parseFragment(text: string, id: string): Fragment | null {
   return { id, task, ...(fragmentText(id, task) === text ? snapshotOf(task) : NEVER_REUSE) };
 }
 
-function snapshotOf(task: StoredTask): Pick<Fragment, "keys" | "values"> {
+/** Freezes the task, if all its values are plain JSON (nested ones frozen already), so its text can stand for it. */
+function snapshotOf(task: StoredTask): Pick<Fragment, "keys"> {
   const keys = Object.keys(task);
-  const values: unknown[] = [];
   for (const key of keys) {
     const value = (task as Record<string, unknown>)[key];
     if (typeof value === "object" ? value !== null && !isFrozenJson(value) : typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
       return NEVER_REUSE;
     }
-    values.push(value);
   }
+  Object.freeze(task);
   const shape = keys.join("\n");
   let shared = keyLists.get(shape);
   if (!shared) {
     shared = Object.freeze(keys);
     if (keyLists.size < 1000) keyLists.set(shape, shared);
   }
-  return { keys: shared, values };
+  return { keys: shared };
 }
 
 /**
@@ -111,7 +105,7 @@ function snapshotOf(task: StoredTask): Pick<Fragment, "keys" | "values"> {
  * from a rule or a caller) are replaced by deep-frozen copies, equal as JSON, so
  * that their identity tells later whether they changed.
  */
-function snapshotForWrite(task: StoredTask): Pick<Fragment, "keys" | "values"> {
+function snapshotForWrite(task: StoredTask): Pick<Fragment, "keys"> {
   for (const key of Object.keys(task)) {
     const value = (task as Record<string, unknown>)[key];
     if (typeof value !== "object" || value === null || isFrozenJson(value)) continue;

@@ -7,6 +7,7 @@ import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import type { StoredTask, WorkflowState } from "../../src/core/schema.js";
 import * as rules from "../../src/core/workflow-rules.js";
+import { writableTask } from "../../src/core/writable-task.js";
 import { parseStateFile } from "../../src/store/parse-state-file.js";
 import { StateFileCodec } from "../../src/store/state-file-codec.js";
 import { tempDir } from "../helpers/temp-dir.js";
@@ -81,6 +82,8 @@ const completeFirstHeld = (agentId: string, now: Date) => (state: WorkflowState)
   if (id) rules.completeTask(state, { taskId: id, agentId, status: "completed", resultData: { by: agentId }, now });
 };
 const nth = (state: WorkflowState, i: number): StoredTask => state.tasks[Object.keys(state.tasks)[i] as string] as StoredTask;
+/** The n-th task, to change: tasks the codec read or wrote are frozen, and a change goes to a copy, as in the rules. */
+const edit = (state: WorkflowState, i: number): StoredTask => writableTask(state, Object.keys(state.tasks)[i] as string);
 
 describe("write", () => {
   it("writes exactly what JSON.stringify(state, null, 2) writes, stringifying only changed tasks", async () => {
@@ -90,10 +93,10 @@ describe("write", () => {
     await write(codec, file, state);
 
     // a top-level field, a replaced nested value, a new field, a removed field
-    nth(state, 0).status = "in_progress";
-    nth(state, 25).data = { replaced: true, nested: { deep: [1, 2, 3] } };
-    nth(state, 49).result = { note: "added at the end of the object" };
-    delete (nth(state, 10) as Partial<StoredTask>).attempts;
+    edit(state, 0).status = "in_progress";
+    edit(state, 25).data = { replaced: true, nested: { deep: [1, 2, 3] } };
+    edit(state, 49).result = { note: "added at the end of the object" };
+    delete (edit(state, 10) as Partial<StoredTask>).attempts;
     state.metadata.environment = "production";
     const before = codec.counts.tasksStringified;
     await write(codec, file, state);
@@ -112,7 +115,7 @@ describe("write", () => {
     rules.createTasks(state, [{ type: "a", data: {}, parentId: null }], T0);
     state.extra = { after: "tasks" };
     await write(codec, file, state);
-    nth(state, 0).status = "cancelled";
+    edit(state, 0).status = "cancelled";
     await write(codec, file, state);
   });
 
@@ -121,7 +124,7 @@ describe("write", () => {
     const codec = new StateFileCodec(file);
     const state = workflowWith(3);
     const when = new Date("2026-02-02T00:00:00.000Z");
-    (nth(state, 1) as Record<string, unknown>).odd = { when };
+    (edit(state, 1) as Record<string, unknown>).odd = { when };
     await write(codec, file, state);
     when.setUTCFullYear(2030); // changed in place: not frozen, so never served from the index
     await write(codec, file, state);
@@ -132,20 +135,29 @@ describe("write", () => {
     const codec = new StateFileCodec(file);
     const state = workflowWith(2);
     const callersResult = { output: "results.json" };
-    nth(state, 0).result = callersResult;
+    edit(state, 0).result = callersResult;
     await write(codec, file, state);
     expect(Object.isFrozen(callersResult)).toBe(false);
     expect(nth(state, 0).result).toEqual(callersResult);
     expect(Object.isFrozen(nth(state, 0).result)).toBe(true);
   });
 
-  it("makes in-place changes to nested values of a read task fail loudly instead of going unwritten", async () => {
+  it("makes in-place changes to a read task or its nested values fail loudly instead of going unwritten", async () => {
     const file = await stateFile();
     await write(new StateFileCodec(file), file, workflowWith(2));
-    const task = nth(new StateFileCodec(file).read() as WorkflowState, 0);
+    const state = new StateFileCodec(file).read() as WorkflowState;
+    const task = nth(state, 0);
+    expect(() => {
+      task.status = "cancelled";
+    }).toThrow(TypeError);
     expect(() => {
       (task.data as Record<string, unknown>).sneaky = 1;
     }).toThrow(TypeError);
+    // A rule changes a copy in its place: the task read stays as it was.
+    const copy = edit(state, 0);
+    copy.status = "cancelled";
+    expect(nth(state, 0)).toBe(copy);
+    expect(task.status).toBe("pending");
     expect(() => (task.history as unknown[]).push({})).toThrow(TypeError);
   });
 
@@ -156,7 +168,7 @@ describe("write", () => {
     const before = readFileSync(file, "utf8");
     const state = codec.read() as WorkflowState;
     codec.beginChange();
-    nth(state, 2).status = "cancelled";
+    edit(state, 2).status = "cancelled";
     await expect(codec.write(state, async () => Promise.reject(new Error("lock lost")))).rejects.toThrow("lock lost");
     expect(readFileSync(file, "utf8")).toBe(before);
     expect(readdirSync(join(file, ".."))).toEqual(["state.json"]);
@@ -265,15 +277,16 @@ describe("read", () => {
     await write(codec, file, workflowWith(5));
     const state = codec.read() as WorkflowState;
     codec.beginChange();
-    nth(state, 2).status = "cancelled"; // e.g. the write failed, or a rule refused half-way
-    nth(state, 2).data = { changed: true };
+    edit(state, 2).status = "cancelled"; // e.g. the write failed, or a rule refused half-way
+    edit(state, 2).data = { changed: true };
     state.metadata.last_updated = "changed";
 
     const parsedBefore = codec.counts.tasksParsed;
     const reread = codec.read() as WorkflowState;
     expect(reread).toEqual(wholeFile(file));
     expect(Object.values(reread.tasks).some((t) => t.status === "cancelled")).toBe(false);
-    expect(codec.counts.tasksParsed - parsedBefore).toBe(1); // the changed task, from the file
+    // Nothing parsed again: the change went to a copy, and the frozen task read stands for the file.
+    expect(codec.counts.tasksParsed - parsedBefore).toBe(0);
   });
 
   it("after such a change, takes another process's write, not its own change", async () => {
@@ -284,9 +297,9 @@ describe("read", () => {
     theirs.read();
     const state = mine.read() as WorkflowState;
     mine.beginChange();
-    nth(state, 1).status = "failed"; // among the tasks kept at the start: must not survive
-    nth(state, 9).data = { mine: true }; // among those kept at the end: must not survive
-    await change(theirs, file, (s) => (nth(s, 5).locked_by = "theirs"));
+    edit(state, 1).status = "failed"; // among the tasks kept at the start: must not survive
+    edit(state, 9).data = { mine: true }; // among those kept at the end: must not survive
+    await change(theirs, file, (s) => (edit(s, 5).locked_by = "theirs"));
     const read = mine.read() as WorkflowState;
     expect(read).toEqual(wholeFile(file));
     expect(Object.values(read.tasks).map((t) => t.status)).not.toContain("failed");
@@ -306,12 +319,12 @@ describe("read", () => {
 
   it("reads changes at the start, the middle and the end, several at once, appended and removed tasks", async () => {
     const variants: ((state: WorkflowState) => void)[] = [
-      (state) => (nth(state, 0).status = "cancelled"),
-      (state) => (nth(state, 20).data = { middle: true }),
-      (state) => (nth(state, 39).result = { last: true }),
+      (state) => (edit(state, 0).status = "cancelled"),
+      (state) => (edit(state, 20).data = { middle: true }),
+      (state) => (edit(state, 39).result = { last: true }),
       (state) => {
-        nth(state, 3).locked_by = "x";
-        nth(state, 35).locked_by = "y";
+        edit(state, 3).locked_by = "x";
+        edit(state, 35).locked_by = "y";
       },
       (state) => rules.createTasks(state, [{ type: "appended", data: {}, parentId: null }], at(9)),
       (state) => delete state.tasks[Object.keys(state.tasks)[17] as string],
@@ -357,7 +370,7 @@ describe("read", () => {
         await write(theirs, file, workflowWith(20));
         const mine = new StateFileCodec(file);
         mine.read();
-        await change(theirs, file, (state) => variant(nth(state, place)));
+        await change(theirs, file, (state) => variant(edit(state, place)));
         expect(mine.read()).toEqual(wholeFile(file));
         expect(mine.counts.wholeFileParses).toBe(0);
       }
@@ -452,7 +465,7 @@ describe("read", () => {
         else if (op === 3) completeFirstHeld(agent, now)(state);
         else if (op === 4) rules.updateMetadata(state, { step }, now);
         else if (op === 6) {
-          const task = nth(state, random(Object.keys(state.tasks).length)) as StoredTask & { note?: unknown };
+          const task = edit(state, random(Object.keys(state.tasks).length)) as StoredTask & { note?: unknown };
           if (random(2) === 0) task.data = { ...task.data, step };
           else task.note = { step }; // a field no rule knows, added at the end
         } else if (op === 7) {
