@@ -97,6 +97,8 @@ describe("the file lock", () => {
     await plantStaleLock(stateFile);
     await writeFile(`${stateFile}.3141592653`, "half a state file");
     await mkdir(`${lockPathFor(stateFile)}.owner-999999-cafe.tmp`);
+    await mkdir(`${lockPathFor(stateFile)}.owner-999998-f00d.released`); // a lock released by a process killed before removing it
+    await writeFile(join(`${lockPathFor(stateFile)}.owner-999998-f00d.released`, "owner-999998-f00d"), "999998\n");
     await writeFile(join(dir, "other.json.notours"), "left alone");
     await tm.createTask({ type: "b" });
     expect((await readdir(dir)).sort()).toEqual(["other.json.notours", "wf.json"]);
