@@ -29,7 +29,7 @@ export async function claimOrWait(
 ): Promise<Task | null> {
   const seconds = Math.min(Math.max(waitSeconds ?? 0, 0), MAX_WAIT_SECONDS);
   if (seconds === 0) return tm.getNextTask(request);
-  const signal = AbortSignal.any([extra.signal, context.stopWaiting]);
+  const { signal, dispose } = eitherAborted(extra.signal, context.stopWaiting);
   const stopProgress = reportProgress(extra, seconds);
   try {
     const task = await tm.getNextTask({ ...request, waitMs: seconds * 1000, signal });
@@ -45,7 +45,27 @@ export async function claimOrWait(
     throw error;
   } finally {
     stopProgress();
+    dispose();
   }
+}
+
+/**
+ * A signal aborted when either one is: what AbortSignal.any does, which Node has only
+ * since 20.3 (this package runs on any Node 20). `dispose` stops listening to both.
+ */
+function eitherAborted(a: AbortSignal, b: AbortSignal): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const abort = (): void => controller.abort();
+  if (a.aborted || b.aborted) abort();
+  a.addEventListener("abort", abort, { once: true });
+  b.addEventListener("abort", abort, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      a.removeEventListener("abort", abort);
+      b.removeEventListener("abort", abort);
+    },
+  };
 }
 
 /** Sends `notifications/progress` now and every few seconds while waiting, if the client gave a token. */
