@@ -25,7 +25,6 @@ import { lstat, readdir, rm, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import lockfile from "proper-lockfile";
 import { LockCompromisedError, LockTimeoutError } from "../core/errors.js";
-import { LockReleaseSignal } from "./lock-release-signal.js";
 
 export interface FileLockOptions {
   /** Give up with LOCK_TIMEOUT after this long. */
@@ -71,10 +70,14 @@ export async function acquireFileLock(file: string, options: FileLockOptions): P
   const started = Date.now();
   const deadline = started + options.timeoutMs;
   let retryMs = FIRST_RETRY_MS;
-  const released = new LockReleaseSignal(lockPath);
+  // Sleeping, not woken the moment the lock is released: a process that just released it
+  // usually takes it again for its next call, which needs no re-read of the file. Waking
+  // every waiter on each release (tried, with inotify) handed the lock round on every call,
+  // and each holder then read what the others had written: the drain benchmark at 1,000
+  // tasks and 4 processes went from 5.9x the seed to 3.2x.
   const backOff = async (): Promise<void> => {
     if (Date.now() >= deadline) throw new LockTimeoutError(file, options.timeoutMs / 1000);
-    await released.waitFor(Math.min(retryMs * (0.5 + Math.random()), deadline - Date.now()));
+    await sleep(Math.min(retryMs * (0.5 + Math.random()), deadline - Date.now()));
     retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
   };
   // One owner for all the attempts: its staging directory, with its token in it, is made
@@ -83,7 +86,6 @@ export async function acquireFileLock(file: string, options: FileLockOptions): P
   try {
     return await acquireWithBackOff(file, lockPath, options, started, owner, backOff);
   } finally {
-    released.close();
     if (!owner.acquired) owner.discardStaging();
   }
 }
@@ -381,4 +383,8 @@ function ignoreCode(...codes: string[]): (error: NodeJS.ErrnoException) => void 
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
