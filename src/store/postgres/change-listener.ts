@@ -11,7 +11,8 @@
  * died between committing a change and announcing it (database.ts) delays a waiter by
  * that much at worst, instead of leaving it asleep.
  */
-import pg from "pg";
+import type pg from "pg";
+import { loadPg } from "./load-pg.js";
 import { channelOf } from "./migrations.js";
 
 /** `wf`: the id of the workflow that changed; null: anything may have changed. */
@@ -59,7 +60,7 @@ export class ChangeListener {
 
   private connect(): void {
     if (this.closed || this.client || this.listeners.size === 0) return;
-    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 10_000, application_name: LISTENER_APPLICATION_NAME });
+    const client = new (loadPg().Client)({ connectionString: this.url, connectionTimeoutMillis: 10_000, application_name: LISTENER_APPLICATION_NAME });
     this.client = client;
     const lost = (): void => {
       if (this.client !== client) return;

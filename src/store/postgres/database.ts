@@ -17,7 +17,8 @@
  * - Announcing: after a change commits, NOTIFY with the workflow's id (see announce).
  */
 import { createHash } from "node:crypto";
-import pg from "pg";
+import type pg from "pg";
+import { loadPg } from "./load-pg.js";
 import { StoreUnavailableError } from "../../core/errors.js";
 import { ChangeListener } from "./change-listener.js";
 import { redactDatabaseUrl } from "./connection-url.js";
@@ -105,7 +106,7 @@ export class PostgresDatabase {
     this.synchronousCommit = options.synchronousCommit ?? "on";
     this.s = `"${options.schema}"`;
     this.safeUrl = redactDatabaseUrl(options.url);
-    this.pool = new pg.Pool({
+    this.pool = new (loadPg().Pool)({
       connectionString: options.url,
       max: options.poolSize,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
