@@ -4,8 +4,8 @@
  * thousands, yet parsing, validating and stringifying the whole file is what costs.
  *
  * The codec keeps an index of the file version it last read or wrote: the validated
- * state, where each task's text lies in the file, and a snapshot of each task's
- * top-level fields (task-fragments.ts). It keeps that version open rather than a copy
+ * state, with each task frozen so that it is the same object exactly while it is the
+ * same text, and where each task's text lies in the file (task-fragments.ts). It keeps that version open rather than a copy
  * of its bytes, which a 50,000-task workflow would make 20 MB: an open file's inode
  * cannot be reused, so a path that still names the same inode, unchanged in size,
  * mtime and ctime, still holds those bytes; and the open version can be read to

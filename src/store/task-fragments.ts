@@ -14,9 +14,8 @@ import { adoptInPlace, frozenCopy, isFrozenJson } from "./frozen-json.js";
 /** One task as its text was made. Never changed once made; where it lies is kept by the index. */
 export interface Fragment {
   readonly id: string;
+  /** Frozen when its text may be reused for a write; a task holding values that are not plain JSON never is. */
   readonly task: StoredTask;
-  /** The task's own keys; null: its text is never reused for a write (the task holds values that are not plain JSON). */
-  readonly keys: readonly string[] | null;
 }
 
 /** How a task's text starts, after the ",\n" that separates it from the one before. */
@@ -26,10 +25,6 @@ export const FRAGMENT_END = "\n    }";
 
 /** The schema of one task, taken from the state's schema so that the two never differ. */
 const storedTaskSchema = (workflowStateSchema.shape.tasks as unknown as { valueType: ZodType<StoredTask> }).valueType;
-
-const NEVER_REUSE: Pick<Fragment, "keys"> = { keys: null };
-/** Key lists are shared between tasks of the same shape. */
-const keyLists = new Map<string, readonly string[]>();
 
 export function fragmentText(id: string, task: StoredTask): string {
   return `${FRAGMENT_START}${JSON.stringify(id).slice(1)}: ${JSON.stringify(task, null, 2).replaceAll("\n", "\n    ")}`;
@@ -49,13 +44,13 @@ export function adoptTask(task: StoredTask): void {
 
 /** The fragment of a task whose text is being written now. */
 export function fragmentForWrite(id: string, task: StoredTask): { fragment: Fragment; text: string } {
-  const snapshot = snapshotForWrite(task);
-  return { fragment: { id, task, ...snapshot }, text: fragmentText(id, task) };
+  freezeForWrite(task);
+  return { fragment: { id, task }, text: fragmentText(id, task) };
 }
 
 /** The task object is as it was when its text was made: it was frozen then, nested values and all. */
 export function unchanged(fragment: Fragment): boolean {
-  return fragment.keys !== null && Object.isFrozen(fragment.task);
+  return Object.isFrozen(fragment.task);
 }
 
 /**
@@ -78,26 +73,19 @@ export function parseFragment(text: string, id: string): Fragment | null {
   if (!parsed.success) return null;
   const task = parsed.data;
   adoptTask(task);
-  return { id, task, ...(fragmentText(id, task) === text ? snapshotOf(task) : NEVER_REUSE) };
+  if (fragmentText(id, task) === text) freezeIfPlain(task);
+  return { id, task };
 }
 
 /** Freezes the task, if all its values are plain JSON (nested ones frozen already), so its text can stand for it. */
-function snapshotOf(task: StoredTask): Pick<Fragment, "keys"> {
-  const keys = Object.keys(task);
-  for (const key of keys) {
+function freezeIfPlain(task: StoredTask): void {
+  for (const key of Object.keys(task)) {
     const value = (task as Record<string, unknown>)[key];
     if (typeof value === "object" ? value !== null && !isFrozenJson(value) : typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
-      return NEVER_REUSE;
+      return;
     }
   }
   Object.freeze(task);
-  const shape = keys.join("\n");
-  let shared = keyLists.get(shape);
-  if (!shared) {
-    shared = Object.freeze(keys);
-    if (keyLists.size < 1000) keyLists.set(shape, shared);
-  }
-  return { keys: shared };
 }
 
 /**
@@ -105,13 +93,14 @@ function snapshotOf(task: StoredTask): Pick<Fragment, "keys"> {
  * from a rule or a caller) are replaced by deep-frozen copies, equal as JSON, so
  * that their identity tells later whether they changed.
  */
-function snapshotForWrite(task: StoredTask): Pick<Fragment, "keys"> {
+function freezeForWrite(task: StoredTask): void {
+  if (Object.isFrozen(task)) return; // written before, and unchanged since
   for (const key of Object.keys(task)) {
     const value = (task as Record<string, unknown>)[key];
     if (typeof value !== "object" || value === null || isFrozenJson(value)) continue;
     const copy = frozenCopy(value);
-    if (copy === undefined) return NEVER_REUSE;
+    if (copy === undefined) return; // not plain JSON: stringified afresh on every write
     (task as Record<string, unknown>)[key] = copy;
   }
-  return snapshotOf(task);
+  freezeIfPlain(task);
 }
