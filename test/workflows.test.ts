@@ -13,6 +13,7 @@ describe("Workflows", () => {
     await workflows.get("data.v2").createTask({ type: "load" });
     expect(workflows.get("code-review")).toBe(workflows.get("code-review"));
     expect(await workflows.list()).toEqual(["code-review", "data.v2"]);
+    await workflows.close(); // lets go of the lock directories kept between calls
     expect((await readdir(stateDir)).sort()).toEqual(["code-review.json", "data.v2.json"]);
   });
 

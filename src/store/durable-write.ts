@@ -17,12 +17,25 @@ import { dirname } from "node:path";
 
 let writes = 0;
 
-/**
- * `beforeRename` runs after the slow fsync, right before the rename commits the new
- * content; if it throws, nothing is committed and the temp file is removed.
- */
-export async function writeFileDurably(file: string, content: Buffer, beforeRename?: () => Promise<void>): Promise<void> {
-  closeSync(await replaceFileDurably(file, (fd) => writeAll(fd, content), beforeRename));
+/** What a caller runs at the two moments of a commit that matter to a lock around it. */
+export interface CommitHooks {
+  /**
+   * Runs after the slow fsync, right before the rename commits the new content; if it
+   * throws, nothing is committed and the temp file is removed.
+   */
+  beforeRename?: (() => Promise<void>) | undefined;
+  /**
+   * Runs right after the rename, while the directory is being fsynced. From the rename
+   * on, any process that reads the file sees the new content, so a lock that serialises
+   * writers can be let go here: a writer that commits on top of it fsyncs the directory
+   * too, which makes both renames durable, and the call still returns only once its own
+   * directory fsync is done. If it throws, the call fails once the fsync has finished.
+   */
+  afterRename?: (() => Promise<void>) | undefined;
+}
+
+export async function writeFileDurably(file: string, content: Buffer, hooks: CommitHooks = {}): Promise<void> {
+  closeSync(await replaceFileDurably(file, (fd) => writeAll(fd, content), hooks));
 }
 
 /**
@@ -30,7 +43,7 @@ export async function writeFileDurably(file: string, content: Buffer, beforeRena
  * and returns that descriptor, still open for reading and writing: the caller owns
  * it (the state file codec keeps it, so that the inode it names cannot be reused).
  */
-export async function replaceFileDurably(file: string, fill: (fd: number) => void, beforeRename?: () => Promise<void>): Promise<number> {
+export async function replaceFileDurably(file: string, fill: (fd: number) => void, hooks: CommitHooks = {}): Promise<number> {
   const existing = statSync(file, { throwIfNoEntry: false });
   writes = (writes + 1) % 1_000_000;
   const temp = `${file}.${process.pid}${String(writes).padStart(6, "0")}`;
@@ -43,7 +56,7 @@ export async function replaceFileDurably(file: string, fill: (fd: number) => voi
     }
     fill(fd);
     await fsyncAsync(fd);
-    await beforeRename?.();
+    await hooks.beforeRename?.();
     renameSync(temp, file);
   } catch (error) {
     closeSync(fd);
@@ -54,11 +67,12 @@ export async function replaceFileDurably(file: string, fill: (fd: number) => voi
     }
     throw error;
   }
-  try {
-    await fsyncDirectory(dirname(file));
-  } catch (error) {
+  // The directory fsync goes to the thread pool first, so that afterRename's work overlaps the wait on the disk.
+  const [synced, after] = await Promise.allSettled([fsyncDirectory(dirname(file)), Promise.resolve().then(hooks.afterRename)]);
+  const failed = [synced, after].find((outcome) => outcome.status === "rejected");
+  if (failed) {
     closeSync(fd);
-    throw error;
+    throw failed.reason;
   }
   return fd;
 }

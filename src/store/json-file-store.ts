@@ -3,8 +3,9 @@
  * every process on the machine.
  *
  * Writes: one exclusive file lock around read → apply rule → write-temp → fsync →
- * rename → fsync directory. Reads take no lock: renames are atomic, so a reader
- * always sees one whole committed state.
+ * rename; the directory fsync that makes the rename durable runs after the lock is
+ * released, and the call waits for it. Reads take no lock: renames are atomic, so a
+ * reader always sees one whole committed state.
  *
  * Nothing is redone that did not change: the state file codec keeps the last bytes
  * read or written, reuses every task whose text is unchanged instead of parsing it
@@ -30,7 +31,7 @@ import type {
 import { toIsoTimestamp } from "../core/time.js";
 import * as rules from "../core/workflow-rules.js";
 import { importIntoState, tasksOf, type WorkflowExport, type WorkflowImport } from "../core/workflow-transfer.js";
-import { acquireFileLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_UPDATE_MS, sweepLeftovers } from "./file-lock.js";
+import { acquireFileLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_UPDATE_MS, discardParkedOwner, sweepLeftovers } from "./file-lock.js";
 import { serializeInProcess } from "./in-process-queue.js";
 import { parseStateFile } from "./parse-state-file.js";
 import { StateFileCodec } from "./state-file-codec.js";
@@ -146,9 +147,10 @@ export class JsonFileStore implements TaskStore {
     return this.update(now, (state) => importIntoState(state, source, basename(this.location, ".json")));
   }
 
-  /** Lets go of the state file version the store keeps open (see the codec); it reads afresh if used again. */
+  /** Lets go of what the store keeps between calls: the state file version it holds open (see the codec) and its lock's staging directory; it reads afresh if used again. */
   async close(): Promise<void> {
     this.codec.close();
+    discardParkedOwner(this.location);
   }
 
   /** The committed state, unlocked. Callers must not mutate it: it may be the shared cache. */
@@ -190,13 +192,18 @@ export class JsonFileStore implements TaskStore {
       const { value, changed } = apply(state);
       if (changed) {
         state.metadata.last_updated = toIsoTimestamp(now);
-        // The lock is checked after the slow fsync, right before the rename: a holder whose
-        // write took so long that its lock could have been taken over commits nothing.
-        await this.codec.write(state, () => lock.assertHeld());
+        await this.codec.write(state, {
+          // The lock is checked after the slow fsync, right before the rename: a holder whose
+          // write took so long that its lock could have been taken over commits nothing.
+          beforeRename: () => lock.assertHeld(),
+          // Let go as soon as the new state is in place, not after the directory fsync: the
+          // next writer reads what was renamed, and this call still returns only once durable.
+          afterRename: () => lock.release(),
+        });
       }
       return value;
     } finally {
-      await lock.release();
+      await lock.release(); // no-op when the commit released it
     }
   }
 

@@ -27,7 +27,7 @@
 import { close, fstatSync, openSync, readSync, statSync, type BigIntStats } from "node:fs";
 import { workflowStateSchema, type StoredTask, type WorkflowState } from "../core/schema.js";
 import { keepTaskOrder, recordTaskOrder, taskIdsOf } from "../core/task-order.js";
-import { replaceFileDurably, writeAll } from "./durable-write.js";
+import { replaceFileDurably, writeAll, type CommitHooks } from "./durable-write.js";
 import { parseStateFile } from "./parse-state-file.js";
 import {
   adoptTask,
@@ -185,17 +185,16 @@ export class StateFileCodec {
 
   /**
    * Writes `state` durably (temp file, fsync, rename, directory fsync) and makes it the
-   * indexed version. `beforeRename` runs right before the rename; if it throws, nothing
-   * is committed.
+   * indexed version. `hooks` run right before and right after the rename (durable-write.ts).
    */
-  async write(state: WorkflowState, beforeRename?: () => Promise<void>): Promise<void> {
+  async write(state: WorkflowState, hooks: CommitHooks = {}): Promise<void> {
     const last = this.index;
     keepTaskOrder(state.tasks); // from here rules adding tasks to this state keep it up to date
     const layout = this.layout(state, last);
     const source = last?.version;
     source?.hold(); // a read meanwhile may re-index; the runs still come from this version
     try {
-      const fd = await replaceFileDurably(this.file, (out) => writeLayout(out, layout, source), beforeRename);
+      const fd = await replaceFileDurably(this.file, (out) => writeLayout(out, layout, source), hooks);
       const version = new FileVersion(fd, fstatSync(fd, { bigint: true }));
       this.setIndex({ version, state, trusted: true, head: layout.head, order: layout.order, starts: layout.starts, ends: layout.ends, positions: null });
     } finally {

@@ -25,3 +25,15 @@ export async function snapshotTree(dir: string): Promise<Record<string, string>>
   }
   return out;
 }
+
+/**
+ * Waits until no lock directory is left in a state directory: each process keeps its
+ * lock's directory for a second after its last call (see parkedOwners in file-lock.ts).
+ */
+export async function locksLetGo(stateDir: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await readdir(stateDir)).some((entry) => entry.includes(".lock"))) {
+    if (Date.now() > deadline) throw new Error(`lock directories still in ${stateDir} after ${timeoutMs} ms: ${(await readdir(stateDir)).join(", ")}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { cliPath, ok, startServer, type RunningServer } from "../helpers/mcp-client.js";
 import { repoRoot } from "../helpers/paths.js";
 import { runNode } from "../helpers/processes.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { locksLetGo, tempDir } from "../helpers/temp-dir.js";
 
 const running: RunningServer[] = [];
 afterEach(async () => {
@@ -94,6 +94,7 @@ describe("configuration", () => {
     const byEnv = await startServer({ cwd, clientName: "b", env: { TASK_MANAGER_STATE_DIR: envDir } });
     running.push(byEnv);
     ok(await byEnv.call("create_task", { workflow: "envwf", task_type: "a" }));
+    await locksLetGo(envDir);
     expect(await readdir(envDir)).toEqual(["envwf.json"]);
   });
 

@@ -18,6 +18,30 @@ describe("writeFileDurably", () => {
     expect(await readdir(dir)).toEqual(["state.json"]);
   });
 
+  it("runs afterRename with the new content in place, and fails the call, content kept, if it throws", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "state.json");
+    await writeFile(file, "old\n");
+    let seen = "";
+    await writeFileDurably(file, Buffer.from("new\n"), { afterRename: async () => void (seen = await readFile(file, "utf8")) });
+    expect(seen).toBe("new\n");
+    await expect(writeFileDurably(file, Buffer.from("newer\n"), { afterRename: async () => Promise.reject(new Error("release failed")) })).rejects.toThrow("release failed");
+    expect(await readFile(file, "utf8")).toBe("newer\n"); // committed: the rename came first
+    expect(await readdir(dir)).toEqual(["state.json"]);
+  });
+
+  it("commits nothing when beforeRename throws", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "state.json");
+    await writeFile(file, "kept\n");
+    let after = false;
+    const hooks = { beforeRename: async () => Promise.reject(new Error("lock lost")), afterRename: async () => void (after = true) };
+    await expect(writeFileDurably(file, Buffer.from("lost\n"), hooks)).rejects.toThrow("lock lost");
+    expect(await readFile(file, "utf8")).toBe("kept\n");
+    expect(after).toBe(false);
+    expect(await readdir(dir)).toEqual(["state.json"]);
+  });
+
   it("fails without touching the file when the temp file cannot be made", async () => {
     const dir = await tempDir();
     const file = join(dir, "state.json");

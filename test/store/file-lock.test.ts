@@ -2,7 +2,7 @@ import { mkdir, readdir, rmdir, stat, unlink, utimes, writeFile } from "node:fs/
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TaskManager } from "../../src/index.js";
-import { acquireFileLock, lockPathFor } from "../../src/store/file-lock.js";
+import { acquireFileLock, discardParkedOwner, lockPathFor } from "../../src/store/file-lock.js";
 import { fixture } from "../helpers/paths.js";
 import { runNode } from "../helpers/processes.js";
 import { tempDir } from "../helpers/temp-dir.js";
@@ -101,6 +101,7 @@ describe("the file lock", () => {
     await writeFile(join(`${lockPathFor(stateFile)}.owner-999998-f00d.released`, "owner-999998-f00d"), "999998\n");
     await writeFile(join(dir, "other.json.notours"), "left alone");
     await tm.createTask({ type: "b" });
+    await tm.close();
     expect((await readdir(dir)).sort()).toEqual(["other.json.notours", "wf.json"]);
     await expect(stat(lockPathFor(stateFile))).rejects.toMatchObject({ code: "ENOENT" });
   });
@@ -114,6 +115,53 @@ describe("the file lock", () => {
     await mkdir(join(dir, live));
     await mkdir(join(dir, dead));
     await tm.createTask({ type: "a" });
+    await tm.close();
     expect((await readdir(dir)).sort()).toEqual([live, "wf.json"].sort());
   });
+
+  it("keeps its lock directory between calls and lets go of it when idle, closed or exiting", async () => {
+    const dir = await tempDir();
+    const stateFile = join(dir, "wf.json");
+    const kept = (entries: string[]) => entries.filter((entry) => entry.startsWith(`wf.json.lock.owner-${process.pid}-`) && entry.endsWith(".tmp"));
+    const tm = new TaskManager({ stateFile });
+    await tm.createTask({ type: "a" });
+    const [first] = kept(await readdir(dir));
+    expect(first).toBeDefined();
+    await tm.createTask({ type: "b" });
+    expect(kept(await readdir(dir))).toEqual([first]); // the same directory, taken and given back
+    await tm.close();
+    expect(await readdir(dir)).toEqual(["wf.json"]);
+
+    await tm.createTask({ type: "c" });
+    expect(kept(await readdir(dir))).toHaveLength(1);
+    await sleep(1_500); // idle for longer than an owner is kept
+    expect(await readdir(dir)).toEqual(["wf.json"]);
+
+    const child = await runNode(fixture("create-one.mjs"), [stateFile, "d", "4000", "0"]);
+    expect(child.code, child.stderr).toBe(0);
+    expect(await readdir(dir)).toEqual(["wf.json"]); // removed when the process exited
+    expect((await tm.getStatusSummary()).type_counts).toEqual({ a: 1, b: 1, c: 1, d: 1 });
+  });
+
+  it("gives a lock directory kept from an earlier call a fresh mtime when it becomes the lock again", async () => {
+    const dir = await tempDir();
+    const stateFile = join(dir, "wf.json");
+    const first = await acquireFileLock(stateFile, fast);
+    await first.release();
+    const [parked] = (await readdir(dir)).filter((entry) => entry.endsWith(".tmp"));
+    expect(parked).toBeDefined();
+    // Kept a minute: renamed into place as it is, the lock would look stale to other processes.
+    const longAgo = new Date(Date.now() - 60_000);
+    await utimes(join(dir, parked as string), longAgo, longAgo);
+    const second = await acquireFileLock(stateFile, fast);
+    expect(await readdir(lockPathFor(stateFile))).toEqual([(parked as string).slice("wf.json.lock.".length, -".tmp".length)]);
+    expect(Date.now() - (await stat(lockPathFor(stateFile))).mtimeMs).toBeLessThan(fast.staleMs / 2);
+    await second.release();
+    discardParkedOwner(stateFile);
+    expect(await readdir(dir)).toEqual([]);
+  });
 });
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -169,7 +169,7 @@ describe("write", () => {
     const state = codec.read() as WorkflowState;
     codec.beginChange();
     edit(state, 2).status = "cancelled";
-    await expect(codec.write(state, async () => Promise.reject(new Error("lock lost")))).rejects.toThrow("lock lost");
+    await expect(codec.write(state, { beforeRename: async () => Promise.reject(new Error("lock lost")) })).rejects.toThrow("lock lost");
     expect(readFileSync(file, "utf8")).toBe(before);
     expect(readdirSync(join(file, ".."))).toEqual(["state.json"]);
     expect(codec.read()).toEqual(wholeFile(file));
