@@ -166,31 +166,26 @@ const parkedOwners = new Map<string, LockOwner>();
 const PARKED_OWNER_IDLE_MS = 1_000;
 let exitHookInstalled = false;
 
+/** The owner this process keeps for a lock, no longer kept; undefined if there is none. */
+function unpark(lockPath: string): LockOwner | undefined {
+  const parked = parkedOwners.get(lockPath);
+  parkedOwners.delete(lockPath);
+  parked?.stopIdleTimer();
+  return parked;
+}
+
 /** The parked owner of this lock, if this process has one, else a new one. */
 function takeOwner(lockPath: string): LockOwner {
-  const parked = parkedOwners.get(lockPath);
-  if (!parked) return new LockOwner(lockPath);
-  parkedOwners.delete(lockPath);
-  parked.unpark();
-  return parked;
+  return unpark(lockPath) ?? new LockOwner(lockPath);
 }
 
 /** Removes the staging directory this process keeps for the lock of `file`, if any (a store closing). */
 export function discardParkedOwner(file: string): void {
-  const lockPath = lockPathFor(file);
-  const parked = parkedOwners.get(lockPath);
-  if (!parked) return;
-  parkedOwners.delete(lockPath);
-  parked.unpark();
-  parked.discardStaging();
+  unpark(lockPathFor(file))?.discardStaging();
 }
 
 function discardAllParkedOwners(): void {
-  for (const owner of parkedOwners.values()) {
-    owner.unpark();
-    owner.discardStaging();
-  }
-  parkedOwners.clear();
+  for (const lockPath of [...parkedOwners.keys()]) unpark(lockPath)?.discardStaging();
 }
 
 /**
@@ -205,7 +200,10 @@ class LockOwner {
   private readonly stagingPath: string;
   /** Whether the staging directory exists, ready for an attempt. */
   private staged = false;
-  /** When the staging directory's mtime was last set: the lock's mtime once it is renamed into place. */
+  /**
+   * When the staging directory's mtime was last set: it is at least that recent, since
+   * proper-lockfile's refreshes of the lock only move it forward.
+   */
   private stagedAt = 0;
   private idleTimer: NodeJS.Timeout | null = null;
   private liveHolderStaleMs = LIVE_HOLDER_STALE_MIN_MS;
@@ -274,11 +272,7 @@ class LockOwner {
       return;
     }
     parkedOwners.set(this.lockPath, this);
-    this.idleTimer = setTimeout(() => {
-      if (parkedOwners.get(this.lockPath) === this) parkedOwners.delete(this.lockPath);
-      this.idleTimer = null;
-      this.discardStaging();
-    }, PARKED_OWNER_IDLE_MS);
+    this.idleTimer = setTimeout(() => unpark(this.lockPath)?.discardStaging(), PARKED_OWNER_IDLE_MS);
     this.idleTimer.unref(); // a parked owner never keeps the process alive
     if (!exitHookInstalled) {
       exitHookInstalled = true;
@@ -286,7 +280,7 @@ class LockOwner {
     }
   }
 
-  unpark(): void {
+  stopIdleTimer(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
   }
@@ -315,7 +309,6 @@ class LockOwner {
       return;
     }
     this.staged = true;
-    this.stagedAt = 0; // its mtime is the lock's last refresh: set again before it is the lock
     this.park();
   }
 
@@ -355,7 +348,8 @@ class LockOwner {
     }
     try {
       // A lock's mtime says its holder is alive: a directory staged a while ago (a long wait,
-      // or kept from an earlier acquisition) must not arrive looking stale.
+      // or kept from an earlier acquisition) must not arrive looking stale. One taken back
+      // within moments, as under load, needs no utimes.
       if (Date.now() - this.stagedAt > STAGING_FRESH_MS) {
         const now = new Date();
         fs.utimesSync(this.stagingPath, now, now);

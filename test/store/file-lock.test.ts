@@ -150,6 +150,7 @@ describe("the file lock", () => {
     await first.release();
     const [parked] = (await readdir(dir)).filter((entry) => entry.endsWith(".tmp"));
     expect(parked).toBeDefined();
+    await sleep(200); // kept for longer than a directory counts as fresh
     // Kept a minute: renamed into place as it is, the lock would look stale to other processes.
     const longAgo = new Date(Date.now() - 60_000);
     await utimes(join(dir, parked as string), longAgo, longAgo);
