@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { TaskManager, type StoreKind, type WorkflowState } from "../../src/index.js";
 import { runCli } from "../helpers/cli.js";
-import { sharedBaseline } from "../helpers/paths.js";
+import { seedModuleDir } from "../helpers/paths.js";
 import { exportedState } from "../helpers/stores.js";
 import { snapshotTree, tempDir } from "../helpers/temp-dir.js";
 
@@ -104,7 +104,7 @@ describe("import", () => {
     const seedFile = join(await tempDir(), "seed.json");
     const script = `
 import sys
-sys.path.insert(0, ${JSON.stringify(sharedBaseline)})
+sys.path.insert(0, ${JSON.stringify(seedModuleDir)})
 from task_manager import TaskManager
 tm = TaskManager(${JSON.stringify(seedFile)})
 a = tm.create_task("extract", {"file": "a.csv"})

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ok, refusal, startServer, textOf, type RunningServer } from "../helpers/mcp-client.js";
-import { sharedBaseline } from "../helpers/paths.js";
+import { seedModuleDir } from "../helpers/paths.js";
 
 interface TaskShape {
   id: string;
@@ -228,7 +228,7 @@ describe("a workflow file in the seed's format", () => {
     const stateFile = join(stateDir, `${workflow}.json`);
     const script = `
 import sys
-sys.path.insert(0, ${JSON.stringify(sharedBaseline)})
+sys.path.insert(0, ${JSON.stringify(seedModuleDir)})
 from task_manager import TaskManager
 tm = TaskManager(${JSON.stringify(stateFile)})
 a = tm.create_task("analyze", {"file": "data.csv"})

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TaskManager, type TaskManagerError } from "../../src/index.js";
 import { acquireFileLock } from "../../src/store/file-lock.js";
-import { sharedBaseline } from "../helpers/paths.js";
+import { seedModuleDir } from "../helpers/paths.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -55,7 +55,7 @@ describe("state files from the original Python module", () => {
     const stateFile = join(dir, "seed.json");
     const script = `
 import sys
-sys.path.insert(0, ${JSON.stringify(sharedBaseline)})
+sys.path.insert(0, ${JSON.stringify(seedModuleDir)})
 from task_manager import TaskManager, TaskStatus
 tm = TaskManager(${JSON.stringify(stateFile)})
 parent = tm.create_task("analyze", {"file": "data.csv"})

@@ -7,13 +7,13 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TaskManager } from "../../src/index.js";
 import { ManualClock, codeOf } from "../helpers/coordination.js";
-import { sharedBaseline } from "../helpers/paths.js";
+import { seedModuleDir } from "../helpers/paths.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 function runSeed(stateFile: string, body: string): string {
   const script = `
 import sys
-sys.path.insert(0, ${JSON.stringify(sharedBaseline)})
+sys.path.insert(0, ${JSON.stringify(seedModuleDir)})
 from task_manager import TaskManager, TaskStatus
 tm = TaskManager(${JSON.stringify(stateFile)}, task_timeout_hours=1)
 ${body}
