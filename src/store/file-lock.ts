@@ -66,8 +66,11 @@ const LIVE_HOLDER_STALE_MIN_MS = 30_000;
 /** A staging directory older than this gets its mtime set to now before it becomes the lock. */
 const STAGING_FRESH_MS = 100;
 
+/** `<file>.lock` is the lock; `<file>.lock.<token>.tmp` are the staging directories. */
+const LOCK_NAME = "lock";
+
 export function lockPathFor(file: string): string {
-  return `${file}.lock`;
+  return `${file}.${LOCK_NAME}`;
 }
 
 export async function acquireFileLock(file: string, options: FileLockOptions): Promise<HeldLock> {
@@ -398,24 +401,31 @@ class LockOwner {
  * lock: then no live process is writing either.
  */
 export async function sweepLeftovers(file: string): Promise<string[]> {
-  const name = basename(file);
   const directory = dirname(file);
-  const tempFile = new RegExp(`^${escapeRegExp(name)}\\.\\d+$`);
-  // A staging directory (an attempt at the lock, or kept for the next one), or a released lock
-  // that an earlier version of this module had not removed yet.
-  const staging = new RegExp(`^${escapeRegExp(basename(lockPathFor(file)))}\\.${TOKEN_PREFIX}[\\w-]+\\.(tmp|released)$`);
+  const prefix = `${basename(file)}.`; // what every leftover's name starts with
   const removed: string[] = [];
   // One synchronous readdir: this runs before every write, and a thread-pool round trip costs more.
   for (const entry of fs.readdirSync(directory)) {
-    if (!tempFile.test(entry) && !staging.test(entry)) continue;
+    if (!entry.startsWith(prefix)) continue;
+    const rest = entry.slice(prefix.length);
+    const staging = STAGING_LEFTOVER.test(rest);
+    if (!staging && !TEMP_FILE_LEFTOVER.test(rest)) continue;
     // A live process's staging directory is its attempt at the lock, under way right now (it
     // fails, since we hold the lock), or kept for its next one: leave it to that process.
-    if (staging.test(entry) && isLiveHolderToken(entry.slice(basename(lockPathFor(file)).length + 1))) continue;
+    if (staging && isLiveHolderToken(rest.slice(LOCK_NAME.length + 1))) continue;
     await rm(join(directory, entry), { recursive: true, force: true });
     removed.push(entry);
   }
   return removed;
 }
+
+/** After `<file>.`: a temp file of write-file-atomic or of durable-write.ts. */
+const TEMP_FILE_LEFTOVER = /^\d+$/;
+/**
+ * After `<file>.`: a staging directory (an attempt at the lock, or kept for the next one),
+ * or a released lock that an earlier version of this module had not removed yet.
+ */
+const STAGING_LEFTOVER = new RegExp(`^${LOCK_NAME}\\.${TOKEN_PREFIX}[\\w-]+\\.(tmp|released)$`);
 
 /** A lock directory is at `path`, refreshed within the stale threshold: someone holds it. */
 function isFreshLock(path: string, staleMs: number): boolean {
@@ -466,10 +476,6 @@ function ignoreCode(...codes: string[]): (error: NodeJS.ErrnoException) => void 
   return (error) => {
     if (!codes.includes(error.code ?? "")) throw error;
   };
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 function sleep(ms: number): Promise<void> {

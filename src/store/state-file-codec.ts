@@ -5,11 +5,12 @@
  *
  * The codec keeps an index of the file version it last read or wrote: the validated
  * state, with each task frozen so that it is the same object exactly while it is the
- * same text, and where each task's text lies in the file (task-fragments.ts). It keeps that version open rather than a copy
- * of its bytes, which a 50,000-task workflow would make 20 MB: an open file's inode
- * cannot be reused, so a path that still names the same inode, unchanged in size,
- * mtime and ctime, still holds those bytes; and the open version can be read to
- * compare with or to copy from.
+ * same text, and where each task's text lies in the file (task-fragments.ts). It keeps
+ * that version open: an open file's inode cannot be reused, so a path that still names
+ * the same inode, unchanged in size, mtime and ctime, still holds those bytes. A small
+ * version (up to 8 MB, about 20,000 tasks) is also kept in memory, whole, to compare
+ * with and copy from without a system call; a bigger one is read from its descriptor
+ * as needed, so that a 50,000-task workflow is not held twice.
  *
  * - read() returns the indexed state while the path names the indexed version and no
  *   rule has changed the state since. Otherwise it opens the new version, compares it
@@ -24,7 +25,7 @@
  * A state handed to a rule may be changed in place, so from beginChange() on it is
  * not trusted to match the file until it is written or checked task by task again.
  */
-import { close, fstatSync, openSync, readSync, statSync, type BigIntStats } from "node:fs";
+import { close, closeSync, fstatSync, openSync, readSync, statSync, type BigIntStats } from "node:fs";
 import { workflowStateSchema, type StoredTask, type WorkflowState } from "../core/schema.js";
 import { keepTaskOrder, recordTaskOrder, taskIdsOf } from "../core/task-order.js";
 import { replaceFileDurably, writeAll, type CommitHooks } from "./durable-write.js";
@@ -52,6 +53,8 @@ export interface CodecCounts {
   tasksStringified: number;
   /** Reads answered from the index without reading the file. */
   unchangedReads: number;
+  /** Bytes read from state files, comparisons and copies included. */
+  bytesRead: number;
 }
 
 /** Told the bytes of a file that could not be read as a workflow, and why; it throws. */
@@ -64,21 +67,99 @@ const SEPARATOR = ",\n";
 const SEPARATOR_BYTES = Buffer.from(SEPARATOR);
 /** Bytes read at a time when comparing two versions or copying from one. */
 const CHUNK = 1024 * 1024;
+/**
+ * A version up to this size is also kept in memory, whole: comparing it with the next
+ * one and copying from it then costs no system call, where reading it back piece by
+ * piece (both versions, for the comparison, then the new one's changed tasks) cost more
+ * than parsing the tasks that changed. About 20,000 tasks; a bigger workflow is read
+ * from its descriptor as needed, so that it is not held twice.
+ */
+export const DEFAULT_IN_MEMORY_MAX_BYTES = 8 * 1024 * 1024;
+
+export interface StateFileCodecOptions {
+  /** Versions up to this size are kept in memory (DEFAULT_IN_MEMORY_MAX_BYTES); 0 reads every one from its descriptor. */
+  inMemoryMaxBytes?: number | undefined;
+}
+
+/**
+ * Memory for versions' bytes, given back when a version is closed and used again: a
+ * fresh buffer costs a page fault for every 4 KB the first time it is written, which
+ * for a 1,000-task file took longer than copying it, and a changed file is read or
+ * written whole every time. Each buffer has some room, so a workflow can grow into it.
+ */
+const spareMemory: Buffer[] = [];
+const SPARE_MEMORY_KEPT = 2;
+
+/** A buffer of at least `size` bytes, from spareMemory when one fits. */
+function memoryFor(size: number): Buffer {
+  const fits = spareMemory.findIndex((memory) => memory.length >= size && memory.length <= 2 * size + 65_536);
+  if (fits >= 0) return spareMemory.splice(fits, 1)[0] as Buffer;
+  return Buffer.allocUnsafeSlow(size + (size >> 3) + 65_536);
+}
+
+function giveBack(memory: Buffer): void {
+  if (spareMemory.length >= SPARE_MEMORY_KEPT) spareMemory.shift();
+  spareMemory.push(memory);
+}
 
 /** Closes the version a garbage-collected codec still kept open. */
 const unreleased = new FinalizationRegistry<{ version: FileVersion | null }>((held) => held.version?.release());
 
-/** One version of the state file, open; closed once neither the index nor a write in progress needs it. */
+/**
+ * One version of the state file, open, and its bytes when small enough;
+ * closed once neither the index nor a write in progress needs it.
+ */
 class FileVersion {
   private holders = 1;
 
+  /** All of the version's bytes, or null: it is read from `fd` as needed. */
+  readonly bytes: Buffer | null;
+
+  /** `memory` (from memoryFor), if the bytes are in memory, holds them in its first `length` bytes; it is given back on close. */
   constructor(
     readonly fd: number,
     readonly stats: BigIntStats,
-  ) {}
+    /** Where the bytes read from the file are counted. */
+    readonly counts: CodecCounts,
+    private readonly memory: Buffer | null = null,
+    length = Number(stats.size),
+  ) {
+    this.bytes = memory ? memory.subarray(0, length) : null;
+  }
+
+  /** The version open at `fd`, its bytes read into memory if there are no more than `inMemoryMaxBytes`. */
+  static opened(fd: number, inMemoryMaxBytes: number, counts: CodecCounts): FileVersion {
+    const stats = fstatSync(fd, { bigint: true });
+    const size = Number(stats.size);
+    if (size > inMemoryMaxBytes) return new FileVersion(fd, stats, counts);
+    const memory = memoryFor(size);
+    const read = readInto(fd, memory, 0, size).length;
+    counts.bytesRead += read;
+    if (read < size) {
+      giveBack(memory);
+      return new FileVersion(fd, stats, counts); // shortened meanwhile: read as needed, and found wanting
+    }
+    return new FileVersion(fd, stats, counts, memory);
+  }
 
   get size(): number {
     return Number(this.stats.size);
+  }
+
+  /** Bytes [from, from + length), or fewer at the end; a view of the version's own bytes when it has them: never write to it. */
+  read(from: number, length: number): Buffer {
+    if (this.bytes) return this.bytes.subarray(from, from + length);
+    const bytes = readRange(this.fd, from, length);
+    this.counts.bytesRead += bytes.length;
+    return bytes;
+  }
+
+  /** Like read, into `buffer` (length ≤ its size) unless the bytes are in memory already. */
+  readInto(buffer: Buffer, from: number, length: number): Buffer {
+    if (this.bytes) return this.bytes.subarray(from, from + length);
+    const bytes = readInto(this.fd, buffer, from, length);
+    this.counts.bytesRead += bytes.length;
+    return bytes;
   }
 
   /** Whether `stats` describe this very version: the same inode, untouched since it was opened or written. */
@@ -96,7 +177,9 @@ class FileVersion {
     // Closing the last descriptor of a replaced version frees its inode, which waits on the
     // file system's journal for a fraction of a millisecond: done on the thread pool, off
     // the path of the call that returns.
-    if (this.holders === 0) close(this.fd, () => {});
+    if (this.holders !== 0) return; // still needed, or closed already
+    close(this.fd, () => {});
+    if (this.memory) giveBack(this.memory);
   }
 }
 
@@ -133,12 +216,18 @@ interface Layout {
 
 export class StateFileCodec {
   private index: Index | null = null;
-  readonly counts: CodecCounts = { wholeFileParses: 0, tasksParsed: 0, tasksReused: 0, tasksStringified: 0, unchangedReads: 0 };
+  readonly counts: CodecCounts = { wholeFileParses: 0, tasksParsed: 0, tasksReused: 0, tasksStringified: 0, unchangedReads: 0, bytesRead: 0 };
 
   /** The version the index keeps open, where the finalizer below can find it. */
   private readonly held: { version: FileVersion | null } = { version: null };
 
-  constructor(private readonly file: string) {
+  private readonly inMemoryMaxBytes: number;
+
+  constructor(
+    private readonly file: string,
+    options: StateFileCodecOptions = {},
+  ) {
+    this.inMemoryMaxBytes = options.inMemoryMaxBytes ?? DEFAULT_IN_MEMORY_MAX_BYTES;
     // A store dropped without close() would keep its file version open for good.
     unreleased.register(this, this.held);
   }
@@ -167,7 +256,13 @@ export class StateFileCodec {
       this.setIndex(null);
       return null;
     }
-    const version = new FileVersion(fd, fstatSync(fd, { bigint: true }));
+    let version: FileVersion;
+    try {
+      version = FileVersion.opened(fd, this.inMemoryMaxBytes, this.counts);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
     try {
       const next = this.decodeIncrementally(version, last) ?? this.decodeWhole(version, onUnreadable);
       this.setIndex(next);
@@ -194,8 +289,16 @@ export class StateFileCodec {
     const source = last?.version;
     source?.hold(); // a read meanwhile may re-index; the runs still come from this version
     try {
-      const fd = await replaceFileDurably(this.file, (out) => writeLayout(out, layout, source), hooks);
-      const version = new FileVersion(fd, fstatSync(fd, { bigint: true }));
+      // A small file is put together in memory and written at once, and kept as the new version's bytes.
+      const memory = layout.size <= this.inMemoryMaxBytes ? assemble(layout, source) : null;
+      let fd: number;
+      try {
+        fd = await replaceFileDurably(this.file, (out) => (memory ? writeAll(out, memory.subarray(0, layout.size)) : writeLayout(out, layout, source)), hooks);
+      } catch (error) {
+        if (memory) giveBack(memory);
+        throw error;
+      }
+      const version = new FileVersion(fd, fstatSync(fd, { bigint: true }), this.counts, memory, layout.size);
       this.setIndex({ version, state, trusted: true, head: layout.head, order: layout.order, starts: layout.starts, ends: layout.ends, positions: null });
     } finally {
       source?.release();
@@ -231,16 +334,21 @@ export class StateFileCodec {
     let length = prefix.length;
     // Reused tasks that lie next to each other in the old version are copied as one run.
     let run: Run | null = null;
+    // This loop runs over every task on every write: what it reads of the index is held in locals.
+    const tasks = state.tasks;
+    const lastOrder = last?.order ?? [];
+    const lastStarts = last?.starts;
+    const lastEnds = last?.ends;
     for (let i = 0; i < count; i++) {
       const id = ids[i] as string;
-      const task = state.tasks[id] as StoredTask;
-      if (!isTaskObject(task)) return plainLayout(state, head); // nothing a rule makes
+      const task = tasks[id] as StoredTask;
       const separator = i === 0 ? 0 : SEPARATOR.length;
-      const at = last ? placeOf(last, id, i) : -1;
-      const known = at >= 0 ? (last as Index).order[at] : undefined;
-      if (known && known.task === task && unchanged(known)) {
-        const from = (last as Index).starts[at] as number;
-        const to = (last as Index).ends[at] as number;
+      // Most often the task is where it was: no lookup of its place then.
+      const at = lastOrder[i]?.id === id ? i : last ? placeOf(last, id, i) : -1;
+      const known = at >= 0 ? lastOrder[at] : undefined;
+      if (known !== undefined && known.task === task && unchanged(known)) {
+        const from = (lastStarts as Int32Array)[at] as number;
+        const to = (lastEnds as Int32Array)[at] as number;
         if (run && run.to + SEPARATOR.length === from) {
           run.to = to; // the ",\n" between them is in the old version too
         } else {
@@ -254,6 +362,7 @@ export class StateFileCodec {
         ends[i] = length;
         continue;
       }
+      if (!isTaskObject(task)) return plainLayout(state, head); // nothing a rule makes
       run = null;
       if (separator) pieces.push(SEPARATOR_BYTES);
       const { fragment, text } = fragmentForWrite(id, task);
@@ -272,12 +381,12 @@ export class StateFileCodec {
   /** The whole-file parse, for a file in another layout and to name what is wrong with a corrupt one. */
   private decodeWhole(version: FileVersion, onUnreadable: OnUnreadable | undefined): Index {
     this.counts.wholeFileParses += 1;
-    const bytes = readRange(version.fd, 0, version.size);
+    const bytes = version.read(0, version.size);
     let state: WorkflowState;
     try {
       state = parseStateFile(this.file, bytes);
     } catch (error) {
-      if (onUnreadable) onUnreadable(bytes, error);
+      if (onUnreadable) onUnreadable(Buffer.from(bytes), error); // a copy: the version's memory is used again once it is closed
       throw error;
     }
     const ids = Object.keys(state.tasks);
@@ -299,7 +408,7 @@ export class StateFileCodec {
    */
   private decodeIncrementally(version: FileVersion, last: Index | null): Index | null {
     const size = version.size;
-    const headWindow = new FileWindow(version.fd, size, 64 * 1024);
+    const headWindow = new FileWindow(version, size, 64 * 1024);
     const anchor = headWindow.find(TASKS_ANCHOR, 0);
     if (anchor < 0) return null;
     const first = anchor + TASKS_ANCHOR.length + 1; // where the first task starts
@@ -320,8 +429,8 @@ export class StateFileCodec {
       const oldFirst = known.starts[0] as number;
       const oldEnd = known.ends[count - 1] as number;
       const common = Math.min(oldEnd - oldFirst, blockEnd - first);
-      const prefix = commonPrefix(known.version.fd, oldFirst, version.fd, first, common);
-      const suffix = commonSuffix(known.version.fd, oldEnd, version.fd, blockEnd, common - prefix);
+      const prefix = commonPrefix(known.version, oldFirst, version, first, common);
+      const suffix = commonSuffix(known.version, oldEnd, version, blockEnd, common - prefix);
       while (before < count && (known.ends[before] as number) - oldFirst <= prefix) before += 1;
       while (after < count - before && oldEnd - (known.starts[count - 1 - after] as number) <= suffix) after += 1;
       if (!known.trusted) {
@@ -335,7 +444,7 @@ export class StateFileCodec {
     // The tasks between the kept ones are read one by one.
     const zoneEnd = known && after > 0 ? (known.starts[count - after] as number) + shiftEnd : blockEnd;
     const taskLimit = after > 0 ? zoneEnd - SEPARATOR.length : blockEnd; // a task in the zone ends by here
-    const window = new FileWindow(version.fd, taskLimit, 1024 * 1024);
+    const window = new FileWindow(version, taskLimit, 1024 * 1024);
     let p = known && before > 0 ? (known.ends[before - 1] as number) + shiftStart : first;
     const zone: Fragment[] = [];
     const zoneStarts: number[] = [];
@@ -345,7 +454,7 @@ export class StateFileCodec {
     for (;;) {
       if (before + zone.length > 0) {
         if (after === 0 && p === blockEnd) break;
-        if (!(after > 0 && p + SEPARATOR.length === zoneEnd ? separatorAt(version.fd, p) : window.startsWith(p, SEPARATOR))) return null;
+        if (!(after > 0 && p + SEPARATOR.length === zoneEnd ? separatorAt(version, p) : window.startsWith(p, SEPARATOR))) return null;
         p += SEPARATOR.length;
       }
       if (after > 0 && p === zoneEnd) break;
@@ -365,7 +474,7 @@ export class StateFileCodec {
         const candidate = known.order[place] as Fragment;
         const from = known.starts[place] as number;
         const to = known.ends[place] as number;
-        if (to - from === end - p && (known.trusted || unchanged(candidate)) && window.equals(p, end, readRange(known.version.fd, from, to - from))) {
+        if (to - from === end - p && (known.trusted || unchanged(candidate)) && window.equals(p, end, known.version.read(from, to - from))) {
           fragment = candidate;
         }
       }
@@ -470,14 +579,26 @@ function writeLayout(out: number, layout: Layout, source: FileVersion | undefine
       continue;
     }
     if (!source) throw new Error("state file codec: a run to copy without a version to copy it from");
-    const chunk = scratch(0);
     for (let at = piece.from; at < piece.to; ) {
-      const read = readSync(source.fd, chunk, 0, Math.min(chunk.length, piece.to - at), at);
-      if (read === 0) throw new Error("state file codec: the indexed version ended early");
-      writeAll(out, read === chunk.length ? chunk : chunk.subarray(0, read));
-      at += read;
+      const read = source.readInto(scratch(0), at, Math.min(CHUNK, piece.to - at));
+      if (read.length === 0) throw new Error("state file codec: the indexed version ended early");
+      writeAll(out, read);
+      at += read.length;
     }
   }
+}
+
+/** The layout's bytes at the start of a buffer from memoryFor, the runs copied from `source`. */
+function assemble(layout: Layout, source: FileVersion | undefined): Buffer {
+  const whole = memoryFor(layout.size);
+  let at = 0;
+  for (const piece of layout.pieces) {
+    const bytes = Buffer.isBuffer(piece) ? piece : source?.read(piece.from, piece.to - piece.from);
+    if (!bytes || (!Buffer.isBuffer(piece) && bytes.length !== piece.to - piece.from)) throw new Error("state file codec: a run to copy that the indexed version does not hold");
+    at += bytes.copy(whole, at);
+  }
+  if (at !== layout.size) throw new Error("state file codec: the layout's pieces do not add up to its size");
+  return whole;
 }
 
 /** Whether the layout's bytes are exactly `bytes`. */
@@ -503,8 +624,8 @@ function readRange(fd: number, from: number, length: number): Buffer {
   return bytes;
 }
 
-function separatorAt(fd: number, at: number): boolean {
-  return readRange(fd, at, SEPARATOR.length).equals(SEPARATOR_BYTES);
+function separatorAt(version: FileVersion, at: number): boolean {
+  return version.read(at, SEPARATOR.length).equals(SEPARATOR_BYTES);
 }
 
 /**
@@ -517,16 +638,16 @@ function tasksEnd(version: FileVersion, known: Index | null): number {
   if (known) {
     const knownEnd = known.ends[known.order.length - 1] as number;
     const tail = known.version.size - knownEnd;
-    if (tail <= size && tail <= CHUNK && readRange(version.fd, size - tail, tail).equals(readRange(known.version.fd, knownEnd, tail))) return size - tail;
+    if (tail <= size && tail <= CHUNK && version.read(size - tail, tail).equals(known.version.read(knownEnd, tail))) return size - tail;
   }
   const plainTail = `${BLOCK_END}\n}\n`;
-  return size >= plainTail.length && readRange(version.fd, size - plainTail.length, plainTail.length).toString() === plainTail ? size - plainTail.length : -1;
+  return size >= plainTail.length && version.read(size - plainTail.length, plainTail.length).toString() === plainTail ? size - plainTail.length : -1;
 }
 
 /** The state without its tasks, from the head and tail around the tasks block; null unless in our exact layout. */
 function parseHead(version: FileVersion, blockOpen: number, blockEnd: number): WorkflowState | null {
   const tailFrom = blockEnd + BLOCK_END.length;
-  const text = `${readRange(version.fd, 0, blockOpen).toString("utf8")}}${readRange(version.fd, tailFrom, version.size - tailFrom).toString("utf8")}`;
+  const text = `${version.read(0, blockOpen).toString("utf8")}}${version.read(tailFrom, version.size - tailFrom).toString("utf8")}`;
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -559,12 +680,12 @@ function readInto(fd: number, buffer: Buffer, from: number, length: number): Buf
 }
 
 /** Length of the common start of a[aFrom…] and b[bFrom…], at most `max`. */
-function commonPrefix(a: number, aFrom: number, b: number, bFrom: number, max: number): number {
+function commonPrefix(a: FileVersion, aFrom: number, b: FileVersion, bFrom: number, max: number): number {
   let done = 0;
   while (done < max) {
     const size = Math.min(CHUNK, max - done);
-    const x = readInto(a, scratch(0), aFrom + done, size);
-    const y = readInto(b, scratch(1), bFrom + done, size);
+    const x = a.readInto(scratch(0), aFrom + done, size);
+    const y = b.readInto(scratch(1), bFrom + done, size);
     if (x.length < size || y.length < size || !x.equals(y)) return done + firstDifference(x, y);
     done += size;
   }
@@ -572,12 +693,12 @@ function commonPrefix(a: number, aFrom: number, b: number, bFrom: number, max: n
 }
 
 /** Length of the common end of a[…aEnd) and b[…bEnd), at most `max`. */
-function commonSuffix(a: number, aEnd: number, b: number, bEnd: number, max: number): number {
+function commonSuffix(a: FileVersion, aEnd: number, b: FileVersion, bEnd: number, max: number): number {
   let done = 0;
   while (done < max) {
     const size = Math.min(CHUNK, max - done);
-    const x = readInto(a, scratch(0), aEnd - done - size, size);
-    const y = readInto(b, scratch(1), bEnd - done - size, size);
+    const x = a.readInto(scratch(0), aEnd - done - size, size);
+    const y = b.readInto(scratch(1), bEnd - done - size, size);
     if (x.length < size || y.length < size || !x.equals(y)) return done + lastDifference(x, y);
     done += size;
   }
@@ -629,20 +750,27 @@ function readKey(window: FileWindow, at: number): string | null {
 
 /**
  * Part of a file, read a window at a time: enough to walk the tasks of a 50,000-task
- * file one after another without holding all of it.
+ * file one after another without holding all of it. A version whose bytes are in
+ * memory is one window, never read into.
  */
 class FileWindow {
   private buffer: Buffer;
   private start = 0;
   private length = 0;
+  private readonly limit: number;
+  private readonly inMemory: boolean;
 
-  /** Bytes of `fd` before `limit` only. */
+  /** Bytes of `version` before `limit` only, `size` at a time. */
   constructor(
-    private readonly fd: number,
-    private readonly limit: number,
+    private readonly version: FileVersion,
+    limit: number,
     size: number,
   ) {
-    this.buffer = Buffer.allocUnsafe(Math.max(64, Math.min(size, limit)));
+    const bytes = version.bytes;
+    this.inMemory = bytes !== null;
+    this.limit = bytes ? Math.min(limit, bytes.length) : limit;
+    this.buffer = bytes ? bytes.subarray(0, this.limit) : Buffer.allocUnsafe(Math.max(64, Math.min(size, limit)));
+    this.length = bytes ? this.limit : 0;
   }
 
   byteAt(at: number): number {
@@ -664,7 +792,7 @@ class FileWindow {
       if (from < this.start || from > this.start + this.length) this.load(from);
       const i = this.buffer.indexOf(needle, from - this.start);
       if (i >= 0 && i + needle.length <= this.length) return this.start + i;
-      if (this.start + this.length >= this.limit) return -1;
+      if (this.inMemory || this.start + this.length >= this.limit) return -1;
       // Not in the window: read it again from `from`, larger if it already started there.
       if (this.start === from) this.buffer = Buffer.allocUnsafe(this.buffer.length * 2);
       this.load(from);
@@ -682,17 +810,19 @@ class FileWindow {
   }
 
   private cover(from: number, to: number): void {
-    if (from >= this.start && to <= this.start + this.length) return;
+    if (this.inMemory || (from >= this.start && to <= this.start + this.length)) return;
     if (to - from > this.buffer.length) this.buffer = Buffer.allocUnsafe(to - from);
     this.load(from);
   }
 
   private load(at: number): void {
+    if (this.inMemory) return; // the window is the version's own bytes
     this.start = at;
     this.length = 0;
     const want = Math.min(this.buffer.length, this.limit - at);
     while (this.length < want) {
-      const read = readSync(this.fd, this.buffer, this.length, want - this.length, at + this.length);
+      const read = readSync(this.version.fd, this.buffer, this.length, want - this.length, at + this.length);
+      this.version.counts.bytesRead += read;
       if (read === 0) break;
       this.length += read;
     }
