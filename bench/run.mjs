@@ -1,13 +1,8 @@
 // `npm run bench`: the benchmark of issue 6. Runs the sections one after another on
 // this machine, prints the tables, and writes bench/results/latest.{json,md} and
-// cost-curve.svg. Options:
-//   --quick            fewer samples and shorter budgets: a smoke run, not for the record
-//   --only=a,b         run only these sections: drain, cost, mcp, memory, and sqlite (the
-//                      SQLite store at a million tasks, minutes more: only when named here)
-//                      and postgres (the PostgreSQL store: needs a server, see
-//                      bench/sections/postgres.mjs; only when named here)
-//   --full-seed        drain N=10,000 to the end for both (the seed takes an hour or more)
-//   --out=DIR          write results there instead of bench/results
+// cost-curve.svg. Options: USAGE below (`npm run bench -- --help`). The sqlite section
+// is the SQLite store at a million tasks (minutes more); postgres needs a server (see
+// bench/sections/postgres.mjs).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
@@ -25,9 +20,30 @@ import { runSqliteSection, sqliteReport } from "./sections/sqlite-scale.mjs";
 
 const DEFAULT_SECTIONS = ["drain", "cost", "mcp", "memory"];
 const SECTIONS = [...DEFAULT_SECTIONS, "sqlite", "postgres"];
-const { values } = parseArgs({
-  options: { quick: { type: "boolean", default: false }, only: { type: "string" }, "full-seed": { type: "boolean", default: false }, out: { type: "string" } },
-});
+const USAGE = `usage: npm run bench -- [--quick] [--only=drain,cost,mcp,memory,sqlite,postgres] [--full-seed] [--out=DIR]
+  --quick       fewer samples and shorter budgets: a smoke run, not for the record
+  --only=a,b    run only these sections (default drain,cost,mcp,memory; sqlite and postgres only when named)
+  --full-seed   drain N=10,000 to the end for both (the seed takes an hour or more)
+  --out=DIR     write results there instead of bench/results`;
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      quick: { type: "boolean", default: false },
+      only: { type: "string" },
+      "full-seed": { type: "boolean", default: false },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }));
+} catch (error) {
+  console.error(`${error.message}\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const only = values.only ? values.only.split(",") : DEFAULT_SECTIONS;
 const unknown = only.filter((s) => !SECTIONS.includes(s));
 if (unknown.length) {
