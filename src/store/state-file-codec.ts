@@ -88,13 +88,15 @@ export interface StateFileCodecOptions {
  * written whole every time. Each buffer has some room, so a workflow can grow into it.
  */
 const spareMemory: Buffer[] = [];
+/** Room beyond an eighth: a small workflow's buffer stays small (each open workflow keeps one). */
+const MEMORY_ROOM_MIN = 4096;
 const SPARE_MEMORY_KEPT = 2;
 
 /** A buffer of at least `size` bytes, from spareMemory when one fits. */
 function memoryFor(size: number): Buffer {
-  const fits = spareMemory.findIndex((memory) => memory.length >= size && memory.length <= 2 * size + 65_536);
+  const fits = spareMemory.findIndex((memory) => memory.length >= size && memory.length <= 2 * size + MEMORY_ROOM_MIN);
   if (fits >= 0) return spareMemory.splice(fits, 1)[0] as Buffer;
-  return Buffer.allocUnsafeSlow(size + (size >> 3) + 65_536);
+  return Buffer.allocUnsafeSlow(size + (size >> 3) + MEMORY_ROOM_MIN);
 }
 
 function giveBack(memory: Buffer): void {
@@ -137,7 +139,7 @@ class FileVersion {
     counts.bytesRead += read;
     if (read < size) {
       giveBack(memory);
-      return new FileVersion(fd, stats, counts); // shortened meanwhile: read as needed, and found wanting
+      return new FileVersion(fd, stats, counts); // shortened in place meanwhile: read as it is, and the whole-file parse decides
     }
     return new FileVersion(fd, stats, counts, memory);
   }
@@ -757,7 +759,8 @@ class FileWindow {
   private buffer: Buffer;
   private start = 0;
   private length = 0;
-  private readonly limit: number;
+  /** Lowered to where the file ends, if it turns out shorter (shortened in place meanwhile). */
+  private limit: number;
   private readonly inMemory: boolean;
 
   /** Bytes of `version` before `limit` only, `size` at a time. */
@@ -823,7 +826,11 @@ class FileWindow {
     while (this.length < want) {
       const read = readSync(this.version.fd, this.buffer, this.length, want - this.length, at + this.length);
       this.version.counts.bytesRead += read;
-      if (read === 0) break;
+      if (read === 0) {
+        // Nothing to find past here: without this, find() would grow its window to gigabytes.
+        this.limit = at + this.length;
+        break;
+      }
       this.length += read;
     }
   }

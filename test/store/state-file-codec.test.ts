@@ -522,3 +522,43 @@ describe.each(MODES)("$mode", (mode) => {
     });
   });
 });
+
+describe("versions kept in memory", () => {
+  it("keeps working as the file grows past what is kept in memory and shrinks below it again", async () => {
+    const file = await stateFile();
+    const options = { inMemoryMaxBytes: 6_000 };
+    const writer = new StateFileCodec(file, options);
+    const reader = new StateFileCodec(file, options);
+    await write(writer, file, workflowWith(3));
+    for (let round = 0; round < 12; round++) {
+      await change(writer, file, (state) => rules.createTasks(state, [{ type: "work", data: { round }, parentId: null }], at(round)));
+      await change(writer, file, claim("w", at(round)));
+      expect(reader.read()).toEqual(wholeFile(file));
+    }
+    expect(statSync(file).size).toBeGreaterThan(options.inMemoryMaxBytes);
+    replaceFile(file, plain(workflowWith(2))); // another process starts the workflow over
+    expect(reader.read()).toEqual(wholeFile(file));
+    await change(reader, file, claim("r", at(100)));
+    expect(writer.read()).toEqual(wholeFile(file));
+  });
+
+  it("reports a corrupt file with bytes of its own, not memory that later versions reuse", async () => {
+    const file = await stateFile();
+    const codec = new StateFileCodec(file);
+    await write(codec, file, workflowWith(8));
+    const corrupt = readFileSync(file, "utf8").replace('"status": "pending"', '"status": "exploded"');
+    replaceFile(file, corrupt);
+    let reported: Buffer | undefined;
+    expect(() =>
+      codec.read((bytes, error) => {
+        reported = bytes;
+        throw error;
+      }),
+    ).toThrow();
+    for (let round = 0; round < 4; round++) {
+      replaceFile(file, plain(workflowWith(8 + round))); // each read takes memory from the pool
+      codec.read();
+    }
+    expect(reported?.toString("utf8")).toBe(corrupt);
+  });
+});
