@@ -20,9 +20,9 @@ import { runSqliteSection, sqliteReport } from "./sections/sqlite-scale.mjs";
 
 const DEFAULT_SECTIONS = ["drain", "cost", "mcp", "memory"];
 const SECTIONS = [...DEFAULT_SECTIONS, "sqlite", "postgres"];
-const USAGE = `usage: npm run bench -- [--quick] [--only=drain,cost,mcp,memory,sqlite,postgres] [--full-seed] [--out=DIR]
+const USAGE = `usage: npm run bench -- [--quick] [--only=${SECTIONS.join(",")}] [--full-seed] [--out=DIR]
   --quick       fewer samples and shorter budgets: a smoke run, not for the record
-  --only=a,b    run only these sections (default drain,cost,mcp,memory; sqlite and postgres only when named)
+  --only=a,b    run only these sections (default ${DEFAULT_SECTIONS.join(",")}; the others only when named)
   --full-seed   drain N=10,000 to the end for both (the seed takes an hour or more)
   --out=DIR     write results there instead of bench/results`;
 let values;

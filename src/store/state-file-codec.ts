@@ -151,7 +151,7 @@ class FileVersion {
   /** Bytes [from, from + length), or fewer at the end; a view of the version's own bytes when it has them: never write to it. */
   read(from: number, length: number): Buffer {
     if (this.bytes) return this.bytes.subarray(from, from + length);
-    const bytes = readRange(this.fd, from, length);
+    const bytes = readInto(this.fd, Buffer.allocUnsafe(length), from, length);
     this.counts.bytesRead += bytes.length;
     return bytes;
   }
@@ -596,10 +596,10 @@ function assemble(layout: Layout, source: FileVersion | undefined): Buffer {
   let at = 0;
   for (const piece of layout.pieces) {
     const bytes = Buffer.isBuffer(piece) ? piece : source?.read(piece.from, piece.to - piece.from);
-    if (!bytes || (!Buffer.isBuffer(piece) && bytes.length !== piece.to - piece.from)) throw new Error("state file codec: a run to copy that the indexed version does not hold");
+    if (!bytes) throw new Error("state file codec: a run to copy without a version to copy it from");
     at += bytes.copy(whole, at);
   }
-  if (at !== layout.size) throw new Error("state file codec: the layout's pieces do not add up to its size");
+  if (at !== layout.size) throw new Error("state file codec: the indexed version ended early");
   return whole;
 }
 
@@ -613,17 +613,6 @@ function layoutEquals(layout: Layout, bytes: Buffer): boolean {
     at += piece.length;
   }
   return true;
-}
-
-function readRange(fd: number, from: number, length: number): Buffer {
-  const bytes = Buffer.allocUnsafe(length);
-  let done = 0;
-  while (done < length) {
-    const read = readSync(fd, bytes, done, length - done, from + done);
-    if (read === 0) return bytes.subarray(0, done);
-    done += read;
-  }
-  return bytes;
 }
 
 function separatorAt(version: FileVersion, at: number): boolean {
@@ -761,7 +750,6 @@ class FileWindow {
   private length = 0;
   /** Lowered to where the file ends, if it turns out shorter (shortened in place meanwhile). */
   private limit: number;
-  private readonly inMemory: boolean;
 
   /** Bytes of `version` before `limit` only, `size` at a time. */
   constructor(
@@ -770,7 +758,6 @@ class FileWindow {
     size: number,
   ) {
     const bytes = version.bytes;
-    this.inMemory = bytes !== null;
     this.limit = bytes ? Math.min(limit, bytes.length) : limit;
     this.buffer = bytes ? bytes.subarray(0, this.limit) : Buffer.allocUnsafe(Math.max(64, Math.min(size, limit)));
     this.length = bytes ? this.limit : 0;
@@ -795,7 +782,7 @@ class FileWindow {
       if (from < this.start || from > this.start + this.length) this.load(from);
       const i = this.buffer.indexOf(needle, from - this.start);
       if (i >= 0 && i + needle.length <= this.length) return this.start + i;
-      if (this.inMemory || this.start + this.length >= this.limit) return -1;
+      if (this.version.bytes || this.start + this.length >= this.limit) return -1;
       // Not in the window: read it again from `from`, larger if it already started there.
       if (this.start === from) this.buffer = Buffer.allocUnsafe(this.buffer.length * 2);
       this.load(from);
@@ -813,25 +800,17 @@ class FileWindow {
   }
 
   private cover(from: number, to: number): void {
-    if (this.inMemory || (from >= this.start && to <= this.start + this.length)) return;
+    if (this.version.bytes || (from >= this.start && to <= this.start + this.length)) return;
     if (to - from > this.buffer.length) this.buffer = Buffer.allocUnsafe(to - from);
     this.load(from);
   }
 
   private load(at: number): void {
-    if (this.inMemory) return; // the window is the version's own bytes
-    this.start = at;
-    this.length = 0;
+    if (this.version.bytes) return; // the window is the version's own bytes
     const want = Math.min(this.buffer.length, this.limit - at);
-    while (this.length < want) {
-      const read = readSync(this.version.fd, this.buffer, this.length, want - this.length, at + this.length);
-      this.version.counts.bytesRead += read;
-      if (read === 0) {
-        // Nothing to find past here: without this, find() would grow its window to gigabytes.
-        this.limit = at + this.length;
-        break;
-      }
-      this.length += read;
-    }
+    this.start = at;
+    this.length = this.version.readInto(this.buffer, at, want).length;
+    // The file ended early: nothing to find past here (find() would grow its window to gigabytes).
+    if (this.length < want) this.limit = at + this.length;
   }
 }

@@ -78,6 +78,16 @@ async function write(codec: StateFileCodec, file: string, state: WorkflowState):
   expect(readFileSync(file, "utf8")).toBe(plain(state));
 }
 
+/** Two processes on a new file of `count` tasks: `theirs` wrote it, `mine` has read it. */
+async function twoProcesses(count: number): Promise<{ file: string; mine: StateFileCodec; theirs: StateFileCodec }> {
+  const file = await stateFile();
+  const theirs = codecOn(file);
+  await write(theirs, file, workflowWith(count));
+  const mine = codecOn(file);
+  mine.read();
+  return { file, mine, theirs };
+}
+
 /** One locked read-modify-write as the store does it. */
 async function change(codec: StateFileCodec, file: string, apply: (state: WorkflowState) => void): Promise<void> {
   const state = codec.read() ?? rules.newWorkflowState(T0);
@@ -274,11 +284,7 @@ describe.each(MODES)("$mode", (mode) => {
     });
 
     it("reads a changed file whole, once, if it keeps versions in memory, and then writes without reading", async () => {
-      const file = await stateFile();
-      const mine = codecOn(file);
-      const theirs = codecOn(file);
-      await write(theirs, file, workflowWith(30));
-      mine.read();
+      const { file, mine, theirs } = await twoProcesses(30);
       await change(theirs, file, claim("other", at(1)));
       let before = mine.counts.bytesRead;
       expect(mine.read()).toEqual(wholeFile(file));
@@ -374,11 +380,7 @@ describe.each(MODES)("$mode", (mode) => {
         (state) => ((state as WorkflowState & { extra?: unknown }).extra = { after: "tasks" }),
       ];
       for (const variant of variants) {
-        const file = await stateFile();
-        const theirs = codecOn(file);
-        await write(theirs, file, workflowWith(40));
-        const mine = codecOn(file);
-        mine.read();
+        const { file, mine, theirs } = await twoProcesses(40);
         await change(theirs, file, variant);
         const before = { ...mine.counts };
         expect(mine.read()).toEqual(wholeFile(file));
@@ -403,11 +405,7 @@ describe.each(MODES)("$mode", (mode) => {
       ];
       for (const variant of variants) {
         for (const place of [0, 1, 7, 18, 19]) {
-          const file = await stateFile();
-          const theirs = codecOn(file);
-          await write(theirs, file, workflowWith(20));
-          const mine = codecOn(file);
-          mine.read();
+          const { file, mine, theirs } = await twoProcesses(20);
           await change(theirs, file, (state) => variant(edit(state, place)));
           expect(mine.read()).toEqual(wholeFile(file));
           expect(mine.counts.wholeFileParses).toBe(0);
