@@ -74,6 +74,14 @@ describe("PostgresStore", () => {
       (await client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dropped'")).rowCount,
     );
     expect(ended).toBeGreaterThan(0);
+    // pg_terminate_backend only signals: wait until the backends are gone, so that the store
+    // finds its connection dropped, rather than losing it in the middle of the next change
+    // (which it rightly reports as maybe applied instead of running it again).
+    const gone = async () => (await withClient((client) => client.query("SELECT 1 FROM pg_stat_activity WHERE application_name = 'dropped'"))).rowCount === 0;
+    for (const deadline = Date.now() + 5_000; !(await gone()); ) {
+      if (Date.now() > deadline) throw new Error("the terminated backends are still there after 5 s");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     const task = await tm.getNextTask({ agentId: "a" });
     expect(task?.id).toBe(id);
     expect((await tm.completeTask({ taskId: id, agentId: "a" })).status).toBe("completed");
