@@ -24,6 +24,7 @@ import { randomBytes } from "node:crypto";
 import { lstat, readdir, rm, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import lockfile from "proper-lockfile";
+import { isRunningProcess } from "./process-alive.js";
 import { LockCompromisedError, LockTimeoutError } from "../core/errors.js";
 
 export interface FileLockOptions {
@@ -73,7 +74,12 @@ export function lockPathFor(file: string): string {
   return `${file}.${LOCK_NAME}`;
 }
 
-export async function acquireFileLock(file: string, options: FileLockOptions): Promise<HeldLock> {
+/**
+ * Takes the lock, waiting up to `timeoutMs`. `keepStaging`: after failing, keep this
+ * process's staging directory for its next attempt (an attempt that does not wait fails
+ * often, and making the directory again costs more than the attempt).
+ */
+export async function acquireFileLock(file: string, options: FileLockOptions, keepStaging = false): Promise<HeldLock> {
   const lockPath = lockPathFor(file);
   const started = Date.now();
   const deadline = started + options.timeoutMs;
@@ -95,7 +101,10 @@ export async function acquireFileLock(file: string, options: FileLockOptions): P
   try {
     return await acquireWithBackOff(file, lockPath, options, started, owner, backOff);
   } finally {
-    if (!owner.acquired) owner.discardStaging();
+    if (!owner.acquired) {
+      if (keepStaging) owner.keepForNext();
+      else owner.discardStaging();
+    }
   }
 }
 
@@ -155,6 +164,21 @@ async function acquireWithBackOff(
       await backOff();
     }
   }
+}
+
+/** One attempt at the lock, without waiting: the lock, or null when someone holds it. */
+export async function tryFileLock(file: string, options: FileLockOptions): Promise<HeldLock | null> {
+  try {
+    return await acquireFileLock(file, { ...options, timeoutMs: 0 }, true);
+  } catch (error) {
+    if (error instanceof LockTimeoutError) return null;
+    throw error;
+  }
+}
+
+/** Whether someone holds the lock of `file` (its directory is there and refreshed within `staleMs`). */
+export function isFileLockHeld(file: string, staleMs: number): boolean {
+  return isFreshLock(lockPathFor(file), staleMs);
 }
 
 /**
@@ -281,6 +305,11 @@ class LockOwner {
       exitHookInstalled = true;
       process.once("exit", discardAllParkedOwners);
     }
+  }
+
+  /** After attempts that did not get the lock: keeps the staging directory, if made, for the next. */
+  keepForNext(): void {
+    if (this.staged) this.park();
   }
 
   stopIdleTimer(): void {
@@ -452,16 +481,10 @@ async function removeIfPlainFile(path: string): Promise<boolean> {
   }
 }
 
-/** Whether a token names a process that is running (on this machine, in this pid namespace). */
+/** Whether a token names another process that is running (on this machine, in this pid namespace). */
 function isLiveHolderToken(token: string): boolean {
   const pid = Number(/^owner-(\d+)-/.exec(token)?.[1]);
-  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM"; // alive, someone else's
-  }
+  return pid !== process.pid && isRunningProcess(pid);
 }
 
 async function lockAgeMs(path: string): Promise<number> {

@@ -31,10 +31,21 @@ import type {
 import { toIsoTimestamp } from "../core/time.js";
 import * as rules from "../core/workflow-rules.js";
 import { importIntoState, tasksOf, type WorkflowExport, type WorkflowImport } from "../core/workflow-transfer.js";
-import { acquireFileLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_UPDATE_MS, discardParkedOwner, sweepLeftovers } from "./file-lock.js";
+import { CallMailbox, type CallOutcome } from "./call-mailbox.js";
+import { fsyncDirectory } from "./durable-write.js";
+import {
+  acquireFileLock,
+  DEFAULT_LOCK_STALE_MS,
+  DEFAULT_LOCK_UPDATE_MS,
+  discardParkedOwner,
+  sweepLeftovers,
+  type HeldLock,
+} from "./file-lock.js";
+import { applyTakenCalls, COMMITTED_CALLS, committedCallsOf, lockOrHandOver, recordCommittedCalls, type LockOrOutcome } from "./group-commit.js";
 import { serializeInProcess } from "./in-process-queue.js";
 import { parseStateFile } from "./parse-state-file.js";
 import { StateFileCodec } from "./state-file-codec.js";
+import type { StoreCall } from "./store-call.js";
 import { NoticeReporter } from "./notice-reporter.js";
 import { watchStateDirectory } from "./state-dir-watcher.js";
 
@@ -48,6 +59,9 @@ export interface JsonFileStoreOptions {
   onNotice?: NoticeListener | undefined;
 }
 
+/** Another process that committed our last call this recently is likely still committing: post the next one straight away. */
+const HOLDER_ACTIVE_MS = 50;
+
 /** How often an operation is retried after its lock was lost before it wrote anything. */
 const LOCK_LOSS_RETRIES = 3;
 
@@ -57,6 +71,11 @@ export class JsonFileStore implements TaskStore {
   private readonly codec: StateFileCodec;
   private directoryReady = false;
   private readonly notices: NoticeReporter;
+  private readonly mailbox: CallMailbox;
+  /** Calls of this store that another process committed, and calls of others this store committed. */
+  readonly counts = { committedByOthers: 0, committedForOthers: 0 };
+  /** When another process last committed a call of ours (performance.now()). */
+  private lastHandedOverAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: JsonFileStoreOptions) {
     this.location = resolve(options.file);
@@ -67,34 +86,43 @@ export class JsonFileStore implements TaskStore {
       updateMs: options.lockUpdateMs ?? DEFAULT_LOCK_UPDATE_MS,
     };
     this.notices = new NoticeReporter(this.location, options.onNotice);
+    this.mailbox = new CallMailbox(this.location);
   }
 
   createTasks(tasks: readonly NewTask[], now: Date) {
-    return this.update(now, (state) => rules.createTasks(state, tasks, now));
+    return this.update(now, (state) => rules.createTasks(state, tasks, now), { op: "create", tasks, now });
   }
 
   claimNextTask(request: ClaimRequest) {
-    return this.notices.releasingExpired(request, (state) => rules.claimNextTask(state, request), (apply) => this.update(request.now, apply));
+    return this.notices.releasingExpired(
+      request,
+      (state) => rules.claimNextTask(state, request),
+      (apply) => this.update(request.now, apply, { op: "claim", request }),
+    );
   }
 
   completeTask(request: CompleteRequest) {
-    return this.update(request.now, (state) => rules.completeTask(state, request));
+    return this.update(request.now, (state) => rules.completeTask(state, request), { op: "complete", request });
   }
 
   releaseTask(request: ReleaseRequest) {
-    return this.update(request.now, (state) => rules.releaseTask(state, request));
+    return this.update(request.now, (state) => rules.releaseTask(state, request), { op: "release", request });
   }
 
   heartbeatTask(request: HeartbeatRequest) {
-    return this.update(request.now, (state) => rules.heartbeatTask(state, request));
+    return this.update(request.now, (state) => rules.heartbeatTask(state, request), { op: "heartbeat", request });
   }
 
   cancelTask(request: CancelRequest) {
-    return this.notices.releasingExpired(request, (state) => rules.cancelTask(state, request), (apply) => this.update(request.now, apply));
+    return this.notices.releasingExpired(
+      request,
+      (state) => rules.cancelTask(state, request),
+      (apply) => this.update(request.now, apply, { op: "cancel", request }),
+    );
   }
 
   updateMetadata(patch: Parameters<typeof rules.updateMetadata>[1], now: Date) {
-    return this.update(now, (state) => rules.updateMetadata(state, patch, now));
+    return this.update(now, (state) => rules.updateMetadata(state, patch, now), { op: "metadata", patch, now });
   }
 
   async getTask(taskId: string) {
@@ -138,7 +166,7 @@ export class JsonFileStore implements TaskStore {
     } catch (error) {
       this.notices.unreadable(bytes, error);
     }
-    const { tasks, ...header } = JSON.parse(bytes.toString("utf8")) as WorkflowState;
+    const { tasks, [COMMITTED_CALLS]: _calls, ...header } = JSON.parse(bytes.toString("utf8")) as WorkflowState;
     return { header, tasks: tasksOf(tasks) };
   }
 
@@ -151,6 +179,7 @@ export class JsonFileStore implements TaskStore {
   async close(): Promise<void> {
     this.codec.close();
     discardParkedOwner(this.location);
+    this.mailbox.removeIfEmpty();
   }
 
   /** The committed state, unlocked. Callers must not mutate it: it may be the shared cache. */
@@ -162,14 +191,15 @@ export class JsonFileStore implements TaskStore {
    * One locked read-modify-write; the file is written only when the rule changed
    * something. If the lock turns out to be lost before the write (a stall past the
    * stale threshold, or a racing takeover), nothing was written and the whole
-   * operation runs again under a fresh lock.
+   * operation runs again under a fresh lock. With `call` (the same change as data),
+   * a process holding the lock may commit it instead (group-commit.ts).
    */
-  private update<T>(now: Date, apply: (state: WorkflowState) => rules.Mutation<T>): Promise<T> {
+  private update<T>(now: Date, apply: (state: WorkflowState) => rules.Mutation<T>, call?: StoreCall): Promise<T> {
     return serializeInProcess(this.location, async () => {
       await this.ensureDirectory();
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.updateOnce(now, apply);
+          return await this.updateOnce(now, apply, call);
         } catch (error) {
           if (!(error instanceof LockCompromisedError) || attempt >= LOCK_LOSS_RETRIES) this.notices.failed(error, this.lockOptions.timeoutMs);
         }
@@ -177,33 +207,97 @@ export class JsonFileStore implements TaskStore {
     });
   }
 
-  private async updateOnce<T>(now: Date, apply: (state: WorkflowState) => rules.Mutation<T>): Promise<T> {
-    this.readAhead();
-    const lock = await acquireFileLock(this.location, this.lockOptions);
+  private async updateOnce<T>(now: Date, apply: (state: WorkflowState) => rules.Mutation<T>, call: StoreCall | undefined): Promise<T> {
+    const got = await this.lockOrOutcome(call);
+    if ("outcome" in got) {
+      this.lastHandedOverAt = performance.now();
+      return this.handedOver<T>(got.outcome);
+    }
+    const { lock, posted } = got;
     this.notices.lockAcquired(lock);
     try {
-      // A process killed while writing leaves a temp file, one killed while queueing for the
-      // lock a staging directory; nobody else writes while we hold the lock, so sweep them.
-      // One readdir of the state directory: cheap beside the fsyncs of the write.
-      await sweepLeftovers(this.location);
-      const state = this.readState() ?? rules.newWorkflowState(now);
+      let state: WorkflowState;
+      try {
+        // A process killed while writing leaves a temp file, one killed while queueing for the
+        // lock a staging directory; nobody else writes while we hold the lock, so sweep them.
+        // One readdir of the state directory: cheap beside the fsyncs of the write.
+        await sweepLeftovers(this.location);
+        state = this.readState() ?? rules.newWorkflowState(now);
+      } catch (error) {
+        posted?.remove(); // we hold the lock: nobody is at work on it, and its caller gets the error
+        throw error;
+      }
+      if (posted) {
+        // We posted the call while waiting; a holder may have committed it before we got here.
+        const settled = posted.settleUnderLock(committedCallsOf(state).includes(posted.id));
+        if (settled) {
+          // Its holder may have died before the directory fsync that makes its commit durable.
+          await fsyncDirectory(dirname(this.location));
+          return this.handedOver<T>(settled);
+        }
+      }
       // From here the state object may be changed in place: until it is committed, nobody may reuse it.
       this.codec.beginChange();
-      const { value, changed } = apply(state);
-      if (changed) {
-        state.metadata.last_updated = toIsoTimestamp(now);
+      return await this.commitWithPostedCalls(lock, state, apply(state), now);
+    } finally {
+      await lock.release(); // no-op when the commit released it
+    }
+  }
+
+  /** The lock; or, for a change given as a call, possibly its outcome, committed by the process that held the lock. */
+  private async lockOrOutcome(call: StoreCall | undefined): Promise<LockOrOutcome> {
+    // Another process committed our last call a moment ago and will likely commit this one:
+    // we post it at once, and need not read what changed meanwhile.
+    const holderActive = call !== undefined && performance.now() - this.lastHandedOverAt < HOLDER_ACTIVE_MS;
+    if (!holderActive) this.readAhead();
+    if (call) return lockOrHandOver(this.location, this.lockOptions, this.mailbox, call, holderActive);
+    return { lock: await acquireFileLock(this.location, this.lockOptions), posted: null };
+  }
+
+  /** A call of ours that another process committed: its value, after reporting the expired claims it released. */
+  private handedOver<T>(outcome: CallOutcome): T {
+    this.counts.committedByOthers += 1;
+    this.notices.reportExpired(outcome.leasesExpired ?? []);
+    return outcome.value as T;
+  }
+
+  /**
+   * Under the lock, with our own change applied to `state`: applies every call other
+   * processes posted meanwhile, and commits them all in one write. A call taken but not
+   * committed (the write failed) goes back to its caller, which runs it itself.
+   */
+  private async commitWithPostedCalls<T>(lock: HeldLock, state: WorkflowState, own: rules.Mutation<T>, now: Date): Promise<T> {
+    const posted = this.mailbox.takeCalls();
+    // Our value must not share objects that a call of the batch then changes in place.
+    const value = posted.taken.length > 0 ? structuredClone(own.value) : own.value;
+    let renamed = false;
+    try {
+      const others = applyTakenCalls(this.mailbox, state, posted);
+      if (own.changed || others.changed) {
+        const latest = others.latest !== null && others.latest > now ? others.latest : now;
+        state.metadata.last_updated = toIsoTimestamp(latest);
+        recordCommittedCalls(state, others);
+        for (const { id, json } of others.outcomes) this.mailbox.prepare(id, json);
         await this.codec.write(state, {
           // The lock is checked after the slow fsync, right before the rename: a holder whose
           // write took so long that its lock could have been taken over commits nothing.
           beforeRename: () => lock.assertHeld(),
           // Let go as soon as the new state is in place, not after the directory fsync: the
           // next writer reads what was renamed, and this call still returns only once durable.
-          afterRename: () => lock.release(),
+          afterRename: () => {
+            renamed = true;
+            return lock.release();
+          },
         });
+        this.mailbox.publish(others.outcomes.map(({ id }) => id));
+      } else {
+        for (const { id, json } of others.outcomes) this.mailbox.answer(id, json);
       }
+      this.counts.committedForOthers += others.outcomes.length;
       return value;
-    } finally {
-      await lock.release(); // no-op when the commit released it
+    } catch (error) {
+      if (!renamed) for (const { id } of posted.taken) this.mailbox.decline(id);
+      throw error;
     }
   }
 

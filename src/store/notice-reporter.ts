@@ -53,12 +53,24 @@ export class NoticeReporter {
     if (!this.listener) return update(rule);
     let released: ExpiredLease[] = [];
     const value = await update((state) => {
-      const expired = expiredClaims(state, at.now, at.staleAfterMs);
-      const mutation = rule(state);
-      released = expired.map((lease) => ({ ...lease, status: state.tasks[lease.taskId]?.status }));
-      return mutation;
+      released = [];
+      return this.noteExpired(state, at, rule, released);
     });
-    if (released.length > 0) this.listener({ kind: "leases_expired", location: this.location, leases: released });
+    this.reportExpired(released);
     return value;
+  }
+
+  /** Applies `rule` to `state`, adding to `released` the expired claims it released (only with a listener). */
+  noteExpired<T>(state: WorkflowState, at: { now: Date; staleAfterMs: number }, rule: (state: WorkflowState) => Mutation<T>, released: ExpiredLease[]): Mutation<T> {
+    if (!this.listener) return rule(state);
+    const expired = expiredClaims(state, at.now, at.staleAfterMs);
+    const mutation = rule(state);
+    for (const lease of expired) released.push({ ...lease, status: state.tasks[lease.taskId]?.status });
+    return mutation;
+  }
+
+  /** Reports released claims, once their change is written. */
+  reportExpired(released: readonly ExpiredLease[]): void {
+    if (released.length > 0) this.listener?.({ kind: "leases_expired", location: this.location, leases: [...released] });
   }
 }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseStateFile } from "../../src/store/json-file-store.js";
 import { lockPathFor } from "../../src/store/file-lock.js";
+import { mailboxPathFor } from "../../src/store/call-mailbox.js";
 import type { WorkflowState } from "../../src/index.js";
 import { AckWorker, type Ack } from "../helpers/ack-worker.js";
 import { fixture } from "../helpers/paths.js";
@@ -63,8 +64,18 @@ async function runLane(dir: string, lane: number): Promise<LaneReport> {
 
   const state = await readValidState(stateFile);
   assertAcknowledged(state, acks.flat());
-  // Whoever took over a dead writer's lock swept its temp files; the last holder released the lock.
-  expect((await readdir(dir)).filter((entry) => entry.startsWith(`lane${lane}.json`))).toEqual([`lane${lane}.json`]);
+  // Exactly once, though the survivor's calls were often committed by a victim that held the
+  // lock (group commit) and was killed on the way: each create made one task, each claim one
+  // claim, all of which the survivor then completed.
+  const survivorId = `survivor-${lane}`;
+  const tasks = Object.values(state.tasks);
+  expect(tasks.filter((task) => task.data.by === survivorId)).toHaveLength(survivor.acks.filter((ack) => ack.op === "create").length);
+  expect(tasks.filter((task) => task.status === "in_progress" && task.locked_by === survivorId)).toEqual([]);
+  // Whoever took over a dead writer's lock swept its temp files, and the dead callers' posted
+  // calls; the last holder released the lock.
+  const left = (await readdir(dir)).filter((entry) => entry.startsWith(`lane${lane}.json`));
+  expect(left.filter((entry) => entry !== mailboxPathFor(`lane${lane}.json`))).toEqual([`lane${lane}.json`]);
+  expect(await readdir(mailboxPathFor(stateFile)).catch(() => [])).toEqual([]);
   return report;
 }
 

@@ -80,8 +80,20 @@ async function crashLane(dir, lane, rounds, figures) {
   const state = parseStateFile(file, readFileSync(file));
   check(state, all.flat());
   figures.acksVerified += all.flat().length;
-  const leftovers = readdirSync(dir).filter((entry) => entry.startsWith(`lane${lane}.json`) && entry !== `lane${lane}.json`);
-  if (leftovers.length > 0) throw new Error(`leftovers after lane ${lane}: ${leftovers.join(", ")}`);
+  // Exactly once, though a victim holding the lock often committed the survivor's calls
+  // (group commit) and was killed on the way: one task per create, and every claim completed.
+  const survivorId = `survivor-${lane}`;
+  const tasks = Object.values(state.tasks);
+  const creates = survivor.acks.filter((ack) => ack.op === "create").length;
+  const made = tasks.filter((task) => task.data.by === survivorId).length;
+  if (made !== creates) throw new Error(`lane ${lane}: the survivor acknowledged ${creates} creates but made ${made} tasks`);
+  const held = tasks.filter((task) => task.status === "in_progress" && task.locked_by === survivorId).length;
+  if (held > 0) throw new Error(`lane ${lane}: the survivor still holds ${held} tasks: a claim applied twice`);
+  // The calls directory stays, empty: the survivor does not close its store.
+  const mailbox = `lane${lane}.json.calls`;
+  const leftovers = readdirSync(dir).filter((entry) => entry.startsWith(`lane${lane}.json`) && entry !== `lane${lane}.json` && entry !== mailbox);
+  const calls = (() => { try { return readdirSync(join(dir, mailbox)); } catch { return []; } })();
+  if (leftovers.length + calls.length > 0) throw new Error(`leftovers after lane ${lane}: ${[...leftovers, ...calls].join(", ")}`);
 }
 
 async function crashRounds(rounds, lanes) {

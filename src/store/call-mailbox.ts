@@ -1,0 +1,310 @@
+/**
+ * Where processes waiting for a workflow's lock leave their calls for the holder, who
+ * commits them in its own write (group commit; see group-commit.ts for who does what
+ * when). One directory beside the state file, `<file>.calls/`, and in it, for each call,
+ * named by its id:
+ *
+ *   <id>.call      posted by the caller, waiting (written as <id>.new, then renamed)
+ *   <id>.taken     a holder took it, under the lock; stays until the caller has its outcome
+ *   <id>.result    beside .taken: the holder's outcome, written before its commit
+ *   <id>.done      beside .taken: the same outcome, renamed so once the commit is durable
+ *   <id>.declined  beside .taken: the holder did not commit it (its rule threw, the call could
+ *                  not be read, or the holder's write failed); its caller applies it itself
+ *
+ * Exactly once: a call is applied only by a holder of the lock, in a write that also
+ * lists its id under `committed_calls` in the state file (group-commit.ts). A caller
+ * that gets the lock itself before it has its outcome reads that list: listed, the
+ * outcome is in its .result or .done file; not listed, its holder failed or died before
+ * committing, and the caller removes its files and applies the call itself. The id stays
+ * listed while its .taken file is there, which the caller removes last.
+ *
+ * The files need no fsync: a call's outcome matters only to a caller that is still
+ * running, and after a machine crash none is. Ids start with the caller's pid and a tag
+ * of its host, so the files of a caller that died are swept by the next holder on the
+ * same host; those of another host's callers (a state directory shared between
+ * containers) only once they are old, since their pids mean nothing here.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import type { ExpiredLease } from "../core/store-notices.js";
+import { decodeCall, encodeCall, type StoreCall } from "./store-call.js";
+import { isRunningProcess } from "./process-alive.js";
+
+const Suffix = {
+  NEW: ".new",
+  CALL: ".call",
+  TAKEN: ".taken",
+  RESULT: ".result",
+  DONE: ".done",
+  DECLINED: ".declined",
+} as const;
+type Suffix = (typeof Suffix)[keyof typeof Suffix];
+const SUFFIXES: readonly Suffix[] = [Suffix.NEW, Suffix.CALL, Suffix.TAKEN, Suffix.RESULT, Suffix.DONE, Suffix.DECLINED];
+
+export function mailboxPathFor(file: string): string {
+  return `${file}.calls`;
+}
+
+/** Where a posted call stands, as its caller sees it. */
+export type CallStatus = "posted" | "taken" | "done" | "declined";
+
+/** What a holder hands back for a call: its rule's value, and the expired claims it released first. */
+export interface CallOutcome {
+  value: unknown;
+  leasesExpired?: ExpiredLease[];
+}
+
+let calls = 0;
+/** Tells this host's calls from those of other hosts (containers) sharing the directory. */
+const HOST_TAG = createHash("sha256").update(hostname()).digest("hex").slice(0, 8);
+const PROCESS_TAG = `${HOST_TAG}${randomBytes(3).toString("hex")}`;
+/** Another host's call files older than this belong to a caller that gave up or died. */
+const FOREIGN_CALL_MAX_AGE_MS = 10 * 60_000;
+/** Attempts at posting while a closing store removes the empty directory under us. */
+const POST_ATTEMPTS = 3;
+
+/** A call this process posted and waits on. */
+export class PostedCall {
+  readonly id: string;
+
+  constructor(private readonly directory: string, call: StoreCall) {
+    calls = (calls + 1) % 1_000_000_000;
+    this.id = `${process.pid}-${PROCESS_TAG}-${calls}`;
+    const text = encodeCall(call);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        writeFileSync(this.path(Suffix.NEW), text, { flag: "wx" });
+        renameSync(this.path(Suffix.NEW), this.path(Suffix.CALL));
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= POST_ATTEMPTS) throw error;
+        mkdirSync(directory, { recursive: true }); // not made yet, or removed by a store closing
+      }
+    }
+  }
+
+  status(): CallStatus {
+    if (existsSync(this.path(Suffix.DONE))) return "done";
+    if (existsSync(this.path(Suffix.CALL))) return "posted";
+    if (existsSync(this.path(Suffix.DECLINED))) return "declined";
+    return "taken";
+  }
+
+  /** The outcome a holder published (status done); the call's files are removed. */
+  takeOutcome(): CallOutcome {
+    const outcome = readOutcome(this.path(Suffix.DONE));
+    this.remove();
+    return outcome;
+  }
+
+  /** Takes the call back while no holder has taken it; false when one has (or it was declined, or done). */
+  withdraw(): boolean {
+    try {
+      unlinkSync(this.path(Suffix.CALL));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw error;
+    }
+    this.remove();
+    return true;
+  }
+
+  /**
+   * Under the lock: what became of the call, now that nobody else can be applying it.
+   * `committed`: whether the state file lists its id. Listed, its outcome is returned;
+   * not, its files are removed and null is returned: the caller applies it itself.
+   */
+  settleUnderLock(committed: boolean): CallOutcome | null {
+    if (!committed) {
+      this.remove();
+      return null;
+    }
+    // A holder renames .result to .done once its commit is durable; it may be doing so now.
+    const outcome = readOutcomeIfAny(this.path(Suffix.DONE)) ?? readOutcomeIfAny(this.path(Suffix.RESULT)) ?? readOutcomeIfAny(this.path(Suffix.DONE));
+    if (outcome === null) {
+      this.remove();
+      throw new Error(`call ${this.id} is committed in the state file, but its outcome is missing from ${this.directory}`);
+    }
+    this.remove();
+    return outcome;
+  }
+
+  /**
+   * Removes every file of the call: .result before .done, which a holder may be renaming
+   * it to right now; .taken last, which keeps its id listed as committed until then.
+   */
+  remove(): void {
+    for (const suffix of [Suffix.NEW, Suffix.CALL, Suffix.RESULT, Suffix.DONE, Suffix.DECLINED, Suffix.TAKEN]) removeIfAny(this.path(suffix));
+  }
+
+  private path(suffix: Suffix): string {
+    return join(this.directory, `${this.id}${suffix}`);
+  }
+}
+
+/** A call a holder took, with its id. */
+export interface TakenCall {
+  id: string;
+  call: StoreCall;
+}
+
+/** What a holder found in the mailbox. */
+export interface MailboxContents {
+  /** Calls it took, oldest first; from now on they are its to apply, or to decline. */
+  taken: TakenCall[];
+  /** Ids of calls taken earlier whose callers have not yet collected their outcome. */
+  awaited: Set<string>;
+}
+
+/** The holder's side of the mailbox: call only while holding the state file's lock. */
+export class CallMailbox {
+  readonly directory: string;
+  /** Calls of this process given up on after a holder took them (an error while waiting): removed when this process next holds the lock. */
+  private readonly abandoned: PostedCall[] = [];
+
+  constructor(file: string) {
+    this.directory = mailboxPathFor(file);
+  }
+
+  /** Posts a call for the holder; the caller then waits on it (group-commit.ts). */
+  post(call: StoreCall): PostedCall {
+    return new PostedCall(this.directory, call);
+  }
+
+  /**
+   * A posted call its caller gave up on while a holder had it: its files stay (the holder
+   * may still commit it, and its id stays listed while its .taken file is there) until
+   * this process next holds the lock, when no holder can be at work on it.
+   */
+  abandon(posted: PostedCall): void {
+    this.abandoned.push(posted);
+  }
+
+  /** Takes every posted call of a running process and removes the files of callers that died. */
+  takeCalls(): MailboxContents {
+    for (const posted of this.abandoned.splice(0)) posted.remove();
+    const contents: MailboxContents = { taken: [], awaited: new Set() };
+    let entries: string[];
+    try {
+      entries = readdirSync(this.directory);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return contents;
+      throw error;
+    }
+    const posted: { id: string; order: number }[] = [];
+    for (const entry of entries) {
+      const suffix = SUFFIXES.find((candidate) => entry.endsWith(candidate));
+      if (suffix === undefined) continue;
+      const id = entry.slice(0, -suffix.length);
+      if (this.callerIsGone(id, entry)) {
+        removeIfAny(join(this.directory, entry)); // nobody waits for it
+        continue;
+      }
+      if (suffix === Suffix.TAKEN) contents.awaited.add(id);
+      if (suffix === Suffix.CALL) posted.push({ id, order: callOrder(id) });
+    }
+    posted.sort((a, b) => a.order - b.order);
+    for (const { id } of posted) {
+      const path = join(this.directory, `${id}${Suffix.CALL}`);
+      try {
+        renameSync(path, join(this.directory, `${id}${Suffix.TAKEN}`));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") continue; // withdrawn meanwhile
+        throw error;
+      }
+      const call = decodeCall(readFileSync(join(this.directory, `${id}${Suffix.TAKEN}`), "utf8"));
+      if (call === null) this.decline(id);
+      else contents.taken.push({ id, call });
+    }
+    return contents;
+  }
+
+  /** Before the commit: the outcome of a taken call (a CallOutcome as JSON), for its caller once the commit is durable. */
+  prepare(id: string, outcomeJson: string): void {
+    writeFileSync(join(this.directory, `${id}${Suffix.RESULT}`), outcomeJson);
+  }
+
+  /**
+   * After the commit is durable: the prepared outcomes, handed to their callers. Runs
+   * after the lock is released: a caller that took the lock meanwhile may have read its
+   * outcome from the state file's list already and removed its files.
+   */
+  publish(ids: readonly string[]): void {
+    for (const id of ids) {
+      try {
+        renameSync(join(this.directory, `${id}${Suffix.RESULT}`), join(this.directory, `${id}${Suffix.DONE}`));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      }
+    }
+  }
+
+  /** An outcome that needs no commit (the call changed nothing), handed over at once. */
+  answer(id: string, outcomeJson: string): void {
+    this.prepare(id, outcomeJson);
+    this.publish([id]);
+  }
+
+  /** The call was not committed; its caller applies it itself, under the lock. */
+  decline(id: string): void {
+    try {
+      writeFileSync(join(this.directory, `${id}${Suffix.DECLINED}`), "");
+    } catch {
+      // its caller looks under the lock once the outcome is late
+    }
+  }
+
+  private callerIsGone(id: string, entry: string): boolean {
+    if (hostTagOf(id) === HOST_TAG) return !isRunningProcess(callerPid(id));
+    try {
+      return Date.now() - statSync(join(this.directory, entry)).mtimeMs > FOREIGN_CALL_MAX_AGE_MS;
+    } catch {
+      return false; // gone meanwhile
+    }
+  }
+
+  /** Removes the directory if it is empty (a store closing); a caller posting meanwhile makes it again. */
+  removeIfEmpty(): void {
+    try {
+      rmdirSync(this.directory);
+    } catch {
+      // not empty, or not there
+    }
+  }
+}
+
+function callerPid(id: string): number {
+  return Number(id.slice(0, id.indexOf("-")));
+}
+
+function hostTagOf(id: string): string {
+  return id.slice(id.indexOf("-") + 1, id.indexOf("-") + 1 + HOST_TAG.length);
+}
+
+/** Calls of one process in the order it posted them; of different processes, in any order. */
+function callOrder(id: string): number {
+  return Number(id.slice(id.lastIndexOf("-") + 1));
+}
+
+function readOutcome(path: string): CallOutcome {
+  return JSON.parse(readFileSync(path, "utf8")) as CallOutcome;
+}
+
+function readOutcomeIfAny(path: string): CallOutcome | null {
+  try {
+    return readOutcome(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+}
+
+function removeIfAny(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+}
