@@ -106,7 +106,11 @@ export class StateFileCorruptError extends TaskManagerError {
   }
 }
 
-/** The database holding the workflows could not be reached (or kept dropping the connection); nothing was changed. */
+/**
+ * The store could not finish a call: the database could not be reached or kept dropping the
+ * connection, or (JSON store) the process holding the lock took the call and never answered.
+ * The message says whether the change may have been applied.
+ */
 export class StoreUnavailableError extends TaskManagerError {
   constructor(message: string, cause?: unknown) {
     super("STORE_UNAVAILABLE", message, { cause });

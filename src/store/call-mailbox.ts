@@ -19,15 +19,17 @@
  * listed while its .taken file is there, which the caller removes last.
  *
  * The files need no fsync: a call's outcome matters only to a caller that is still
- * running, and after a machine crash none is. Ids start with the caller's pid and a tag
- * of its host, so the files of a caller that died are swept by the next holder on the
- * same host; those of another host's callers (a state directory shared between
- * containers) only once they are old, since their pids mean nothing here.
+ * running, and after a crash of its machine none is. (A caller on another machine or
+ * container sharing the directory that outlives its holder's machine may then find its
+ * call listed but its outcome gone, and gets an error saying it may have been applied.)
+ * Ids start with the caller's pid and a tag of its pid namespace and boot, so the files
+ * of a caller that died are swept by the next holder that can see it died; those of
+ * callers elsewhere only once they are old, since their pids mean nothing here.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { ExpiredLease } from "../core/store-notices.js";
 import { decodeCall, encodeCall, type StoreCall } from "./store-call.js";
 import { isRunningProcess } from "./process-alive.js";
@@ -57,13 +59,25 @@ export interface CallOutcome {
 }
 
 let calls = 0;
-/** Tells this host's calls from those of other hosts (containers) sharing the directory. */
-const HOST_TAG = createHash("sha256").update(hostname()).digest("hex").slice(0, 8);
+/**
+ * Tells the calls of processes whose pids this process can check (same pid namespace,
+ * same boot) from those of other containers or machines sharing the directory.
+ */
+const HOST_TAG = createHash("sha256").update(pidNamespaceIdentity()).digest("hex").slice(0, 8);
 const PROCESS_TAG = `${HOST_TAG}${randomBytes(3).toString("hex")}`;
 /** Another host's call files older than this belong to a caller that gave up or died. */
 const FOREIGN_CALL_MAX_AGE_MS = 10 * 60_000;
 /** Attempts at posting while a closing store removes the empty directory under us. */
 const POST_ATTEMPTS = 3;
+
+/** The pid namespace and boot this process runs in, where Linux tells; else the host name. */
+function pidNamespaceIdentity(): string {
+  try {
+    return `${readlinkSync("/proc/self/ns/pid")} ${readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim()}`;
+  } catch {
+    return hostname();
+  }
+}
 
 /** A call this process posted and waits on. */
 export class PostedCall {
@@ -80,7 +94,7 @@ export class PostedCall {
         return;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= POST_ATTEMPTS) throw error;
-        mkdirSync(directory, { recursive: true }); // not made yet, or removed by a store closing
+        makeMailbox(directory); // not made yet, or removed by a store closing
       }
     }
   }
@@ -161,8 +175,6 @@ export interface MailboxContents {
 /** The holder's side of the mailbox: call only while holding the state file's lock. */
 export class CallMailbox {
   readonly directory: string;
-  /** Calls of this process given up on after a holder took them (an error while waiting): removed when this process next holds the lock. */
-  private readonly abandoned: PostedCall[] = [];
 
   constructor(file: string) {
     this.directory = mailboxPathFor(file);
@@ -173,18 +185,8 @@ export class CallMailbox {
     return new PostedCall(this.directory, call);
   }
 
-  /**
-   * A posted call its caller gave up on while a holder had it: its files stay (the holder
-   * may still commit it, and its id stays listed while its .taken file is there) until
-   * this process next holds the lock, when no holder can be at work on it.
-   */
-  abandon(posted: PostedCall): void {
-    this.abandoned.push(posted);
-  }
-
   /** Takes every posted call of a running process and removes the files of callers that died. */
   takeCalls(): MailboxContents {
-    for (const posted of this.abandoned.splice(0)) posted.remove();
     const contents: MailboxContents = { taken: [], awaited: new Set() };
     let entries: string[];
     try {
@@ -194,6 +196,7 @@ export class CallMailbox {
       throw error;
     }
     const posted: { id: string; order: number }[] = [];
+    const outcomes: { id: string; entry: string }[] = [];
     for (const entry of entries) {
       const suffix = SUFFIXES.find((candidate) => entry.endsWith(candidate));
       if (suffix === undefined) continue;
@@ -203,8 +206,12 @@ export class CallMailbox {
         continue;
       }
       if (suffix === Suffix.TAKEN) contents.awaited.add(id);
-      if (suffix === Suffix.CALL) posted.push({ id, order: callOrder(id) });
+      else if (suffix === Suffix.CALL) posted.push({ id, order: callOrder(id) });
+      else if (suffix !== Suffix.NEW) outcomes.push({ id, entry });
     }
+    // An outcome beside no .taken file is nobody's: its caller removed .taken last, having
+    // collected or given up, and a holder that lost its lock may have written it since.
+    for (const { id, entry } of outcomes) if (!contents.awaited.has(id)) removeIfAny(join(this.directory, entry));
     posted.sort((a, b) => a.order - b.order);
     for (const { id } of posted) {
       const path = join(this.directory, `${id}${Suffix.CALL}`);
@@ -259,7 +266,9 @@ export class CallMailbox {
   private callerIsGone(id: string, entry: string): boolean {
     if (hostTagOf(id) === HOST_TAG) return !isRunningProcess(callerPid(id));
     try {
-      return Date.now() - statSync(join(this.directory, entry)).mtimeMs > FOREIGN_CALL_MAX_AGE_MS;
+      // ctime: a rename (a call taken) sets it, where it keeps the mtime of when it was posted.
+      const stats = statSync(join(this.directory, entry));
+      return Date.now() - Math.max(stats.mtimeMs, stats.ctimeMs) > FOREIGN_CALL_MAX_AGE_MS;
     } catch {
       return false; // gone meanwhile
     }
@@ -272,6 +281,16 @@ export class CallMailbox {
     } catch {
       // not empty, or not there
     }
+  }
+}
+
+/** The mailbox directory, with the mode of the state directory: processes of every user that may write the state file may post. */
+function makeMailbox(directory: string): void {
+  mkdirSync(directory, { recursive: true });
+  try {
+    chmodSync(directory, statSync(dirname(directory)).mode & 0o7777);
+  } catch {
+    // the owner's umask it is
   }
 }
 

@@ -11,7 +11,7 @@
  * a caller that gets the lock before its outcome came settles its call itself, from
  * the state file's `committed_calls` (see call-mailbox.ts for why that is exactly once).
  */
-import { LockTimeoutError } from "../core/errors.js";
+import { LockTimeoutError, StoreUnavailableError } from "../core/errors.js";
 import type { WorkflowState } from "../core/schema.js";
 import { expiredClaims } from "../core/store-notices.js";
 import type { Mutation } from "../core/workflow-rules.js";
@@ -23,10 +23,12 @@ import { applyCall, callTime, type StoreCall } from "./store-call.js";
 const POLL_MS = 1;
 /**
  * A call taken by a holder whose outcome has not come this long after: the holder may
- * have died between taking it and publishing its outcome, so the caller takes the lock
- * when it can and looks. Normally the outcome comes within a commit and a directory fsync.
+ * have died between taking it and publishing its outcome (a live one always publishes
+ * it or declines the call), so the caller takes the lock when it can and looks.
+ * Normally the outcome comes within a commit and a directory fsync; this is well past
+ * that on a slow disk, where looking early would only make every caller read the file.
  */
-const TAKEN_GRACE_MS = 20;
+const TAKEN_GRACE_MS = 1_000;
 /**
  * A posted call's caller takes a free lock only once it has been free this long. The
  * process that just released it usually comes back for its next call within a
@@ -65,9 +67,13 @@ export async function lockOrHandOver(
   try {
     return await waitForOutcomeOrLock(file, options, posted, started);
   } catch (error) {
-    // Taken back if no holder has it; else its files stay until we hold the lock ourselves.
-    if (!posted.withdraw()) mailbox.abandon(posted);
-    throw error;
+    if (posted.withdraw() || error instanceof LockTimeoutError) throw error; // nothing was applied
+    // A holder took the call and may commit it yet: its caller must not take the error for "nothing changed".
+    posted.remove();
+    throw new StoreUnavailableError(
+      `A change to "${file}" was taken by the process holding its lock and then not heard of (${(error as Error).message}); it may or may not have been applied (check with get_task).`,
+      error,
+    );
   }
 }
 
@@ -83,8 +89,7 @@ async function waitForOutcomeOrLock(file: string, options: FileLockOptions, post
       // The holder did not commit it (its rule threw, or the holder's write failed): it runs
       // here, under our own lock, and a rule that throws throws for its caller.
       posted.remove();
-      const lock = await acquireFileLock(file, { ...options, timeoutMs: Math.max(0, deadline - Date.now()) });
-      return { lock: waitedFor(lock, started), posted: null };
+      return { lock: waitedFor(await acquireFileLock(file, options), started), posted: null };
     }
     const now = Date.now();
     if (isFileLockHeld(file, options.staleMs)) {
@@ -100,7 +105,11 @@ async function waitForOutcomeOrLock(file: string, options: FileLockOptions, post
         if (lock) return { lock: waitedFor(lock, started), posted };
       }
     }
-    if (now >= deadline && status === "posted" && posted.withdraw()) throw new LockTimeoutError(file, options.timeoutMs / 1000);
+    if (now >= deadline) {
+      if (status === "posted" && posted.withdraw()) throw new LockTimeoutError(file, options.timeoutMs / 1000);
+      // Taken by a holder that keeps its lock fresh but has neither committed nor declined it.
+      if (status === "taken" && now >= deadline + options.timeoutMs) throw new Error(`no outcome ${(now - (takenSince ?? now)) / 1000} s after it was taken`);
+    }
     await sleep(POLL_MS);
   }
 }
@@ -118,6 +127,8 @@ function waitedFor(lock: HeldLock, started: number): HeldLock {
 /** What a holder did with the calls it took: their outcomes as JSON, to hand over once committed. */
 export interface AppliedCalls {
   outcomes: { id: string; json: string }[];
+  /** Calls whose rules threw, declined already. */
+  declined: Set<string>;
   /** Whether any of them changed the state. */
   changed: boolean;
   /** The latest time among the calls that changed something, for metadata.last_updated. */
@@ -133,7 +144,7 @@ export interface AppliedCalls {
  * carries the expired claims it released, for its caller's notices.
  */
 export function applyTakenCalls(mailbox: CallMailbox, state: WorkflowState, contents: MailboxContents): AppliedCalls {
-  const applied: AppliedCalls = { outcomes: [], changed: false, latest: null, awaited: contents.awaited };
+  const applied: AppliedCalls = { outcomes: [], declined: new Set(), changed: false, latest: null, awaited: contents.awaited };
   for (const { id, call } of contents.taken) {
     const expired = call.op === "claim" || call.op === "cancel" ? expiredClaims(state, call.request.now, call.request.staleAfterMs) : [];
     let mutation: Mutation<unknown>;
@@ -141,6 +152,7 @@ export function applyTakenCalls(mailbox: CallMailbox, state: WorkflowState, cont
       mutation = applyCall(state, call);
     } catch {
       mailbox.decline(id);
+      applied.declined.add(id);
       continue;
     }
     const outcome: CallOutcome = { value: mutation.value ?? null };

@@ -41,7 +41,15 @@ import {
   sweepLeftovers,
   type HeldLock,
 } from "./file-lock.js";
-import { applyTakenCalls, COMMITTED_CALLS, committedCallsOf, lockOrHandOver, recordCommittedCalls, type LockOrOutcome } from "./group-commit.js";
+import {
+  applyTakenCalls,
+  COMMITTED_CALLS,
+  committedCallsOf,
+  lockOrHandOver,
+  recordCommittedCalls,
+  type AppliedCalls,
+  type LockOrOutcome,
+} from "./group-commit.js";
 import { serializeInProcess } from "./in-process-queue.js";
 import { parseStateFile } from "./parse-state-file.js";
 import { StateFileCodec } from "./state-file-codec.js";
@@ -172,7 +180,9 @@ export class JsonFileStore implements TaskStore {
 
   /** Writes an imported workflow as this (new or empty) state file, in one locked write. */
   importWorkflow(source: WorkflowImport, now: Date) {
-    return this.update(now, (state) => importIntoState(state, source, basename(this.location, ".json")));
+    // An exported header has no committed_calls; one from a hand-made file must not replace ours.
+    const { [COMMITTED_CALLS]: _calls, ...header } = source.header;
+    return this.update(now, (state) => importIntoState(state, { ...source, header: header as typeof source.header }, basename(this.location, ".json")));
   }
 
   /** Lets go of what the store keeps between calls: the state file version it holds open (see the codec) and its lock's staging directory; it reads afresh if used again. */
@@ -214,10 +224,10 @@ export class JsonFileStore implements TaskStore {
       return this.handedOver<T>(got.outcome);
     }
     const { lock, posted } = got;
-    this.notices.lockAcquired(lock);
     try {
       let state: WorkflowState;
       try {
+        this.notices.lockAcquired(lock);
         // A process killed while writing leaves a temp file, one killed while queueing for the
         // lock a staging directory; nobody else writes while we hold the lock, so sweep them.
         // One readdir of the state directory: cheap beside the fsyncs of the write.
@@ -271,8 +281,9 @@ export class JsonFileStore implements TaskStore {
     // Our value must not share objects that a call of the batch then changes in place.
     const value = posted.taken.length > 0 ? structuredClone(own.value) : own.value;
     let renamed = false;
+    let others: AppliedCalls | null = null;
     try {
-      const others = applyTakenCalls(this.mailbox, state, posted);
+      others = applyTakenCalls(this.mailbox, state, posted);
       if (own.changed || others.changed) {
         const latest = others.latest !== null && others.latest > now ? others.latest : now;
         state.metadata.last_updated = toIsoTimestamp(latest);
@@ -289,6 +300,7 @@ export class JsonFileStore implements TaskStore {
             return lock.release();
           },
         });
+        // Committed: a failure to hand the outcomes over is not ours to report (callers look under the lock).
         this.mailbox.publish(others.outcomes.map(({ id }) => id));
       } else {
         for (const { id, json } of others.outcomes) this.mailbox.answer(id, json);
@@ -296,7 +308,7 @@ export class JsonFileStore implements TaskStore {
       this.counts.committedForOthers += others.outcomes.length;
       return value;
     } catch (error) {
-      if (!renamed) for (const { id } of posted.taken) this.mailbox.decline(id);
+      if (!renamed) for (const { id } of posted.taken) if (!others?.declined.has(id)) this.mailbox.decline(id);
       throw error;
     }
   }

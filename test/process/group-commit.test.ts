@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TaskManager, type Task, type WorkflowState } from "../../src/index.js";
@@ -193,5 +193,45 @@ describe("group commit between processes", () => {
     expect(readState(stateFile).tasks[ids[0] as string]).toMatchObject({ status: "in_progress", locked_by: "elsewhere" });
     expect(readState(stateFile).committed_calls).toEqual([foreignId]);
     expect(mailboxEntries(stateFile).sort()).toEqual([`${foreignId}.done`, `${foreignId}.taken`]);
+  });
+
+  it("tells a caller whose taken call never came back that it may or may not have been applied, and leaves no file of it", async () => {
+    const { stateFile } = await workflowWith(1);
+    const lock = await holdLock(stateFile); // kept fresh all along, as by a holder that hangs
+    const caller = runNode(WORKER, [stateFile, "waiter", "claim", "", "1"]);
+    const id = await postedCallId(stateFile);
+    const { codec, applied } = takeAndApply(stateFile); // taken and applied in memory, never committed nor declined
+    codec.close();
+    expect(applied.outcomes.map((outcome) => outcome.id)).toEqual([id]);
+
+    const result = await caller;
+    await lock.release();
+    expect(result.code, result.stderr).toBe(0);
+    const error = (JSON.parse(result.stdout) as Outcome).error;
+    expect(error?.code).toBe("STORE_UNAVAILABLE");
+    expect(error?.message).toMatch(/may or may not have been applied/);
+    expect(mailboxEntries(stateFile)).toEqual([]);
+  });
+
+  it("sweeps outcomes nobody waits for, and keeps those of a caller still collecting its own", async () => {
+    const { stateFile } = await workflowWith(1);
+    const mailbox = new CallMailbox(stateFile);
+    const request = { agentId: "a", now: new Date(), staleAfterMs: 60_000 };
+    const collecting = mailbox.post({ op: "claim", request });
+    const left = mailbox.post({ op: "claim", request });
+    const file = (id: string, suffix: string) => join(mailbox.directory, `${id}${suffix}`);
+    // `collecting`: taken and committed, its caller (this live process) yet to read the outcome.
+    renameSync(file(collecting.id, ".call"), file(collecting.id, ".taken"));
+    writeFileSync(file(collecting.id, ".done"), JSON.stringify({ value: null }));
+    // `left`: its caller removed .taken and went; a holder that had lost its lock wrote these after.
+    unlinkSync(file(left.id, ".call"));
+    writeFileSync(file(left.id, ".result"), JSON.stringify({ value: null }));
+    writeFileSync(file(left.id, ".declined"), "");
+
+    const tm = new TaskManager({ stateFile });
+    await tm.createTask({ type: "other" });
+    await tm.close();
+    expect(mailboxEntries(stateFile).sort()).toEqual([`${collecting.id}.done`, `${collecting.id}.taken`]);
+    expect(collecting.status()).toBe("done");
   });
 });
