@@ -151,7 +151,7 @@ describe("group commit between processes", () => {
     const { codec, applied } = takeAndApply(stateFile);
     codec.close();
     expect(applied.outcomes).toEqual([]);
-    expect(mailboxEntries(stateFile).sort()).toEqual([`${id}.declined`, `${id}.taken`]);
+    expect([...applied.declined]).toEqual([id]); // its caller may be removing the files already
     await lock.release();
 
     const result = await caller;
@@ -233,5 +233,30 @@ describe("group commit between processes", () => {
     await tm.close();
     expect(mailboxEntries(stateFile).sort()).toEqual([`${collecting.id}.done`, `${collecting.id}.taken`]);
     expect(collecting.status()).toBe("done");
+  });
+
+  it("tells the caller, not the holder, of the expired claims its claim released", async () => {
+    const { stateFile, ids } = await workflowWith(1);
+    const first = new TaskManager({ stateFile });
+    await first.getNextTask({ agentId: "gone", leaseSeconds: 1 });
+    await first.close();
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // its lease runs out
+    const lock = await holdLock(stateFile);
+    const caller = runNode(WORKER, [stateFile, "waiter", "claim"]);
+    await postedCallId(stateFile);
+
+    const { state, codec, mailbox, applied } = takeAndApply(stateFile);
+    recordCommittedCalls(state, applied);
+    for (const outcome of applied.outcomes) mailbox.prepare(outcome.id, outcome.json);
+    await codec.write(state);
+    codec.close();
+    mailbox.publish(applied.outcomes.map((outcome) => outcome.id));
+    await lock.release();
+
+    const result = await caller;
+    expect(result.code, result.stderr).toBe(0);
+    const outcome = JSON.parse(result.stdout) as Outcome & { notices: { leases: { taskId: string; holder: string; attempt: number }[] }[] };
+    expect(outcome.value).toMatchObject({ id: ids[0], locked_by: "waiter", attempts: 2 });
+    expect(outcome.notices.flatMap((notice) => notice.leases)).toEqual([expect.objectContaining({ taskId: ids[0], holder: "gone", attempt: 1 })]);
   });
 });
