@@ -6,7 +6,7 @@
  */
 import type { StoredTask, TaskStatus, WorkflowState } from "./schema.js";
 import { taskIdsOf } from "./task-order.js";
-import { isLeaseExpired } from "./workflow-rules.js";
+import { isLeaseExpired, type Mutation } from "./workflow-rules.js";
 
 export interface ExpiredLease {
   taskId: string;
@@ -39,4 +39,18 @@ export function expiredClaims(state: WorkflowState, now: Date, staleAfterMs: num
     if (isLeaseExpired(task, now, staleAfterMs)) expired.push({ taskId, holder: task.locked_by, attempt: task.attempts ?? 0 });
   }
   return expired;
+}
+
+/**
+ * Runs a claim's or a cancel's rule, which first releases expired claims; returns its
+ * mutation and the claims it released, each with the task's status after the rule.
+ */
+export function applyReleasingExpired<T>(
+  state: WorkflowState,
+  at: { now: Date; staleAfterMs: number },
+  rule: (state: WorkflowState) => Mutation<T>,
+): { mutation: Mutation<T>; released: ExpiredLease[] } {
+  const expired = expiredClaims(state, at.now, at.staleAfterMs);
+  const mutation = rule(state);
+  return { mutation, released: expired.map((lease) => ({ ...lease, status: state.tasks[lease.taskId]?.status })) };
 }

@@ -63,9 +63,9 @@ let calls = 0;
  * Tells the calls of processes whose pids this process can check (same pid namespace,
  * same boot) from those of other containers or machines sharing the directory.
  */
-const HOST_TAG = createHash("sha256").update(pidNamespaceIdentity()).digest("hex").slice(0, 8);
-const PROCESS_TAG = `${HOST_TAG}${randomBytes(3).toString("hex")}`;
-/** Another host's call files older than this belong to a caller that gave up or died. */
+const NAMESPACE_TAG = createHash("sha256").update(pidNamespaceIdentity()).digest("hex").slice(0, 8);
+const PROCESS_TAG = `${NAMESPACE_TAG}${randomBytes(3).toString("hex")}`;
+/** Call files of another pid namespace older than this belong to a caller that gave up or died. */
 const FOREIGN_CALL_MAX_AGE_MS = 10 * 60_000;
 /** Attempts at posting while a closing store removes the empty directory under us. */
 const POST_ATTEMPTS = 3;
@@ -137,11 +137,8 @@ export class PostedCall {
     }
     // A holder renames .result to .done once its commit is durable; it may be doing so now.
     const outcome = readOutcomeIfAny(this.path(Suffix.DONE)) ?? readOutcomeIfAny(this.path(Suffix.RESULT)) ?? readOutcomeIfAny(this.path(Suffix.DONE));
-    if (outcome === null) {
-      this.remove();
-      throw new Error(`call ${this.id} is committed in the state file, but its outcome is missing from ${this.directory}`);
-    }
     this.remove();
+    if (outcome === null) throw new Error(`call ${this.id} is committed in the state file, but its outcome is missing from ${this.directory}`);
     return outcome;
   }
 
@@ -264,7 +261,7 @@ export class CallMailbox {
   }
 
   private callerIsGone(id: string, entry: string): boolean {
-    if (hostTagOf(id) === HOST_TAG) return !isRunningProcess(callerPid(id));
+    if (namespaceTagOf(id) === NAMESPACE_TAG) return !isRunningProcess(callerPid(id));
     try {
       // ctime: a rename (a call taken) sets it, where it keeps the mtime of when it was posted.
       const stats = statSync(join(this.directory, entry));
@@ -298,8 +295,8 @@ function callerPid(id: string): number {
   return Number(id.slice(0, id.indexOf("-")));
 }
 
-function hostTagOf(id: string): string {
-  return id.slice(id.indexOf("-") + 1, id.indexOf("-") + 1 + HOST_TAG.length);
+function namespaceTagOf(id: string): string {
+  return id.slice(id.indexOf("-") + 1, id.indexOf("-") + 1 + NAMESPACE_TAG.length);
 }
 
 /** Calls of one process in the order it posted them; of different processes, in any order. */

@@ -13,7 +13,7 @@
  */
 import { LockTimeoutError, StoreUnavailableError } from "../core/errors.js";
 import type { WorkflowState } from "../core/schema.js";
-import { expiredClaims } from "../core/store-notices.js";
+import { applyReleasingExpired, type ExpiredLease } from "../core/store-notices.js";
 import type { Mutation } from "../core/workflow-rules.js";
 import type { CallMailbox, CallOutcome, MailboxContents, PostedCall } from "./call-mailbox.js";
 import { acquireFileLock, isFileLockHeld, tryFileLock, type FileLockOptions, type HeldLock } from "./file-lock.js";
@@ -146,17 +146,19 @@ export interface AppliedCalls {
 export function applyTakenCalls(mailbox: CallMailbox, state: WorkflowState, contents: MailboxContents): AppliedCalls {
   const applied: AppliedCalls = { outcomes: [], declined: new Set(), changed: false, latest: null, awaited: contents.awaited };
   for (const { id, call } of contents.taken) {
-    const expired = call.op === "claim" || call.op === "cancel" ? expiredClaims(state, call.request.now, call.request.staleAfterMs) : [];
     let mutation: Mutation<unknown>;
+    let released: ExpiredLease[] = [];
     try {
-      mutation = applyCall(state, call);
+      const rule = (current: WorkflowState) => applyCall(current, call);
+      if (call.op === "claim" || call.op === "cancel") ({ mutation, released } = applyReleasingExpired(state, call.request, rule));
+      else mutation = rule(state);
     } catch {
       mailbox.decline(id);
       applied.declined.add(id);
       continue;
     }
     const outcome: CallOutcome = { value: mutation.value ?? null };
-    if (expired.length > 0) outcome.leasesExpired = expired.map((lease) => ({ ...lease, status: state.tasks[lease.taskId]?.status }));
+    if (released.length > 0) outcome.leasesExpired = released;
     // As JSON now: a later call of the batch may change the same task in place.
     applied.outcomes.push({ id, json: JSON.stringify(outcome) });
     if (mutation.changed) {

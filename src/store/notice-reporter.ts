@@ -4,7 +4,7 @@
  */
 import { LockTimeoutError, StateFileCorruptError } from "../core/errors.js";
 import type { WorkflowState } from "../core/schema.js";
-import { expiredClaims, type ExpiredLease, type NoticeListener } from "../core/store-notices.js";
+import { applyReleasingExpired, type ExpiredLease, type NoticeListener } from "../core/store-notices.js";
 import type { Mutation } from "../core/workflow-rules.js";
 import type { HeldLock } from "./file-lock.js";
 
@@ -53,20 +53,12 @@ export class NoticeReporter {
     if (!this.listener) return update(rule);
     let released: ExpiredLease[] = [];
     const value = await update((state) => {
-      released = [];
-      return this.noteExpired(state, at, rule, released);
+      const applied = applyReleasingExpired(state, at, rule);
+      released = applied.released;
+      return applied.mutation;
     });
     this.reportExpired(released);
     return value;
-  }
-
-  /** Applies `rule` to `state`, adding to `released` the expired claims it released (only with a listener). */
-  noteExpired<T>(state: WorkflowState, at: { now: Date; staleAfterMs: number }, rule: (state: WorkflowState) => Mutation<T>, released: ExpiredLease[]): Mutation<T> {
-    if (!this.listener) return rule(state);
-    const expired = expiredClaims(state, at.now, at.staleAfterMs);
-    const mutation = rule(state);
-    for (const lease of expired) released.push({ ...lease, status: state.tasks[lease.taskId]?.status });
-    return mutation;
   }
 
   /** Reports released claims, once their change is written. */
