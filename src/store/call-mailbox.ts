@@ -31,6 +31,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import type { ExpiredLease } from "../core/store-notices.js";
+import { ifExists } from "./if-exists.js";
 import { decodeCall, encodeCall, type StoreCall } from "./store-call.js";
 import { isRunningProcess } from "./process-alive.js";
 
@@ -115,12 +116,7 @@ export class PostedCall {
 
   /** Takes the call back while no holder has taken it; false when one has (or it was declined, or done). */
   withdraw(): boolean {
-    try {
-      unlinkSync(this.path(Suffix.CALL));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
-      throw error;
-    }
+    if (ifExists(() => unlinkSync(this.path(Suffix.CALL))) === null) return false;
     this.remove();
     return true;
   }
@@ -136,7 +132,8 @@ export class PostedCall {
       return null;
     }
     // A holder renames .result to .done once its commit is durable; it may be doing so now.
-    const outcome = readOutcomeIfAny(this.path(Suffix.DONE)) ?? readOutcomeIfAny(this.path(Suffix.RESULT)) ?? readOutcomeIfAny(this.path(Suffix.DONE));
+    const read = (suffix: Suffix) => ifExists(() => readOutcome(this.path(suffix)));
+    const outcome = read(Suffix.DONE) ?? read(Suffix.RESULT) ?? read(Suffix.DONE);
     this.remove();
     if (outcome === null) throw new Error(`call ${this.id} is committed in the state file, but its outcome is missing from ${this.directory}`);
     return outcome;
@@ -236,13 +233,7 @@ export class CallMailbox {
    * outcome from the state file's list already and removed its files.
    */
   publish(ids: readonly string[]): void {
-    for (const id of ids) {
-      try {
-        renameSync(join(this.directory, `${id}${Suffix.RESULT}`), join(this.directory, `${id}${Suffix.DONE}`));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      }
-    }
+    for (const id of ids) ifExists(() => renameSync(join(this.directory, `${id}${Suffix.RESULT}`), join(this.directory, `${id}${Suffix.DONE}`)));
   }
 
   /** An outcome that needs no commit (the call changed nothing), handed over at once. */
@@ -308,19 +299,6 @@ function readOutcome(path: string): CallOutcome {
   return JSON.parse(readFileSync(path, "utf8")) as CallOutcome;
 }
 
-function readOutcomeIfAny(path: string): CallOutcome | null {
-  try {
-    return readOutcome(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
-  }
-}
-
 function removeIfAny(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
+  ifExists(() => unlinkSync(path));
 }

@@ -52,8 +52,9 @@ import {
 } from "./group-commit.js";
 import { serializeInProcess } from "./in-process-queue.js";
 import { parseStateFile } from "./parse-state-file.js";
+import { ifExists } from "./if-exists.js";
 import { StateFileCodec } from "./state-file-codec.js";
-import type { StoreCall } from "./store-call.js";
+import { applyCall, callTime, type CallValues, type StoreCall } from "./store-call.js";
 import { NoticeReporter } from "./notice-reporter.js";
 import { watchStateDirectory } from "./state-dir-watcher.js";
 
@@ -98,39 +99,31 @@ export class JsonFileStore implements TaskStore {
   }
 
   createTasks(tasks: readonly NewTask[], now: Date) {
-    return this.update(now, (state) => rules.createTasks(state, tasks, now), { op: "create", tasks, now });
+    return this.change({ op: "create", tasks, now });
   }
 
   claimNextTask(request: ClaimRequest) {
-    return this.notices.releasingExpired(
-      request,
-      (state) => rules.claimNextTask(state, request),
-      (apply) => this.update(request.now, apply, { op: "claim", request }),
-    );
+    return this.change({ op: "claim", request });
   }
 
   completeTask(request: CompleteRequest) {
-    return this.update(request.now, (state) => rules.completeTask(state, request), { op: "complete", request });
+    return this.change({ op: "complete", request });
   }
 
   releaseTask(request: ReleaseRequest) {
-    return this.update(request.now, (state) => rules.releaseTask(state, request), { op: "release", request });
+    return this.change({ op: "release", request });
   }
 
   heartbeatTask(request: HeartbeatRequest) {
-    return this.update(request.now, (state) => rules.heartbeatTask(state, request), { op: "heartbeat", request });
+    return this.change({ op: "heartbeat", request });
   }
 
   cancelTask(request: CancelRequest) {
-    return this.notices.releasingExpired(
-      request,
-      (state) => rules.cancelTask(state, request),
-      (apply) => this.update(request.now, apply, { op: "cancel", request }),
-    );
+    return this.change({ op: "cancel", request });
   }
 
   updateMetadata(patch: Parameters<typeof rules.updateMetadata>[1], now: Date) {
-    return this.update(now, (state) => rules.updateMetadata(state, patch, now), { op: "metadata", patch, now });
+    return this.change({ op: "metadata", patch, now });
   }
 
   async getTask(taskId: string) {
@@ -167,7 +160,7 @@ export class JsonFileStore implements TaskStore {
 
   /** The state file as it is, for export (its fields in the file's order); null when there is none. */
   async exportWorkflow(): Promise<WorkflowExport | null> {
-    const bytes = readFileIfAny(this.location);
+    const bytes = ifExists(() => readFileSync(this.location));
     if (bytes === null) return null;
     try {
       parseStateFile(this.location, bytes); // a corrupt file is reported, not exported
@@ -195,6 +188,21 @@ export class JsonFileStore implements TaskStore {
   /** The committed state, unlocked. Callers must not mutate it: it may be the shared cache. */
   private async read(): Promise<WorkflowState> {
     return this.readState() ?? rules.newWorkflowState(new Date());
+  }
+
+  /**
+   * A change given as a call: its rule runs here under the lock, or in the process that
+   * holds the lock meanwhile (group-commit.ts). A claim or cancel first releases expired
+   * claims, which are reported once written.
+   */
+  private change<C extends StoreCall>(call: C): Promise<CallValues[C["op"]]> {
+    const apply = (state: WorkflowState) => applyCall(state, call);
+    const now = callTime(call);
+    if (call.op === "claim" || call.op === "cancel") {
+      const at = (call as Extract<StoreCall, { op: "claim" | "cancel" }>).request;
+      return this.notices.releasingExpired(at, apply, (noting) => this.update(now, noting, call));
+    }
+    return this.update(now, apply, call);
   }
 
   /**
@@ -300,8 +308,11 @@ export class JsonFileStore implements TaskStore {
             return lock.release();
           },
         });
-        // Committed: a failure to hand the outcomes over is not ours to report (callers look under the lock).
-        this.mailbox.publish(others.outcomes.map(({ id }) => id));
+        try {
+          this.mailbox.publish(others.outcomes.map(({ id }) => id));
+        } catch {
+          // Committed all the same: the callers find their outcomes under the lock, as after a holder's death.
+        }
       } else {
         for (const { id, json } of others.outcomes) this.mailbox.answer(id, json);
       }
@@ -340,12 +351,3 @@ export class JsonFileStore implements TaskStore {
 }
 
 export { parseStateFile } from "./parse-state-file.js";
-
-function readFileIfAny(file: string): Buffer | null {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
-  }
-}

@@ -5,7 +5,7 @@
  * it runs that rule exactly as the caller's own process would have.
  */
 import { z } from "zod";
-import type { JsonObject, WorkflowState } from "../core/schema.js";
+import type { CreatedTask, FinishedTask, JsonObject, Task, WorkflowMetadata, WorkflowState } from "../core/schema.js";
 import type { CancelRequest, ClaimRequest, CompleteRequest, HeartbeatRequest, NewTask, ReleaseRequest } from "../core/task-store.js";
 import * as rules from "../core/workflow-rules.js";
 
@@ -18,8 +18,20 @@ export type StoreCall =
   | { op: "cancel"; request: CancelRequest }
   | { op: "metadata"; patch: JsonObject; now: Date };
 
+/** What each kind of call returns. */
+export interface CallValues {
+  create: CreatedTask[];
+  claim: Task | null;
+  complete: FinishedTask;
+  release: Task;
+  heartbeat: Task;
+  cancel: FinishedTask;
+  metadata: WorkflowMetadata;
+}
+
 /** Runs the call's rule on `state`, changing it in place; throws what the rule throws, having changed nothing. */
-export function applyCall(state: WorkflowState, call: StoreCall): rules.Mutation<unknown> {
+export function applyCall<C extends StoreCall>(state: WorkflowState, call: C): rules.Mutation<CallValues[C["op"]]>;
+export function applyCall(state: WorkflowState, call: StoreCall): rules.Mutation<CallValues[StoreCall["op"]]> {
   switch (call.op) {
     case "create":
       return rules.createTasks(state, call.tasks, call.now);
