@@ -57,7 +57,7 @@ export {
   isTaskManagerError,
   type ErrorCode,
 } from "./core/errors.js";
-export { JsonFileStore, type JsonFileStoreOptions } from "./store/json-file-store.js";
+export { JsonFileStore, type JsonFileStoreOptions } from "./store/json/json-file-store.js";
 export { SqliteStore, type SqliteStoreOptions } from "./store/sqlite-store.js";
 export { PostgresStore, DEFAULT_POSTGRES_SCHEMA, type PostgresStoreOptions } from "./store/postgres-store.js";
 export { STORE_KINDS, type StoreKind, type WorkflowChange } from "./store/workflow-catalog.js";

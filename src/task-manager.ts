@@ -8,7 +8,7 @@ import { TaskManagerCore, type TaskManagerCoreOptions } from "./core/task-manage
 import type { NoticeListener } from "./core/store-notices.js";
 import type { TaskStore } from "./core/task-store.js";
 import { DEFAULT_WORKFLOW } from "./core/workflow-name.js";
-import { JsonFileStore } from "./store/json-file-store.js";
+import { JsonFileStore } from "./store/json/json-file-store.js";
 import type { SqliteSynchronous } from "./store/sqlite/database.js";
 import { isStoreKind, openCatalog, STORE_KINDS, type StoreKind } from "./store/workflow-catalog.js";
 

@@ -6,7 +6,7 @@
 import { InvalidInputError } from "../core/errors.js";
 import type { StoreNotice } from "../core/store-notices.js";
 import type { TaskStore } from "../core/task-store.js";
-import { JsonCatalog } from "./json-catalog.js";
+import { JsonCatalog } from "./json/catalog.js";
 import { PostgresCatalog } from "./postgres-catalog.js";
 import type { SqliteSynchronous } from "./sqlite/database.js";
 import { SqliteCatalog } from "./sqlite-catalog.js";

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { TaskManager } from "../../dist/index.js";
-import { parseStateFile } from "../../dist/store/json-file-store.js";
+import { parseState } from "../../dist/store/json/state-file.js";
 
 const { values } = parseArgs({
   options: {
@@ -69,19 +69,18 @@ async function crashLane(dir, lane, rounds, figures) {
     const lockEntries = (() => { try { return readdirSync(`${file}.lock`); } catch { return []; } })();
     const holding = lockEntries.some((entry) => entry.includes(`-${pid}-`));
     if (holding) figures.killsHoldingLock += 1;
-    if (readdirSync(dir).some((entry) => entry.startsWith(`lane${lane}.json.`) && /\.\d+$/.test(entry))) figures.killsMidWrite += 1;
-    check(parseStateFile(file, readFileSync(file)), all.flat());
+    if (readdirSync(dir).some((entry) => entry.startsWith(`lane${lane}.json.owner-${pid}-`))) figures.killsMidWrite += 1;
+    check(parseState(file, readFileSync(file)), all.flat());
     figures.rounds += 1;
     await survivor.next();
     if (holding) figures.recoveryMs.push(performance.now() - killedAt);
   }
   survivor.child.stdin.end();
   await survivor.closed;
-  const state = parseStateFile(file, readFileSync(file));
+  const state = parseState(file, readFileSync(file));
   check(state, all.flat());
   figures.acksVerified += all.flat().length;
-  // Exactly once, though a victim holding the lock often committed the survivor's calls
-  // (group commit) and was killed on the way: one task per create, and every claim completed.
+  // Exactly once: one task per create of the survivor's, and every claim of its completed.
   const survivorId = `survivor-${lane}`;
   const tasks = Object.values(state.tasks);
   const creates = survivor.acks.filter((ack) => ack.op === "create").length;
@@ -89,11 +88,9 @@ async function crashLane(dir, lane, rounds, figures) {
   if (made !== creates) throw new Error(`lane ${lane}: the survivor acknowledged ${creates} creates but made ${made} tasks`);
   const held = tasks.filter((task) => task.status === "in_progress" && task.locked_by === survivorId).length;
   if (held > 0) throw new Error(`lane ${lane}: the survivor still holds ${held} tasks: a claim applied twice`);
-  // The calls directory stays, empty: the survivor does not close its store.
-  const mailbox = `lane${lane}.json.calls`;
-  const leftovers = readdirSync(dir).filter((entry) => entry.startsWith(`lane${lane}.json`) && entry !== `lane${lane}.json` && entry !== mailbox);
-  const calls = (() => { try { return readdirSync(join(dir, mailbox)); } catch { return []; } })();
-  if (leftovers.length + calls.length > 0) throw new Error(`leftovers after lane ${lane}: ${[...leftovers, ...calls].join(", ")}`);
+  // Nothing but the state file: dead writers' temp files and dead waiters' staging directories were swept.
+  const leftovers = readdirSync(dir).filter((entry) => entry.startsWith(`lane${lane}.json`) && entry !== `lane${lane}.json`);
+  if (leftovers.length > 0) throw new Error(`leftovers after lane ${lane}: ${leftovers.join(", ")}`);
 }
 
 async function crashRounds(rounds, lanes) {

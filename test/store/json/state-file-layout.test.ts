@@ -3,8 +3,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { TaskManager } from "../../src/index.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { TaskManager } from "../../../src/index.js";
+import { tempDir } from "../../helpers/temp-dir.js";
 
 describe("the JSON state file", () => {
   it("is created with its directory on the first write, in the seed's structure, and not by a read", async () => {

@@ -2,10 +2,10 @@ import { execFileSync } from "node:child_process";
 import { mkdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { TaskManager, type TaskManagerError } from "../../src/index.js";
-import { acquireFileLock } from "../../src/store/file-lock.js";
-import { seedModuleDir } from "../helpers/paths.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { TaskManager, type TaskManagerError } from "../../../src/index.js";
+import { acquireFileLock } from "../../../src/store/json/file-lock.js";
+import { seedModuleDir } from "../../helpers/paths.js";
+import { tempDir } from "../../helpers/temp-dir.js";
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {

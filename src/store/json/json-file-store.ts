@@ -1,0 +1,233 @@
+/**
+ * A workflow kept in one JSON state file, in the seed's format, shared safely by every
+ * process on the machine.
+ *
+ * A change is: take the file's lock, read the file, apply the rule, write a temp file,
+ * fsync it, rename it over the state file, fsync the directory, let go of the lock.
+ * Reads take no lock: a rename is atomic, so a reader always sees one whole committed
+ * state. Between calls the store keeps the version it last read or wrote (state-file.ts).
+ */
+import { mkdirSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
+import { LockCompromisedError, StoreUnavailableError, TaskManagerError } from "../../core/errors.js";
+import { nextClaimTime, type ClaimabilityQuery } from "../../core/claim-timing.js";
+import type { JsonObject, WorkflowState } from "../../core/schema.js";
+import type { NoticeListener } from "../../core/store-notices.js";
+import type {
+  CancelRequest,
+  ClaimRequest,
+  CompleteRequest,
+  HeartbeatRequest,
+  NewTask,
+  ReleaseRequest,
+  TaskQuery,
+  TaskStore,
+} from "../../core/task-store.js";
+import { toIsoTimestamp } from "../../core/time.js";
+import * as rules from "../../core/workflow-rules.js";
+import { importIntoState, tasksOf, type WorkflowExport, type WorkflowImport } from "../../core/workflow-transfer.js";
+import { serializeInProcess } from "../in-process-queue.js";
+import { watchStateDirectory } from "../state-dir-watcher.js";
+import { DirectorySyncError } from "./durable-write.js";
+import { acquireFileLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_UPDATE_MS, type FileLockOptions } from "./file-lock.js";
+import { sweepLeftovers } from "./leftovers.js";
+import { NoticeReporter } from "./notices.js";
+import { StateFile } from "./state-file.js";
+
+export interface JsonFileStoreOptions {
+  file: string;
+  /** Seconds to wait for the lock before LOCK_TIMEOUT; 0 tries once. */
+  lockTimeoutSeconds: number;
+  lockStaleMs?: number | undefined;
+  lockUpdateMs?: number | undefined;
+  /** Told of long lock waits, expired leases released, a corrupt file (see core/store-notices.ts). */
+  onNotice?: NoticeListener | undefined;
+}
+
+/** How often a change is tried again after its lock was lost before it wrote anything. */
+const LOCK_LOSS_RETRIES = 3;
+
+export class JsonFileStore implements TaskStore {
+  readonly location: string;
+  private readonly file: StateFile;
+  private readonly lockOptions: FileLockOptions;
+  private readonly notices: NoticeReporter;
+
+  constructor(options: JsonFileStoreOptions) {
+    this.location = resolve(options.file);
+    this.file = new StateFile(this.location);
+    this.lockOptions = {
+      timeoutMs: options.lockTimeoutSeconds * 1000,
+      staleMs: options.lockStaleMs ?? DEFAULT_LOCK_STALE_MS,
+      updateMs: options.lockUpdateMs ?? DEFAULT_LOCK_UPDATE_MS,
+    };
+    this.notices = new NoticeReporter(this.location, options.onNotice);
+  }
+
+  createTasks(tasks: readonly NewTask[], now: Date) {
+    return this.change(now, (state) => rules.createTasks(state, tasks, now));
+  }
+
+  async claimNextTask(request: ClaimRequest) {
+    const { rule, report } = this.notices.releasingExpired(request, (state) => rules.claimNextTask(state, request));
+    const claimed = await this.change(request.now, rule);
+    report();
+    return claimed;
+  }
+
+  completeTask(request: CompleteRequest) {
+    return this.change(request.now, (state) => rules.completeTask(state, request));
+  }
+
+  releaseTask(request: ReleaseRequest) {
+    return this.change(request.now, (state) => rules.releaseTask(state, request));
+  }
+
+  heartbeatTask(request: HeartbeatRequest) {
+    return this.change(request.now, (state) => rules.heartbeatTask(state, request));
+  }
+
+  async cancelTask(request: CancelRequest) {
+    const { rule, report } = this.notices.releasingExpired(request, (state) => rules.cancelTask(state, request));
+    const cancelled = await this.change(request.now, rule);
+    report();
+    return cancelled;
+  }
+
+  updateMetadata(patch: JsonObject, now: Date) {
+    return this.change(now, (state) => rules.updateMetadata(state, patch, now));
+  }
+
+  /** Writes an imported workflow as this (new or empty) state file, in one locked write. */
+  importWorkflow(source: WorkflowImport, now: Date) {
+    return this.change(now, (state) => importIntoState(state, source, basename(this.location, ".json")));
+  }
+
+  async getTask(taskId: string) {
+    return this.read((state) => rules.getTask(state, taskId));
+  }
+
+  async getTaskChildren(taskId: string) {
+    return this.read((state) => rules.getTaskChildren(state, taskId));
+  }
+
+  async listTasks(query: TaskQuery) {
+    return this.read((state) => rules.listTasks(state, query));
+  }
+
+  async getStatusSummary(now: Date) {
+    return this.read((state) => rules.summarize(state, now));
+  }
+
+  async getMetadata() {
+    return this.read((state) => state.metadata);
+  }
+
+  async nextClaimTime(query: ClaimabilityQuery) {
+    return this.read((state) => nextClaimTime(state, query));
+  }
+
+  /** The state file as it is, for export; null when there is none. */
+  async exportWorkflow(): Promise<WorkflowExport | null> {
+    const state = this.readState();
+    if (state === null) return null;
+    const { tasks, ...header } = structuredClone(state);
+    return { header: header as WorkflowExport["header"], tasks: tasksOf(tasks) };
+  }
+
+  /** Watches the state file's directory: every commit renames a new file over this one. */
+  watchChanges(listener: () => void): () => void {
+    const file = basename(this.location);
+    return watchStateDirectory(dirname(this.location), (change) => {
+      if (change.file === file) listener();
+    });
+  }
+
+  /** Lets go of the state file version the store keeps open; it reads afresh if used again. */
+  async close(): Promise<void> {
+    this.file.close();
+  }
+
+  /** What `query` makes of the committed state, copied: the state itself stays the store's. */
+  private read<T>(query: (state: WorkflowState) => T): T {
+    return structuredClone(query(this.readState() ?? rules.newWorkflowState(new Date())));
+  }
+
+  /**
+   * One change, under the lock, the calls of this process one at a time. A change
+   * whose lock turned out lost before its write wrote nothing, and runs again.
+   */
+  private change<T>(now: Date, rule: (state: WorkflowState) => rules.Mutation<T>): Promise<T> {
+    return serializeInProcess(this.location, async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return structuredClone(await this.changeOnce(now, rule));
+        } catch (error) {
+          if (error instanceof LockCompromisedError && attempt < LOCK_LOSS_RETRIES) continue;
+          throw this.failure(error);
+        }
+      }
+    });
+  }
+
+  private async changeOnce<T>(now: Date, rule: (state: WorkflowState) => rules.Mutation<T>): Promise<T> {
+    mkdirSync(dirname(this.location), { recursive: true });
+    const lock = await acquireFileLock(this.location, this.lockOptions);
+    try {
+      this.notices.lockAcquired(lock);
+      sweepLeftovers(this.location);
+      const state = this.readState() ?? rules.newWorkflowState(now);
+      const mutation = rule(state);
+      if (mutation.changed) {
+        state.metadata.last_updated = toIsoTimestamp(now);
+        await this.file.write(state, () => lock.assertHeld());
+      }
+      return mutation.value;
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** The committed state, null if there is no file; a corrupt file is reported, then refused. */
+  private readState(): WorkflowState | null {
+    try {
+      return this.file.read();
+    } catch (error) {
+      throw this.failure(error);
+    }
+  }
+
+  /** Every error a caller sees has a code: a file system failure says what failed, never in raw errno text. */
+  private failure(error: unknown): unknown {
+    if (error instanceof TaskManagerError) return this.notices.reported(error, this.lockOptions.timeoutMs);
+    if (error instanceof DirectorySyncError) {
+      return new StoreUnavailableError(
+        `The change to "${this.location}" was made, but the disk did not confirm it (${describeErrno(error.cause)}): it may not survive a power loss.`,
+        error,
+      );
+    }
+    const code = (error as NodeJS.ErrnoException | null)?.code;
+    if (typeof code === "string" && code.startsWith("E")) {
+      return new StoreUnavailableError(`Cannot use "${this.location}": ${describeErrno(error)}. Nothing was changed.`, error);
+    }
+    return error;
+  }
+}
+
+const ERRNO_REASONS: Record<string, string> = {
+  ENOSPC: "the disk is full",
+  EDQUOT: "the disk quota is used up",
+  EROFS: "the file system is read-only",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EIO: "an input/output error",
+  ENOENT: "its directory was removed",
+  ENOTDIR: "a part of its path is not a directory",
+  EMFILE: "too many open files",
+  ENFILE: "too many open files",
+};
+
+function describeErrno(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code ?? "unknown";
+  return ERRNO_REASONS[code] ?? `a file system error (${code})`;
+}

@@ -1,0 +1,11 @@
+/**
+ * Tests that need something beyond Node (a mount namespace, a database, a browser) run
+ * where it is there. Elsewhere they are skipped with one line saying what is missing;
+ * under CI=true a missing requirement fails the run instead, so CI never skips silently.
+ */
+export function requirement(available: boolean, what: string): boolean {
+  if (available) return true;
+  if (process.env.CI === "true") throw new Error(`CI=true but ${what} is not available here`);
+  process.stderr.write(`skipped: needs ${what}\n`);
+  return false;
+}
