@@ -30,7 +30,7 @@ describe("the file lock", () => {
     const lock = await acquireFileLock(stateFile, fast);
     expect(() => lock.assertHeld()).not.toThrow();
     // What a second process does that judged an older lock stale a moment before we got ours
-    // (proper-lockfile issue #121): it removes the directory and makes its own.
+    // (the race of proper-lockfile issue #121): it removes the directory and makes its own.
     const lockPath = lockPathFor(stateFile);
     for (const entry of await readdir(lockPath)) await unlink(join(lockPath, entry));
     await rmdir(lockPath);
