@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseState } from "../../src/store/json/state-file.js";
+import { parseWhole } from "../../src/store/json/layout.js";
 import { lockPathFor } from "../../src/store/json/file-lock.js";
 import type { WorkflowState } from "../../src/index.js";
 import { AckWorker, type Ack } from "../helpers/ack-worker.js";
@@ -23,7 +23,7 @@ function assertAcknowledged(state: WorkflowState, acks: readonly Ack[]): void {
 }
 
 async function readValidState(stateFile: string): Promise<WorkflowState> {
-  return parseState(stateFile, await readFile(stateFile)); // throws STATE_FILE_CORRUPT if not whole and valid
+  return parseWhole(stateFile, await readFile(stateFile)); // throws STATE_FILE_CORRUPT if not whole and valid
 }
 
 interface LaneReport {

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { TaskManager } from "../../dist/index.js";
-import { parseState } from "../../dist/store/json/state-file.js";
+import { parseWhole } from "../../dist/store/json/layout.js";
 
 const { values } = parseArgs({
   options: {
@@ -70,14 +70,14 @@ async function crashLane(dir, lane, rounds, figures) {
     const holding = lockEntries.some((entry) => entry.includes(`-${pid}-`));
     if (holding) figures.killsHoldingLock += 1;
     if (readdirSync(dir).some((entry) => entry.startsWith(`lane${lane}.json.owner-${pid}-`))) figures.killsMidWrite += 1;
-    check(parseState(file, readFileSync(file)), all.flat());
+    check(parseWhole(file, readFileSync(file)), all.flat());
     figures.rounds += 1;
     await survivor.next();
     if (holding) figures.recoveryMs.push(performance.now() - killedAt);
   }
   survivor.child.stdin.end();
   await survivor.closed;
-  const state = parseState(file, readFileSync(file));
+  const state = parseWhole(file, readFileSync(file));
   check(state, all.flat());
   figures.acksVerified += all.flat().length;
   // Exactly once: one task per create of the survivor's, and every claim of its completed.

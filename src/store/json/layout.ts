@@ -1,0 +1,266 @@
+/**
+ * The state file's bytes and the state they hold, both ways, in the layout the store
+ * writes: exactly `JSON.stringify(state, null, 2)` and a newline, where each task is one
+ * stretch of bytes, `    "<id>": {` to `\n    }`, the tasks separated by `,\n`.
+ *
+ * Most changes touch one task of thousands, and parsing, checking and stringifying the
+ * rest is what costs. So a version's bytes are kept with where each task lies in them:
+ * - writing copies the bytes of every task whose object is unchanged from the previous
+ *   version (kept tasks are frozen, and rules replace a task they change by a copy, see
+ *   core/writable-task.ts) and stringifies the rest;
+ * - reading another process's version parses and checks only the tasks whose bytes differ
+ *   from the previous version's. Any file not in this layout (the Python seed's, one
+ *   edited by hand) is parsed whole, which also gives every error its message.
+ * Tasks are split at the first `\n    }` after their start: inside a task every line is
+ * indented further, and a split in the wrong place leaves a task that does not parse.
+ */
+import type { ZodError } from "zod";
+import { InvalidInputError, StateFileCorruptError } from "../../core/errors.js";
+import { describeIssues } from "../../core/inputs.js";
+import { storedTaskSchema, workflowMetadataSchema, type StoredTask, type WorkflowState } from "../../core/schema.js";
+import { recordTaskOrder, taskIdsOf } from "../../core/task-order.js";
+
+/** Where a task's text lies in a version's bytes, and the (frozen) task it holds. */
+export interface Place {
+  task: StoredTask;
+  start: number;
+  end: number;
+}
+
+/** A version of the file: its bytes, and where each task lies in them (empty when not in the layout). */
+export interface Layout {
+  bytes: Buffer;
+  places: Map<string, Place>;
+}
+
+const TASKS_OPEN = '\n  "tasks": {\n';
+const EMPTY_TASKS = '\n  "tasks": {}';
+const TASKS_CLOSE = "\n  }";
+const TASK_START = '    "';
+const KEY_END = '": {\n';
+const TASK_END = "\n    }";
+const SEPARATOR = Buffer.from(",\n");
+
+/** The state and its layout read from `bytes`; STATE_FILE_CORRUPT, naming the file, if they are not a workflow. */
+export function readLayout(file: string, bytes: Buffer, previous: Layout | null): { state: WorkflowState; layout: Layout } {
+  return readIndexed(file, bytes, previous) ?? { state: parseWhole(file, bytes), layout: { bytes, places: new Map() } };
+}
+
+/**
+ * The bytes of `state`, reusing those of its unchanged tasks from `previous`, and where
+ * each task lies in them. `previous` is used up: its places are moved to the new bytes
+ * (building a new index for every write cost more than the rest of it). `written` lists
+ * the tasks stringified afresh, with their places.
+ */
+export function writeLayout(state: WorkflowState, previous: Layout | null): { layout: Layout; written: [string, Place][] } {
+  const outline = JSON.stringify({ ...state, tasks: {} }, null, 2);
+  const at = outline.indexOf(EMPTY_TASKS); // the only line indented two spaces that names "tasks"
+  const ids = taskIdsOf(state);
+  const places = previous?.places ?? new Map<string, Place>();
+  if (ids.length === 0) return { layout: { bytes: Buffer.from(`${outline}\n`), places }, written: [] };
+  const head = Buffer.from(outline.slice(0, at) + TASKS_OPEN);
+  const tail = Buffer.from(`${TASKS_CLOSE}${outline.slice(at + EMPTY_TASKS.length)}\n`);
+  const pieces: Buffer[] = [head];
+  const written: [string, Place][] = [];
+  let length = head.length;
+  // A run of unchanged tasks lying one after the other in the previous bytes is copied as one piece.
+  let runStart = -1;
+  let runEnd = -1;
+  let runAt = -1;
+  const flush = (): void => {
+    if (runStart < 0 || previous === null) return;
+    pieces.push(previous.bytes.subarray(runStart, runEnd));
+    length += runEnd - runStart;
+    runStart = -1;
+  };
+  for (let index = 0; index < ids.length; index++) {
+    const id = ids[index] as string;
+    const task = state.tasks[id] as StoredTask;
+    const place = places.get(id);
+    if (place !== undefined && place.task === task) {
+      if (runStart < 0 || place.start !== runEnd + SEPARATOR.length) {
+        flush();
+        if (index > 0) pieces.push(SEPARATOR);
+        if (index > 0) length += SEPARATOR.length;
+        runStart = place.start;
+        runAt = length;
+      }
+      runEnd = place.end;
+      place.end = runAt + place.end - runStart;
+      place.start = runAt + place.start - runStart;
+      continue;
+    }
+    flush();
+    if (index > 0) {
+      pieces.push(SEPARATOR);
+      length += SEPARATOR.length;
+    }
+    const text = Buffer.from(taskText(id, task));
+    const fresh = { task, start: length, end: length + text.length };
+    pieces.push(text);
+    places.set(id, fresh);
+    written.push([id, fresh]);
+    length += text.length;
+  }
+  flush();
+  pieces.push(tail);
+  return { layout: { bytes: Buffer.concat(pieces, length + tail.length), places }, written };
+}
+
+/** The task whose text lies at `place` in `bytes`, parsed (not checked: it was just written from a task). */
+export function taskAt(bytes: Buffer, place: Place): StoredTask {
+  const text = bytes.toString("utf8", place.start, place.end);
+  return JSON.parse(text.slice(valueStart(text))) as StoredTask;
+}
+
+/** The file read in the layout, reusing every task whose bytes are those of `previous`; null if it is not in the layout. */
+function readIndexed(file: string, bytes: Buffer, previous: Layout | null): { state: WorkflowState; layout: Layout } | null {
+  const open = bytes.indexOf(TASKS_OPEN);
+  if (open < 0) return null;
+  const tasks = Object.create(null) as WorkflowState["tasks"];
+  const ids: string[] = [];
+  const places = new Map<string, Place>();
+  let start = open + TASKS_OPEN.length;
+  let close: number;
+  for (;;) {
+    if (!startsWith(bytes, TASK_START, start)) return null;
+    // The key ends at the first `": {` and a line break: a JSON string holds no raw line break.
+    const keyEnd = bytes.indexOf(KEY_END, start + TASK_START.length);
+    const found = keyEnd < 0 ? -1 : bytes.indexOf(TASK_END, keyEnd);
+    if (found < 0) return null;
+    const end = found + TASK_END.length;
+    const id = keyAt(bytes, start + TASK_START.length, keyEnd);
+    if (id === undefined || places.has(id)) return null; // an id twice: JSON.parse's rules decide which one counts
+    const kept = previous?.places.get(id);
+    let task: StoredTask;
+    if (kept !== undefined && kept.end - kept.start === end - start && previous !== null && bytes.compare(previous.bytes, kept.start, kept.end, start, end) === 0) {
+      task = kept.task;
+    } else {
+      let json: unknown;
+      try {
+        json = JSON.parse(bytes.toString("utf8", keyEnd + KEY_END.length - 2, end));
+      } catch {
+        return null; // not split where this layout splits: the whole-file parse says what is wrong
+      }
+      task = checkTask(file, id, json);
+    }
+    defineTask(tasks, id, task);
+    ids.push(id);
+    places.set(id, { task, start, end });
+    if (startsWith(bytes, ",\n", end)) {
+      start = end + 2;
+      continue;
+    }
+    if (!startsWith(bytes, TASKS_CLOSE, end)) return null;
+    close = end + TASKS_CLOSE.length;
+    break;
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(`${bytes.toString("utf8", 0, open)}${EMPTY_TASKS}${bytes.toString("utf8", close)}`);
+  } catch {
+    return null;
+  }
+  // A second "tasks" field would be the one JSON.parse keeps: leave such a file to it.
+  if (!isPlainObject(header) || !isPlainObject(header.tasks) || Object.keys(header.tasks).length > 0) return null;
+  recordTaskOrder(tasks, ids);
+  return { state: stateOf(file, header, tasks), layout: { bytes, places } };
+}
+
+/** The whole file through JSON.parse: any layout, and the error messages for corrupt files. */
+export function parseWhole(file: string, bytes: Buffer): WorkflowState {
+  if (bytes.length === 0) throw new StateFileCorruptError(file, "the file is empty");
+  const text = bytes.toString("utf8");
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new StateFileCorruptError(file, describeJsonError(error, text));
+  }
+  if (!isPlainObject(json) || !isPlainObject(json.tasks)) return stateOf(file, json, Object.create(null) as WorkflowState["tasks"]);
+  const tasks = Object.create(null) as WorkflowState["tasks"];
+  const ids = Object.keys(json.tasks);
+  for (const id of ids) defineTask(tasks, id, checkTask(file, id, json.tasks[id]));
+  recordTaskOrder(tasks, ids);
+  return stateOf(file, json, tasks);
+}
+
+/** The workflow `json` holds with `tasks` in the place of its tasks, checked; its fields keep their order. */
+function stateOf(file: string, json: unknown, tasks: WorkflowState["tasks"]): WorkflowState {
+  if (!isPlainObject(json)) throw new StateFileCorruptError(file, "not a workflow state: it is not a JSON object");
+  if (typeof json.workflow_type !== "string") throw new StateFileCorruptError(file, "not a workflow state: workflow_type is not a string");
+  const metadata = workflowMetadataSchema.safeParse(json.metadata);
+  if (!metadata.success) throw new StateFileCorruptError(file, `not a workflow state: metadata ${describeIssues(metadata.error as ZodError)}`);
+  if (!isPlainObject(json.tasks)) throw new StateFileCorruptError(file, "not a workflow state: tasks is not an object");
+  const state = {} as WorkflowState;
+  for (const key of Object.keys(json)) {
+    Object.defineProperty(state, key, { value: key === "tasks" ? tasks : json[key], enumerable: true, writable: true, configurable: true });
+  }
+  return state;
+}
+
+/** A task as the file holds it, checked, frozen; the parsed object itself, not zod's copy, so it keeps the file's key order. */
+function checkTask(file: string, id: string, json: unknown): StoredTask {
+  const valid = storedTaskSchema.safeParse(json);
+  if (!valid.success) throw new StateFileCorruptError(file, `task ${JSON.stringify(id)} is not a task: ${describeIssues(valid.error as ZodError)}`);
+  return Object.freeze(json as StoredTask);
+}
+
+/** Adds a task under any id, "__proto__" included: `tasks` has no prototype, so no key is special. */
+function defineTask(tasks: WorkflowState["tasks"], id: string, task: StoredTask): void {
+  tasks[id] = task;
+}
+
+/** `    "<id>": {…}`, as JSON.stringify(state, null, 2) lays out a task. */
+function taskText(id: string, task: StoredTask): string {
+  let json: string;
+  try {
+    json = JSON.stringify(task, null, 2);
+  } catch (error) {
+    if (error instanceof RangeError) throw new InvalidInputError(`Task ${JSON.stringify(id)} holds data nested too deeply to be written; edit it in the state file.`);
+    throw error;
+  }
+  return `    ${JSON.stringify(id)}: ${json.replaceAll("\n", "\n    ")}`;
+}
+
+/** Where the value begins in `    "<id>": {…}`: after the key's closing quote and ": "; -1 if not there. */
+function valueStart(text: string): number {
+  // The key is a JSON string from index 4: find its closing quote, stepping over escapes.
+  for (let at = 5; at < text.length; at++) {
+    const char = text[at];
+    if (char === "\\") at++;
+    else if (char === '"') return text.startsWith(": {", at + 1) ? at + 3 : -1;
+  }
+  return -1;
+}
+
+/** The id whose JSON text (without its quotes) lies between `from` and `to`; undefined if it is not a JSON string. */
+function keyAt(bytes: Buffer, from: number, to: number): string | undefined {
+  const raw = bytes.toString("utf8", from, to);
+  if (!raw.includes("\\") && !raw.includes('"')) return raw;
+  try {
+    const key: unknown = JSON.parse(`"${raw}"`);
+    return typeof key === "string" ? key : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function startsWith(bytes: Buffer, text: string, at: number): boolean {
+  for (let i = 0; i < text.length; i++) if (bytes[at + i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Where JSON.parse stopped, as line and column; never the bytes, which may be anything. */
+function describeJsonError(error: unknown, text: string): string {
+  const message = (error as Error).message;
+  if (message.includes("end of JSON input")) return "not valid JSON: it ends too early";
+  const position = /at position (\d+)/.exec(message)?.[1];
+  if (position === undefined) return "not valid JSON";
+  const before = text.slice(0, Number(position));
+  return `not valid JSON at line ${before.split("\n").length}, column ${before.length - before.lastIndexOf("\n")}`;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
