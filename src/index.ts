@@ -6,6 +6,7 @@ export {
   TASK_STATUSES,
   FINAL_STATUSES,
   HistoryEvent,
+  type ClaimedTask,
   type CreatedTask,
   type FinalStatus,
   type FinishedTask,

@@ -24,7 +24,7 @@ import {
   type ListTasksInput,
   type ReleaseTaskInput,
 } from "./inputs.js";
-import type { CreatedTask, FinishedTask, JsonObject, StatusSummary, Task, TaskPage, WorkflowMetadata } from "./schema.js";
+import type { ClaimedTask, CreatedTask, FinishedTask, JsonObject, StatusSummary, Task, TaskPage, WorkflowMetadata } from "./schema.js";
 import type { NewTask, TaskStore } from "./task-store.js";
 import { toIsoTimestamp } from "./time.js";
 import { waitForClaim } from "./wait-for-claim.js";
@@ -105,8 +105,10 @@ export class TaskManagerCore {
    * With `waitMs`, a call that finds none waits until one becomes claimable (created,
    * released, expired, its dependencies done, its not_before reached, by any process)
    * or the time is up (null); `signal` ends the wait early with its reason.
+   * The task comes with its `claim_token`, shown by no other call: pass it as `claimToken`
+   * to completeTask, releaseTask and heartbeatTask, which refuse the claim to anyone without it.
    */
-  async getNextTask(input: GetNextTaskInput): Promise<Task | null> {
+  async getNextTask(input: GetNextTaskInput): Promise<ClaimedTask | null> {
     const { waitMs, signal, ...parsed } = parseInput(getNextTaskInputSchema, input, "getNextTask request");
     const claim = () =>
       this.store.claimNextTask({
@@ -126,8 +128,8 @@ export class TaskManagerCore {
 
   /**
    * Finishes a claimed task as completed (default), failed or cancelled; only its holder
-   * may. `retry` (with failed) sends it back to pending while attempts remain; `cascade`
-   * (with cancelled) cancels its pending descendants too.
+   * may, with the claim's `claimToken`. `retry` (with failed) sends it back to pending
+   * while attempts remain; `cascade` (with cancelled) cancels its pending descendants too.
    */
   async completeTask(input: CompleteTaskInput): Promise<FinishedTask> {
     const parsed = parseInput(completeTaskInputSchema, input, "completeTask request");
@@ -135,7 +137,7 @@ export class TaskManagerCore {
     return this.store.completeTask({ ...parsed, now: this.clock() });
   }
 
-  /** Renews the holder's lease: to now plus leaseSeconds, or plus the claim's lease length. */
+  /** Renews the holder's lease (with the claim's `claimToken`): to now plus leaseSeconds, or plus the claim's lease length. */
   async heartbeatTask(input: HeartbeatTaskInput): Promise<Task> {
     const parsed = parseInput(heartbeatTaskInputSchema, input, "heartbeatTask request");
     return this.store.heartbeatTask({ ...parsed, now: this.clock(), staleAfterMs: this.staleAfterMs });
@@ -152,7 +154,8 @@ export class TaskManagerCore {
   }
 
   /**
-   * Gives a claimed task back to the queue as pending; only its holder may, unless `force`:
+   * Gives a claimed task back to the queue as pending; only its holder may (with the claim's
+   * `claimToken`), unless `force`:
    * a person unsticking a task, recorded in its history as `agentId` taking it from the holder.
    */
   async releaseTask(input: ReleaseTaskInput): Promise<Task> {

@@ -5,6 +5,7 @@
  * locked state file; a database store may express the same rules in SQL.
  */
 import type {
+  ClaimedTask,
   CreatedTask,
   FinalStatus,
   FinishedTask,
@@ -55,7 +56,8 @@ export interface CompleteRequest {
   agentId: string;
   status: FinalStatus;
   resultData?: JsonObject | undefined;
-  attempt?: number | undefined;
+  /** The claim's token (the claim's result has it); required for a claim made with one. */
+  claimToken?: string | undefined;
   /** With status failed: back to pending (after the backoff) while attempts remain. */
   retry?: boolean | undefined;
   /** With status cancelled: also cancel the task's pending descendants. */
@@ -66,7 +68,8 @@ export interface CompleteRequest {
 export interface HeartbeatRequest {
   taskId: string;
   agentId: string;
-  attempt?: number | undefined;
+  /** The claim's token (the claim's result has it); required for a claim made with one. */
+  claimToken?: string | undefined;
   /** Renew to now plus this; default the claim's own lease length. */
   leaseSeconds?: number | undefined;
   now: Date;
@@ -90,7 +93,8 @@ export interface CancelRequest {
 export interface ReleaseRequest {
   taskId: string;
   agentId: string;
-  attempt?: number | undefined;
+  /** The claim's token; not needed with `force`. */
+  claimToken?: string | undefined;
   now: Date;
   /** A person overriding the claim: released whoever holds it; `agentId` is who overrode, for the history. */
   force?: boolean | undefined;
@@ -109,7 +113,8 @@ export interface TaskStore {
   readonly location: string;
   /** Creates all tasks or none. */
   createTasks(tasks: readonly NewTask[], now: Date): Promise<CreatedTask[]>;
-  claimNextTask(request: ClaimRequest): Promise<Task | null>;
+  /** The claimed task with its claim_token (which no other result shows), or null when none is ready. */
+  claimNextTask(request: ClaimRequest): Promise<ClaimedTask | null>;
   completeTask(request: CompleteRequest): Promise<FinishedTask>;
   releaseTask(request: ReleaseRequest): Promise<Task>;
   heartbeatTask(request: HeartbeatRequest): Promise<Task>;

@@ -22,11 +22,13 @@
  * Waiting: every committed change sends NOTIFY (a trigger); watchChanges LISTENs.
  */
 import type { ClaimabilityQuery } from "../core/claim-timing.js";
+import { formatClaimToken, newClaimSecret, type ClaimSecret } from "../core/claim-token.js";
 import { TaskNotFoundError } from "../core/errors.js";
 import { blockersOf, type BlockerMemo } from "../core/readiness.js";
 import {
   TASK_STATUSES,
   TaskStatus,
+  type ClaimedTask,
   type CreatedTask,
   type FinishedTask,
   type JsonObject,
@@ -117,7 +119,7 @@ export class PostgresStore implements TaskStore {
   /** Rows this process claimed, by task id, as the claim left them. */
   private readonly claimed = new Map<string, TaskRow>();
   /** Claims asked for together, made by one statement. */
-  private readonly claims = new Batcher<ClaimRequest, Task | null>((requests) => this.claimBatch(requests), BATCHING);
+  private readonly claims = new Batcher<ClaimRequest, ClaimedTask | null>((requests) => this.claimBatch(requests), BATCHING);
   /** The fast path's writes asked for together, made by one statement. */
   private readonly writes = new Batcher<RowWrite, boolean>((rows) => this.writeBatch(rows), BATCHING);
   private closed = false;
@@ -188,7 +190,7 @@ export class PostgresStore implements TaskStore {
     return tasks;
   }
 
-  claimNextTask(request: ClaimRequest): Promise<Task | null> {
+  claimNextTask(request: ClaimRequest): Promise<ClaimedTask | null> {
     const types = request.taskTypes && request.taskTypes.length > 0 ? [...new Set(request.taskTypes)].sort() : null;
     // Only claims that one statement can make together share a batch: the same types, lease and task timeout.
     const group = JSON.stringify([types, request.leaseSeconds ?? null, request.staleAfterMs]);
@@ -198,11 +200,13 @@ export class PostgresStore implements TaskStore {
   /**
    * Claims for several requests of one group in one statement (see postgres/batcher.ts):
    * as many ready tasks as there are requests, in claim order, the first to the request
-   * that came first; each claimed for its own agent at its own time.
+   * that came first; each claimed for its own agent at its own time, under a token of its own.
    */
-  private async claimBatch(requests: ClaimRequest[]): Promise<(Task | null)[]> {
+  private async claimBatch(requests: ClaimRequest[]): Promise<(ClaimedTask | null)[]> {
     const [first] = requests as [ClaimRequest];
     const types = first.taskTypes ?? null;
+    // The n-th request's secret goes to whichever task the n-th row claims; the statement stores its digest.
+    const secrets = requests.map(() => newClaimSecret());
     const { rows, released } = await this.db.run(async (session) => {
       const ats = requests.map((request) => this.at(request.now).getTime());
       // Readiness and expiry are judged at the earliest of their times: what is ready or expired then is so for each.
@@ -220,6 +224,7 @@ export class PostgresStore implements TaskStore {
           first.leaseSeconds ?? null,
           round === 0,
           ats,
+          secrets.map((secret) => secret.digest),
         ]);
         if (rows[0]?.expired) {
           // Expired claims go back to pending first, as the rule has it, so they can be taken by this very claim.
@@ -230,11 +235,14 @@ export class PostgresStore implements TaskStore {
         return { rows: rows.filter((row) => row.id != null) as (TaskRow & { n: string })[], released };
       }
     });
-    const tasks: (Task | null)[] = requests.map(() => null);
+    const tasks: (ClaimedTask | null)[] = requests.map(() => null);
     if (rows.length > 0) this.db.claimed(rows.length);
     for (const row of rows) {
       this.remember(row);
-      tasks[Number(row.n) - 1] = rules.toTask(row.id, taskOfRow(this.location, row));
+      const index = Number(row.n) - 1;
+      const task = taskOfRow(this.location, row);
+      const { secret } = secrets[index] as ClaimSecret;
+      tasks[index] = { ...rules.toTask(row.id, task), claim_token: formatClaimToken(task.attempts ?? 0, secret) };
     }
     // Not awaited, on the hot path: the NOTIFY goes out at once, and close() waits for it.
     if (rows.length > 0 || released.length > 0) void this.announce();
@@ -576,7 +584,7 @@ export class PostgresStore implements TaskStore {
     if (!(await this.writes.submit("", row))) return null;
     // Still held (a heartbeat): the holder's next change can take the fast path again.
     if (row.columns.status === TaskStatus.IN_PROGRESS) {
-      this.remember({ seq: row.seq, id: row.id, status: row.columns.status, version: row.version + 1, body: row.columns.body, claim_agent: null, claim_at_ms: null, claim_lease_seconds: null });
+      this.remember({ seq: row.seq, id: row.id, status: row.columns.status, version: row.version + 1, body: row.columns.body, claim_agent: null, claim_at_ms: null, claim_lease_seconds: null, claim_token_sha256: null });
     }
     void this.announce();
     return { value: mutation.value };
@@ -726,7 +734,8 @@ export class PostgresStore implements TaskStore {
    * the claim is made again). Otherwise it locks the first `count` ready tasks in line that
    * no other transaction holds (SKIP LOCKED: racing claims each get different tasks, none
    * waits) and marks the n-th claimed by the n-th request's agent ($5) at its time ($8), with
-   * the lease the request, the workflow's defaults or the task timeout gives (claimTask's order).
+   * the lease the request, the workflow's defaults or the task timeout gives (claimTask's order),
+   * and the digest of its token ($9).
    */
   private claimSql(typeCount: number, count: number): string {
     const s = this.s;
@@ -750,15 +759,15 @@ picked AS (
   LIMIT ${count}
   FOR UPDATE OF t SKIP LOCKED),
 numbered AS (SELECT seq, row_number() OVER (ORDER BY priority DESC, seq) AS n FROM picked),
-asked AS (SELECT agent, at_ms, n FROM unnest($5::text[], $8::bigint[]) WITH ORDINALITY AS a(agent, at_ms, n) LIMIT ${count}),
+asked AS (SELECT agent, at_ms, digest, n FROM unnest($5::text[], $8::bigint[], $9::text[]) WITH ORDINALITY AS a(agent, at_ms, digest, n) LIMIT ${count}),
 lease AS (SELECT coalesce($6::float8, (SELECT default_lease_seconds FROM ${s}.workflows WHERE wf = $1::bigint), $3::float8 / 1000) AS seconds),
 claimed AS (
   UPDATE ${s}.tasks t SET status = 'in_progress', version = t.version + 1, updated_ms = asked.at_ms,
-    claim_agent = asked.agent, claim_at_ms = asked.at_ms, claim_lease_seconds = lease.seconds,
+    claim_agent = asked.agent, claim_at_ms = asked.at_ms, claim_lease_seconds = lease.seconds, claim_token_sha256 = asked.digest,
     expires_ms = floor(asked.at_ms::float8 + lease.seconds * 1000)::bigint, locked_ms = NULL
   FROM numbered JOIN asked ON asked.n = numbered.n, lease
   WHERE t.seq = numbered.seq
-  RETURNING asked.n, t.seq, t.id, t.status, t.version, t.body, t.claim_agent, t.claim_at_ms::float8 AS claim_at_ms, t.claim_lease_seconds)
+  RETURNING asked.n, t.seq, t.id, t.status, t.version, t.body, t.claim_agent, t.claim_at_ms::float8 AS claim_at_ms, t.claim_lease_seconds, t.claim_token_sha256)
 SELECT (SELECT found FROM expired) AS expired, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true`;
   }
 

@@ -20,6 +20,7 @@ import { blockersOf, type BlockerMemo } from "../core/readiness.js";
 import {
   TASK_STATUSES,
   TaskStatus,
+  type ClaimedTask,
   type CreatedTask,
   type FinishedTask,
   type JsonObject,
@@ -125,7 +126,7 @@ export class SqliteStore implements TaskStore {
     });
   }
 
-  async claimNextTask(request: ClaimRequest): Promise<Task | null> {
+  async claimNextTask(request: ClaimRequest): Promise<ClaimedTask | null> {
     const nothing = { task: null, released: [] };
     const { task, released } = await this.database.writeIfExists((s) => {
       const row = s.workflow(this.workflow);
@@ -140,11 +141,10 @@ export class SqliteStore implements TaskStore {
       }
       const view = new PartialState(s, row.wf, this.location, metadataOf(row));
       const taskRow = s.taskAt(seq);
-      const claimed = view.add(taskRow);
-      rules.claimTask(claimed, request, view.state.metadata);
+      const claimed = rules.claimWithNewToken(taskRow.id, view.add(taskRow), request, view.state.metadata);
       view.writeChanges(request.now);
       s.touchWorkflow(row.wf, stamp);
-      return { task: rules.toTask(taskRow.id, claimed), released };
+      return { task: claimed, released };
     }, () => nothing);
     if (released.length > 0) this.onNotice?.({ kind: "leases_expired", location: this.location, leases: released });
     return task;

@@ -5,7 +5,7 @@
  * it runs that rule exactly as the caller's own process would have.
  */
 import { z } from "zod";
-import type { CreatedTask, FinishedTask, JsonObject, Task, WorkflowMetadata, WorkflowState } from "../core/schema.js";
+import type { ClaimedTask, CreatedTask, FinishedTask, JsonObject, Task, WorkflowMetadata, WorkflowState } from "../core/schema.js";
 import type { CancelRequest, ClaimRequest, CompleteRequest, HeartbeatRequest, NewTask, ReleaseRequest } from "../core/task-store.js";
 import * as rules from "../core/workflow-rules.js";
 
@@ -21,7 +21,7 @@ export type StoreCall =
 /** What each kind of call returns. */
 export interface CallValues {
   create: CreatedTask[];
-  claim: Task | null;
+  claim: ClaimedTask | null;
   complete: FinishedTask;
   release: Task;
   heartbeat: Task;

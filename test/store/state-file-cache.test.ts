@@ -23,12 +23,12 @@ describe("the store's cache of the state file", () => {
     const byA = await a.getNextTask({ agentId: "a" });
     expect(byA?.id).not.toBe(byB?.id);
 
-    await b.completeTask({ taskId: byB?.id as string, agentId: "b", resultData: { done: true } });
+    await b.completeTask({ taskId: byB?.id as string, agentId: "b", claimToken: byB?.claim_token, resultData: { done: true } });
     await b.createTask({ type: "late", data: {} });
     expect(await a.getTask(byB?.id as string)).toMatchObject({ status: "completed", result: { done: true } });
     expect(await a.getStatusSummary()).toMatchObject({ total_tasks: 21, status_counts: { completed: 1, in_progress: 1, pending: 19 } });
     // a's own claim survived b's writes, and a can finish it
-    await a.completeTask({ taskId: byA?.id as string, agentId: "a" });
+    await a.completeTask({ taskId: byA?.id as string, agentId: "a", claimToken: byA?.claim_token });
     expect(await b.getStatusSummary()).toMatchObject({ status_counts: { completed: 2, pending: 19 } });
     expect(created).toHaveLength(20);
   });

@@ -96,12 +96,15 @@ async function change(codec: StateFileCodec, file: string, apply: (state: Workfl
   await write(codec, file, state);
 }
 
+/** The token of each task's last claim, which its holder passes back. */
+const claimTokens = new Map<string, string>();
 const claim = (agentId: string, now: Date) => (state: WorkflowState) => {
-  rules.claimNextTask(state, { agentId, now, staleAfterMs: DAY_MS });
+  const claimed = rules.claimNextTask(state, { agentId, now, staleAfterMs: DAY_MS }).value;
+  if (claimed) claimTokens.set(claimed.id, claimed.claim_token);
 };
 const completeFirstHeld = (agentId: string, now: Date) => (state: WorkflowState) => {
   const id = Object.keys(state.tasks).find((key) => state.tasks[key]?.locked_by === agentId);
-  if (id) rules.completeTask(state, { taskId: id, agentId, status: "completed", resultData: { by: agentId }, now });
+  if (id) rules.completeTask(state, { taskId: id, agentId, claimToken: claimTokens.get(id), status: "completed", resultData: { by: agentId }, now });
 };
 const nth = (state: WorkflowState, i: number): StoredTask => state.tasks[Object.keys(state.tasks)[i] as string] as StoredTask;
 /** The n-th task, to change: tasks the codec read or wrote are frozen, and a change goes to a copy, as in the rules. */
@@ -509,7 +512,7 @@ describe.each(MODES)("$mode", (mode) => {
             if (ids.length > 5) delete state.tasks[ids[random(ids.length)] as string]; // a hand edit
           } else {
             const held = Object.keys(state.tasks).find((id) => state.tasks[id]?.locked_by === agent);
-            if (held) rules.releaseTask(state, { taskId: held, agentId: agent, now });
+            if (held) rules.releaseTask(state, { taskId: held, agentId: agent, claimToken: claimTokens.get(held), now });
           }
         });
         expect((codecs[random(3)] as StateFileCodec).read()).toEqual(wholeFile(file));
