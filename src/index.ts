@@ -29,6 +29,7 @@ export type {
   ListTasksInput,
   ReleaseTaskInput,
 } from "./core/inputs.js";
+export { timed, type Clock, type Timed } from "./core/task-store.js";
 export type {
   TaskStore,
   NewTask,

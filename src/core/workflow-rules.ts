@@ -43,6 +43,7 @@ import type {
   NewTask,
   ReleaseRequest,
   TaskQuery,
+  Timed,
 } from "./task-store.js";
 import { parseTimestamp, toIsoTimestamp } from "./time.js";
 import { readTaskDefaults } from "./workflow-defaults.js";
@@ -184,6 +185,7 @@ export function planNewTasks(existing: ExistingTasks, metadata: WorkflowMetadata
     if (input.priority !== undefined && input.priority !== 0) task.priority = input.priority;
     if (input.dependsOn !== undefined && input.dependsOn.length > 0) task.depends_on = [...new Set(input.dependsOn)];
     if (input.notBefore !== undefined) task.not_before = input.notBefore;
+    else if (input.delaySeconds !== undefined) task.not_before = toIsoTimestamp(new Date(now.getTime() + input.delaySeconds * 1000));
     if (input.idempotencyKey !== undefined) task.idempotency_key = input.idempotencyKey;
     const maxAttempts = input.maxAttempts ?? defaults.max_attempts;
     if (maxAttempts !== undefined) task.max_attempts = maxAttempts;
@@ -254,7 +256,7 @@ function leaseEnd(now: Date, leaseSeconds: number): string {
  * the highest priority, the oldest among equals. Ready: pending, its not_before
  * passed, and every dependency completed.
  */
-export function claimNextTask(state: WorkflowState, request: ClaimRequest): Mutation<ClaimedTask | null> {
+export function claimNextTask(state: WorkflowState, request: Timed<ClaimRequest>): Mutation<ClaimedTask | null> {
   const released = releaseStaleClaims(state, request.now, request.staleAfterMs);
   const types = request.taskTypes && request.taskTypes.length > 0 ? new Set(request.taskTypes) : null;
   let best: [string, StoredTask] | null = null;
@@ -277,7 +279,7 @@ export function claimNextTask(state: WorkflowState, request: ClaimRequest): Muta
  * lease of the request's length, else the workflow's default, else the task timeout.
  * `tokenDigest` is what the claim's token is checked against (null: a claim without one).
  */
-export function claimTask(task: StoredTask, request: ClaimRequest, metadata: WorkflowMetadata, tokenDigest: string | null): void {
+export function claimTask(task: StoredTask, request: Timed<ClaimRequest>, metadata: WorkflowMetadata, tokenDigest: string | null): void {
   const leaseSeconds = request.leaseSeconds ?? readTaskDefaults(metadata).lease_seconds ?? request.staleAfterMs / 1000;
   task.status = TaskStatus.IN_PROGRESS;
   task.locked_by = request.agentId;
@@ -291,7 +293,7 @@ export function claimTask(task: StoredTask, request: ClaimRequest, metadata: Wor
 }
 
 /** claimTask under a new token; returns the task as the claim returns it, the token with it. */
-export function claimWithNewToken(id: string, task: StoredTask, request: ClaimRequest, metadata: WorkflowMetadata): ClaimedTask {
+export function claimWithNewToken(id: string, task: StoredTask, request: Timed<ClaimRequest>, metadata: WorkflowMetadata): ClaimedTask {
   const { secret, digest } = newClaimSecret();
   claimTask(task, request, metadata, digest);
   return { ...toTask(id, task), claim_token: formatClaimToken(task.attempts ?? 0, secret) };
@@ -370,7 +372,7 @@ function endClaim(task: StoredTask): void {
  * goes back to pending (after the backoff) while attempts remain; a cancel with
  * `cascade` also cancels the task's pending descendants.
  */
-export function completeTask(state: WorkflowState, request: CompleteRequest): Mutation<FinishedTask> {
+export function completeTask(state: WorkflowState, request: Timed<CompleteRequest>): Mutation<FinishedTask> {
   if (request.retry === true && request.status !== TaskStatus.FAILED) {
     throw new InvalidInputError("Invalid completeTask request: retry applies only to status failed.");
   }
@@ -397,7 +399,7 @@ export function completeTask(state: WorkflowState, request: CompleteRequest): Mu
   return { value: finished, changed: true };
 }
 
-export function releaseTask(state: WorkflowState, request: ReleaseRequest): Mutation<Task> {
+export function releaseTask(state: WorkflowState, request: Timed<ReleaseRequest>): Mutation<Task> {
   if (request.force === true) return releaseAnyClaim(state, request);
   const task = requireHeldClaim(state, request.taskId, request.agentId, request.claimToken);
   task.status = TaskStatus.PENDING;
@@ -412,7 +414,7 @@ export function releaseTask(state: WorkflowState, request: ReleaseRequest): Muta
  * agent was overruled, it did not fail). The old holder no longer holds the claim, so
  * its later heartbeat or completion is refused and cannot overwrite what happens next.
  */
-function releaseAnyClaim(state: WorkflowState, request: ReleaseRequest): Mutation<Task> {
+function releaseAnyClaim(state: WorkflowState, request: Timed<ReleaseRequest>): Mutation<Task> {
   const found = Object.hasOwn(state.tasks, request.taskId) ? state.tasks[request.taskId] : undefined;
   if (!found) throw new TaskNotFoundError(request.taskId);
   if (found.status !== TaskStatus.IN_PROGRESS) throw new TaskNotInProgressError(request.taskId, found.status);
@@ -433,7 +435,7 @@ function releaseAnyClaim(state: WorkflowState, request: ReleaseRequest): Mutatio
  * Renews a held claim's lease to now plus `leaseSeconds`, or plus the claim's own
  * lease length. Like completion, refused to anyone but the current claim's holder.
  */
-export function heartbeatTask(state: WorkflowState, request: HeartbeatRequest): Mutation<Task> {
+export function heartbeatTask(state: WorkflowState, request: Timed<HeartbeatRequest>): Mutation<Task> {
   const task = requireHeldClaim(state, request.taskId, request.agentId, request.claimToken);
   const leaseSeconds = request.leaseSeconds ?? task.lease_seconds ?? request.staleAfterMs / 1000;
   task.lease_expires_at = leaseEnd(request.now, leaseSeconds);
@@ -449,7 +451,7 @@ export function heartbeatTask(state: WorkflowState, request: HeartbeatRequest): 
  * With `force` (a person's override) a task an agent still holds is cancelled too, its
  * claim ended; held descendants are still left to their holders.
  */
-export function cancelTask(state: WorkflowState, request: CancelRequest): Mutation<FinishedTask> {
+export function cancelTask(state: WorkflowState, request: Timed<CancelRequest>): Mutation<FinishedTask> {
   const found = Object.hasOwn(state.tasks, request.taskId) ? state.tasks[request.taskId] : undefined;
   if (!found) throw new TaskNotFoundError(request.taskId);
   const expired = isLeaseExpired(found, request.now, request.staleAfterMs);

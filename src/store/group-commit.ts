@@ -17,7 +17,7 @@ import { applyReleasingExpired, type ExpiredLease } from "../core/store-notices.
 import type { Mutation } from "../core/workflow-rules.js";
 import type { CallMailbox, CallOutcome, MailboxContents, PostedCall } from "./call-mailbox.js";
 import { acquireFileLock, isFileLockHeld, tryFileLock, type FileLockOptions, type HeldLock } from "./file-lock.js";
-import { applyCall, callTime, type StoreCall } from "./store-call.js";
+import { applyCall, callAt, callTime, type StoreCall } from "./store-call.js";
 
 /** How often a caller looks for its outcome: a batch is committed in a millisecond or two. */
 const POLL_MS = 1;
@@ -139,13 +139,15 @@ export interface AppliedCalls {
 
 /**
  * Under the lock, after the holder's own change: applies each call taken from the
- * mailbox to `state`, in the order posted. A call whose rule throws changed nothing and
+ * mailbox to `state`, in the order posted, at `now` (the holder's time of applying; never
+ * before the time its caller posted it). A call whose rule throws changed nothing and
  * is declined (its caller runs it and gets the error). A claim's or cancel's outcome
  * carries the expired claims it released, for its caller's notices.
  */
-export function applyTakenCalls(mailbox: CallMailbox, state: WorkflowState, contents: MailboxContents): AppliedCalls {
+export function applyTakenCalls(mailbox: CallMailbox, state: WorkflowState, contents: MailboxContents, now: Date): AppliedCalls {
   const applied: AppliedCalls = { outcomes: [], declined: new Set(), changed: false, latest: null, awaited: contents.awaited };
-  for (const { id, call } of contents.taken) {
+  for (const { id, call: posted } of contents.taken) {
+    const call = callTime(posted) < now ? callAt(posted, now) : posted;
     let mutation: Mutation<unknown>;
     let released: ExpiredLease[] = [];
     try {

@@ -4,8 +4,9 @@
  *
  * Writes: one exclusive file lock around read → apply rule → write-temp → fsync →
  * rename; the directory fsync that makes the rename durable runs after the lock is
- * released, and the call waits for it. Reads take no lock: renames are atomic, so a
- * reader always sees one whole committed state.
+ * released, and the call waits for it. The rule runs at the time the clock says once
+ * the lock is held, so a lease never counts the wait for the lock. Reads take no lock:
+ * renames are atomic, so a reader always sees one whole committed state.
  *
  * Nothing is redone that did not change: the state file codec keeps the last bytes
  * read or written, reuses every task whose text is unchanged instead of parsing it
@@ -18,15 +19,17 @@ import { LockCompromisedError } from "../core/errors.js";
 import type { WorkflowState } from "../core/schema.js";
 import { nextClaimTime, type ClaimabilityQuery } from "../core/claim-timing.js";
 import type { NoticeListener } from "../core/store-notices.js";
-import type {
-  CancelRequest,
-  ClaimRequest,
-  CompleteRequest,
-  HeartbeatRequest,
-  NewTask,
-  ReleaseRequest,
-  TaskQuery,
-  TaskStore,
+import {
+  timed,
+  type CancelRequest,
+  type ClaimRequest,
+  type Clock,
+  type CompleteRequest,
+  type HeartbeatRequest,
+  type NewTask,
+  type ReleaseRequest,
+  type TaskQuery,
+  type TaskStore,
 } from "../core/task-store.js";
 import { toIsoTimestamp } from "../core/time.js";
 import * as rules from "../core/workflow-rules.js";
@@ -54,7 +57,7 @@ import { serializeInProcess } from "./in-process-queue.js";
 import { parseStateFile } from "./parse-state-file.js";
 import { ifExists } from "./if-exists.js";
 import { StateFileCodec } from "./state-file-codec.js";
-import { applyCall, callTime, type CallValues, type StoreCall } from "./store-call.js";
+import { applyCall, callAt, type CallValues, type StoreCall } from "./store-call.js";
 import { NoticeReporter } from "./notice-reporter.js";
 import { watchStateDirectory } from "./state-dir-watcher.js";
 
@@ -98,32 +101,32 @@ export class JsonFileStore implements TaskStore {
     this.mailbox = new CallMailbox(this.location);
   }
 
-  createTasks(tasks: readonly NewTask[], now: Date) {
-    return this.change({ op: "create", tasks, now });
+  createTasks(tasks: readonly NewTask[], clock: Clock) {
+    return this.change({ op: "create", tasks, now: clock() }, clock);
   }
 
   claimNextTask(request: ClaimRequest) {
-    return this.change({ op: "claim", request });
+    return this.change({ op: "claim", request: timed(request, request.clock()) }, request.clock);
   }
 
   completeTask(request: CompleteRequest) {
-    return this.change({ op: "complete", request });
+    return this.change({ op: "complete", request: timed(request, request.clock()) }, request.clock);
   }
 
   releaseTask(request: ReleaseRequest) {
-    return this.change({ op: "release", request });
+    return this.change({ op: "release", request: timed(request, request.clock()) }, request.clock);
   }
 
   heartbeatTask(request: HeartbeatRequest) {
-    return this.change({ op: "heartbeat", request });
+    return this.change({ op: "heartbeat", request: timed(request, request.clock()) }, request.clock);
   }
 
   cancelTask(request: CancelRequest) {
-    return this.change({ op: "cancel", request });
+    return this.change({ op: "cancel", request: timed(request, request.clock()) }, request.clock);
   }
 
-  updateMetadata(patch: Parameters<typeof rules.updateMetadata>[1], now: Date) {
-    return this.change({ op: "metadata", patch, now });
+  updateMetadata(patch: Parameters<typeof rules.updateMetadata>[1], clock: Clock) {
+    return this.change({ op: "metadata", patch, now: clock() }, clock);
   }
 
   async getTask(taskId: string) {
@@ -172,10 +175,10 @@ export class JsonFileStore implements TaskStore {
   }
 
   /** Writes an imported workflow as this (new or empty) state file, in one locked write. */
-  importWorkflow(source: WorkflowImport, now: Date) {
+  importWorkflow(source: WorkflowImport, clock: Clock) {
     // An exported header has no committed_calls; one from a hand-made file must not replace ours.
     const { [COMMITTED_CALLS]: _calls, ...header } = source.header;
-    return this.update(now, (state) => importIntoState(state, { ...source, header: header as typeof source.header }, basename(this.location, ".json")));
+    return this.update(clock, (state) => importIntoState(state, { ...source, header: header as typeof source.header }, basename(this.location, ".json")));
   }
 
   /** Lets go of what the store keeps between calls: the state file version it holds open (see the codec) and its lock's staging directory; it reads afresh if used again. */
@@ -191,18 +194,18 @@ export class JsonFileStore implements TaskStore {
   }
 
   /**
-   * A change given as a call: its rule runs here under the lock, or in the process that
-   * holds the lock meanwhile (group-commit.ts). A claim or cancel first releases expired
-   * claims, which are reported once written.
+   * A change given as a call: its rule runs here under the lock, at the time `clock` says
+   * then, or in the process that holds the lock meanwhile (group-commit.ts), which applies
+   * it at its own time (the call carries when it was asked for, the least it is applied at).
+   * A claim or cancel first releases expired claims, which are reported once written.
    */
-  private change<C extends StoreCall>(call: C): Promise<CallValues[C["op"]]> {
-    const apply = (state: WorkflowState) => applyCall(state, call);
-    const now = callTime(call);
+  private change<C extends StoreCall>(call: C, clock: Clock): Promise<CallValues[C["op"]]> {
+    const apply = (state: WorkflowState, now: Date) => applyCall(state, callAt(call, now));
     if (call.op === "claim" || call.op === "cancel") {
-      const at = (call as Extract<StoreCall, { op: "claim" | "cancel" }>).request;
-      return this.notices.releasingExpired(at, apply, (noting) => this.update(now, noting, call));
+      const { staleAfterMs } = (call as Extract<StoreCall, { op: "claim" | "cancel" }>).request;
+      return this.notices.releasingExpired(staleAfterMs, apply, (noting) => this.update(clock, noting, call));
     }
-    return this.update(now, apply, call);
+    return this.update(clock, apply, call);
   }
 
   /**
@@ -212,12 +215,12 @@ export class JsonFileStore implements TaskStore {
    * operation runs again under a fresh lock. With `call` (the same change as data),
    * a process holding the lock may commit it instead (group-commit.ts).
    */
-  private update<T>(now: Date, apply: (state: WorkflowState) => rules.Mutation<T>, call?: StoreCall): Promise<T> {
+  private update<T>(clock: Clock, apply: (state: WorkflowState, now: Date) => rules.Mutation<T>, call?: StoreCall): Promise<T> {
     return serializeInProcess(this.location, async () => {
       await this.ensureDirectory();
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.updateOnce(now, apply, call);
+          return await this.updateOnce(clock, apply, call);
         } catch (error) {
           if (!(error instanceof LockCompromisedError) || attempt >= LOCK_LOSS_RETRIES) this.notices.failed(error, this.lockOptions.timeoutMs);
         }
@@ -225,7 +228,7 @@ export class JsonFileStore implements TaskStore {
     });
   }
 
-  private async updateOnce<T>(now: Date, apply: (state: WorkflowState) => rules.Mutation<T>, call: StoreCall | undefined): Promise<T> {
+  private async updateOnce<T>(clock: Clock, apply: (state: WorkflowState, now: Date) => rules.Mutation<T>, call: StoreCall | undefined): Promise<T> {
     const got = await this.lockOrOutcome(call);
     if ("outcome" in got) {
       this.lastHandedOverAt = performance.now();
@@ -234,12 +237,14 @@ export class JsonFileStore implements TaskStore {
     const { lock, posted } = got;
     try {
       let state: WorkflowState;
+      let now: Date;
       try {
         this.notices.lockAcquired(lock);
         // A process killed while writing leaves a temp file, one killed while queueing for the
         // lock a staging directory; nobody else writes while we hold the lock, so sweep them.
         // One readdir of the state directory: cheap beside the fsyncs of the write.
         await sweepLeftovers(this.location);
+        now = clock(); // under the lock: the change is applied now, however long it waited
         state = this.readState() ?? rules.newWorkflowState(now);
       } catch (error) {
         posted?.remove(); // we hold the lock: nobody is at work on it, and its caller gets the error
@@ -256,7 +261,7 @@ export class JsonFileStore implements TaskStore {
       }
       // From here the state object may be changed in place: until it is committed, nobody may reuse it.
       this.codec.beginChange();
-      return await this.commitWithPostedCalls(lock, state, apply(state), now);
+      return await this.commitWithPostedCalls(lock, state, apply(state, now), now);
     } finally {
       await lock.release(); // no-op when the commit released it
     }
@@ -291,7 +296,7 @@ export class JsonFileStore implements TaskStore {
     let renamed = false;
     let others: AppliedCalls | null = null;
     try {
-      others = applyTakenCalls(this.mailbox, state, posted);
+      others = applyTakenCalls(this.mailbox, state, posted, now);
       if (own.changed || others.changed) {
         const latest = others.latest !== null && others.latest > now ? others.latest : now;
         state.metadata.last_updated = toIsoTimestamp(latest);

@@ -46,14 +46,14 @@ export class NoticeReporter {
    * and, once the change is written, reports the claims it released.
    */
   async releasingExpired<T>(
-    at: { now: Date; staleAfterMs: number },
-    rule: (state: WorkflowState) => Mutation<T>,
-    update: (apply: (state: WorkflowState) => Mutation<T>) => Promise<T>,
+    staleAfterMs: number,
+    rule: (state: WorkflowState, now: Date) => Mutation<T>,
+    update: (apply: (state: WorkflowState, now: Date) => Mutation<T>) => Promise<T>,
   ): Promise<T> {
     if (!this.listener) return update(rule);
     let released: ExpiredLease[] = [];
-    const value = await update((state) => {
-      const applied = applyReleasingExpired(state, at, rule);
+    const value = await update((state, now) => {
+      const applied = applyReleasingExpired(state, { now, staleAfterMs }, (current) => rule(current, now));
       released = applied.released;
       return applied.mutation;
     });

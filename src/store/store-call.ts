@@ -6,16 +6,16 @@
  */
 import { z } from "zod";
 import type { ClaimedTask, CreatedTask, FinishedTask, JsonObject, Task, WorkflowMetadata, WorkflowState } from "../core/schema.js";
-import type { CancelRequest, ClaimRequest, CompleteRequest, HeartbeatRequest, NewTask, ReleaseRequest } from "../core/task-store.js";
+import type { CancelRequest, ClaimRequest, CompleteRequest, HeartbeatRequest, NewTask, ReleaseRequest, Timed } from "../core/task-store.js";
 import * as rules from "../core/workflow-rules.js";
 
 export type StoreCall =
   | { op: "create"; tasks: readonly NewTask[]; now: Date }
-  | { op: "claim"; request: ClaimRequest }
-  | { op: "complete"; request: CompleteRequest }
-  | { op: "release"; request: ReleaseRequest }
-  | { op: "heartbeat"; request: HeartbeatRequest }
-  | { op: "cancel"; request: CancelRequest }
+  | { op: "claim"; request: Timed<ClaimRequest> }
+  | { op: "complete"; request: Timed<CompleteRequest> }
+  | { op: "release"; request: Timed<ReleaseRequest> }
+  | { op: "heartbeat"; request: Timed<HeartbeatRequest> }
+  | { op: "cancel"; request: Timed<CancelRequest> }
   | { op: "metadata"; patch: JsonObject; now: Date };
 
 /** What each kind of call returns. */
@@ -50,9 +50,14 @@ export function applyCall(state: WorkflowState, call: StoreCall): rules.Mutation
   }
 }
 
-/** When the call happens: the time its caller gave it. */
+/** When the call happens: the time it carries. */
 export function callTime(call: StoreCall): Date {
   return "request" in call ? call.request.now : call.now;
+}
+
+/** The call as applied at `now`: its caller stamped it when posting it, and whoever applies it under the lock stamps it again. */
+export function callAt<C extends StoreCall>(call: C, now: Date): C {
+  return "request" in call ? { ...call, request: { ...call.request, now } } : { ...call, now };
 }
 
 /** The call as JSON text; its times as ISO strings. */

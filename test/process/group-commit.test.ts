@@ -52,7 +52,7 @@ function takeAndApply(stateFile: string): { state: WorkflowState; codec: StateFi
   const state = codec.read() as WorkflowState;
   codec.beginChange();
   const mailbox = new CallMailbox(stateFile);
-  const applied = applyTakenCalls(mailbox, state, mailbox.takeCalls());
+  const applied = applyTakenCalls(mailbox, state, mailbox.takeCalls(), new Date());
   return { state, codec, mailbox, applied };
 }
 
