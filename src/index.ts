@@ -6,6 +6,7 @@ export {
   TASK_STATUSES,
   FINAL_STATUSES,
   HistoryEvent,
+  type ClaimedTask,
   type CreatedTask,
   type FinalStatus,
   type FinishedTask,
@@ -28,6 +29,7 @@ export type {
   ListTasksInput,
   ReleaseTaskInput,
 } from "./core/inputs.js";
+export { timed, type Clock, type Timed } from "./core/task-store.js";
 export type {
   TaskStore,
   NewTask,

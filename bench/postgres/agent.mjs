@@ -21,7 +21,7 @@ if (role === "drain") {
       for (;;) {
         const task = await tm.getNextTask({ agentId: me });
         if (!task) return done;
-        await tm.completeTask({ taskId: task.id, agentId: me, attempt: task.attempts, resultData: { ok: true } });
+        await tm.completeTask({ taskId: task.id, agentId: me, claimToken: task.claim_token, resultData: { ok: true } });
         done += 1;
       }
     }),
@@ -53,7 +53,7 @@ process.on("message", async (message) => {
     setTimeout(() => process.send({ waiting: true }), 30);
     const task = await waiting;
     const at = now();
-    if (task) await tm.completeTask({ taskId: task.id, agentId: "waiter" });
+    if (task) await tm.completeTask({ taskId: task.id, agentId: "waiter", claimToken: task.claim_token });
     process.send({ at, got: task?.id ?? null });
   }
 });

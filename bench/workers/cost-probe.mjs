@@ -39,7 +39,7 @@ try {
 
       start = performance.now();
       const task = await tm.getNextTask({ agentId: "probe" });
-      await tm.completeTask({ taskId: task.id, agentId: "probe", attempt: task.attempts, resultData: { by: "probe" } });
+      await tm.completeTask({ taskId: task.id, agentId: "probe", claimToken: task.claim_token, resultData: { by: "probe" } });
       claimComplete.push(performance.now() - start);
 
       floor.push(durableReplaceMs(dir, readFileSync(stateFile)));

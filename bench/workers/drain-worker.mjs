@@ -12,7 +12,7 @@ const completed = [];
 while (performance.now() < deadline) {
   const task = await tm.getNextTask({ agentId });
   if (!task) break;
-  await tm.completeTask({ taskId: task.id, agentId, attempt: task.attempts, resultData: { by: agentId } });
+  await tm.completeTask({ taskId: task.id, agentId, claimToken: task.claim_token, resultData: { by: agentId } });
   completed.push(task.id);
 }
 process.stdout.write(`${JSON.stringify({ agentId, completed })}\n`);

@@ -19,7 +19,7 @@ if (mode === "library") {
   for (let i = 0; i < Number(rounds); i++) {
     await tm.createTask({ type: "work", data: { i } });
     const task = await tm.getNextTask({ agentId: "probe" });
-    await tm.completeTask({ taskId: task.id, agentId: "probe", attempt: task.attempts, resultData: { by: "probe" } });
+    await tm.completeTask({ taskId: task.id, agentId: "probe", claimToken: task.claim_token, resultData: { by: "probe" } });
   }
   const peakMb = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(`${JSON.stringify({ mode, peak_rss_mb: Math.round(peakMb * 10) / 10 })}\n`);

@@ -18,7 +18,7 @@ for (let i = 0; i < Number(samples) + WARM_UP; i++) {
     const ms = performance.now() - start;
     if (!task) throw new Error(`the ${size} workflow ran out of tasks`);
     if (i >= WARM_UP) timings[size].push(ms);
-    await tm.completeTask({ taskId: task.id, agentId: "probe", attempt: task.attempts });
+    await tm.completeTask({ taskId: task.id, agentId: "probe", claimToken: task.claim_token });
   }
 }
 await Promise.all(Object.values(workflows).map((tm) => tm.close()));

@@ -16,7 +16,7 @@ async function agent(agentId) {
   while (performance.now() < deadline) {
     const task = await tm.getNextTask({ agentId });
     if (!task) return;
-    await tm.completeTask({ taskId: task.id, agentId, attempt: task.attempts, resultData: { by: agentId } });
+    await tm.completeTask({ taskId: task.id, agentId, claimToken: task.claim_token, resultData: { by: agentId } });
     completed.push(task.id);
   }
 }

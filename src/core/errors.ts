@@ -33,10 +33,16 @@ export class TaskNotFoundError extends TaskManagerError {
 }
 
 export class NotClaimHolderError extends TaskManagerError {
-  constructor(taskId: string, agentId: string, holder: string | null) {
+  /**
+   * `otherClaim`: the holder's name is the caller's, but the claim is another one (another
+   * window of the same client, or a claim the caller's token is not of).
+   */
+  constructor(taskId: string, agentId: string, holder: string | null, otherClaim?: { attempt: number; tokenGiven: boolean }) {
     super(
       "NOT_CLAIM_HOLDER",
-      `Task "${taskId}" is held by "${holder ?? "nobody"}", not by "${agentId}"; only the agent holding the claim may complete or release it.`,
+      otherClaim === undefined
+        ? `Task "${taskId}" is held by "${holder ?? "nobody"}", not by "${agentId}"; only the agent holding the claim may complete or release it.`
+        : `Task "${taskId}" is held by another claim made under the name "${agentId}" (attempt ${otherClaim.attempt}), and this call's claim_token ${otherClaim.tokenGiven ? "is not that claim's" : "is missing"}. If you claimed it, pass the claim_token your get_next_task returned; otherwise leave the task to its holder.`,
     );
   }
 }
@@ -65,7 +71,7 @@ export class ClaimSupersededError extends TaskManagerError {
   constructor(taskId: string, attempt: number, current: number) {
     super(
       "CLAIM_SUPERSEDED",
-      `Your claim of task "${taskId}" (attempt ${attempt}) expired and the task was claimed again (attempt ${current}); drop this work, the new holder's result stands.`,
+      `Your claim of task "${taskId}" (attempt ${attempt}) ended (its lease ran out, or a person released it) and the task was claimed again (attempt ${current}); drop this work, the new holder's result stands.`,
     );
   }
 }

@@ -3,6 +3,7 @@
  * field in the caller's terms so the error tells them exactly what to fix.
  */
 import { z } from "zod";
+import { MAX_CLAIM_TOKEN_LENGTH } from "./claim-token.js";
 import { InvalidInputError } from "./errors.js";
 import { FINAL_STATUSES, jsonObjectSchema, taskStatusSchema, TaskStatus } from "./schema.js";
 import {
@@ -30,7 +31,8 @@ export const agentIdSchema = z
 
 export const taskIdSchema = z.string().min(1, "must not be empty").max(200, "must be at most 200 characters");
 
-const attemptSchema = z.number().int().positive();
+/** A claim's token as its claim returned it; only its form is checked here, the rule checks the rest. */
+const claimTokenSchema = z.string().min(1, "must not be empty").max(MAX_CLAIM_TOKEN_LENGTH, `must be at most ${MAX_CLAIM_TOKEN_LENGTH} characters`);
 
 /** Priorities fit a 32-bit integer, so every store can keep them in an INTEGER column. */
 export const MAX_PRIORITY = 2 ** 31 - 1;
@@ -87,8 +89,8 @@ export const completeTaskInputSchema = z
     agentId: agentIdSchema,
     status: z.enum(FINAL_STATUSES).default(TaskStatus.COMPLETED),
     resultData: jsonObjectSchema.optional(),
-    /** The attempt number the claim returned; a superseded attempt is refused. */
-    attempt: attemptSchema.optional(),
+    /** The claim_token the claim returned; a claim made with one is refused to any other (or none). */
+    claimToken: claimTokenSchema.optional(),
     /** With status failed: try again later (after the backoff) while attempts remain. */
     retry: z.boolean().optional(),
     /** With status cancelled: cancel the task's pending descendants too. */
@@ -107,7 +109,8 @@ export type CompleteTaskInput = z.input<typeof completeTaskInputSchema>;
 export const heartbeatTaskInputSchema = z.strictObject({
   taskId: taskIdSchema,
   agentId: agentIdSchema,
-  attempt: attemptSchema.optional(),
+  /** The claim_token the claim returned. */
+  claimToken: claimTokenSchema.optional(),
   /** Renew to now plus this; default the claim's own lease length. */
   leaseSeconds: leaseSecondsSchema.optional(),
 });
@@ -129,7 +132,8 @@ export type CancelTaskInput = z.input<typeof cancelTaskInputSchema>;
 export const releaseTaskInputSchema = z.strictObject({
   taskId: taskIdSchema,
   agentId: agentIdSchema,
-  attempt: attemptSchema.optional(),
+  /** The claim_token the claim returned; not needed with force. */
+  claimToken: claimTokenSchema.optional(),
   /** Release whoever holds it (a person unsticking a task); agentId is recorded as who did. */
   force: z.boolean().optional(),
 });

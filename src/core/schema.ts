@@ -88,6 +88,11 @@ export const storedTaskSchema = z.looseObject({
   lease_seconds: z.number().positive().optional(),
   /** What happened to the task, oldest first, bounded to the last HISTORY_LIMIT entries. */
   history: z.array(historyEntrySchema).optional(),
+  /**
+   * While claimed: the SHA-256 of the current claim's token secret (see core/claim-token.ts).
+   * Absent on claims made without a token (by the seed or an older version); never returned by a read.
+   */
+  claim_token_sha256: z.string().optional(),
 });
 export type StoredTask = z.infer<typeof storedTaskSchema>;
 
@@ -109,6 +114,12 @@ export type WorkflowState = z.infer<typeof workflowStateSchema>;
  * task that can never run, `blocked_by`: the failed or cancelled tasks it waits on.
  */
 export type Task = StoredTask & { id: string; attempts: number; blocked_by?: string[] };
+
+/**
+ * What a claim returns: the task, and the claim's token, which only this result shows.
+ * Pass it back (claimToken) to complete, release or heartbeat the task.
+ */
+export type ClaimedTask = Task & { claim_token: string };
 
 /** What createTasks returns: `already_existed` when an idempotency key matched an existing task. */
 export type CreatedTask = Task & { already_existed?: true };

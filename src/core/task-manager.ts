@@ -1,7 +1,7 @@
 /**
  * The library's behaviour, independent of where a workflow is kept: validate what
- * the caller passed, fix the time of the operation, and let the store apply it
- * atomically. Every refusal is a TaskManagerError with a stable code.
+ * the caller passed, and let the store apply it atomically, at the time it reads from
+ * the clock as it applies it. Every refusal is a TaskManagerError with a stable code.
  */
 import { InvalidInputError, TaskNotFoundError } from "./errors.js";
 import {
@@ -24,7 +24,7 @@ import {
   type ListTasksInput,
   type ReleaseTaskInput,
 } from "./inputs.js";
-import type { CreatedTask, FinishedTask, JsonObject, StatusSummary, Task, TaskPage, WorkflowMetadata } from "./schema.js";
+import type { ClaimedTask, CreatedTask, FinishedTask, JsonObject, StatusSummary, Task, TaskPage, WorkflowMetadata } from "./schema.js";
 import type { NewTask, TaskStore } from "./task-store.js";
 import { toIsoTimestamp } from "./time.js";
 import { waitForClaim } from "./wait-for-claim.js";
@@ -39,7 +39,7 @@ export interface TaskManagerCoreOptions {
   taskTimeoutHours?: number | undefined;
   /** Largest JSON size of a task's data, a result or a metadata update. */
   maxPayloadBytes?: number | undefined;
-  /** The time source; tests pass a fixed clock. */
+  /** The time source, read by the store when it applies a change; tests pass a fixed clock. */
   clock?: (() => Date) | undefined;
 }
 
@@ -77,25 +77,25 @@ export class TaskManagerCore {
    */
   async createTasks(inputs: readonly CreateTaskInput[]): Promise<CreatedTask[]> {
     if (!Array.isArray(inputs) || inputs.length === 0) return [];
-    const now = this.clock();
     const tasks: NewTask[] = inputs.map((input, index) => {
       const what = inputs.length === 1 ? "task" : `task ${index + 1}`;
       const parsed = parseInput(createTaskInputSchema, input, what);
       assertPayloadSize(parsed.data, `${what} data`, this.maxPayloadBytes);
-      const notBefore = parsed.delaySeconds !== undefined ? new Date(now.getTime() + parsed.delaySeconds * 1000) : parsed.notBefore;
       return {
         type: parsed.type,
         data: parsed.data ?? {},
         parentId: parsed.parentId ?? null,
         priority: parsed.priority,
         dependsOn: parsed.dependsOn,
-        notBefore: notBefore === undefined ? undefined : toIsoTimestamp(notBefore),
+        notBefore: parsed.notBefore === undefined ? undefined : toIsoTimestamp(parsed.notBefore),
+        // Counted from when the store creates the task, not from this call.
+        delaySeconds: parsed.delaySeconds,
         idempotencyKey: parsed.idempotencyKey,
         maxAttempts: parsed.maxAttempts,
         retryDelaySeconds: parsed.retryDelaySeconds,
       };
     });
-    return this.store.createTasks(tasks, now);
+    return this.store.createTasks(tasks, this.clock);
   }
 
   /**
@@ -105,15 +105,17 @@ export class TaskManagerCore {
    * With `waitMs`, a call that finds none waits until one becomes claimable (created,
    * released, expired, its dependencies done, its not_before reached, by any process)
    * or the time is up (null); `signal` ends the wait early with its reason.
+   * The task comes with its `claim_token`, shown by no other call: pass it as `claimToken`
+   * to completeTask, releaseTask and heartbeatTask, which refuse the claim to anyone without it.
    */
-  async getNextTask(input: GetNextTaskInput): Promise<Task | null> {
+  async getNextTask(input: GetNextTaskInput): Promise<ClaimedTask | null> {
     const { waitMs, signal, ...parsed } = parseInput(getNextTaskInputSchema, input, "getNextTask request");
     const claim = () =>
       this.store.claimNextTask({
         agentId: parsed.agentId,
         taskTypes: parsed.taskTypes,
         leaseSeconds: parsed.leaseSeconds,
-        now: this.clock(),
+        clock: this.clock,
         staleAfterMs: this.staleAfterMs,
       });
     if (waitMs === undefined || waitMs === 0) {
@@ -126,19 +128,19 @@ export class TaskManagerCore {
 
   /**
    * Finishes a claimed task as completed (default), failed or cancelled; only its holder
-   * may. `retry` (with failed) sends it back to pending while attempts remain; `cascade`
-   * (with cancelled) cancels its pending descendants too.
+   * may, with the claim's `claimToken`. `retry` (with failed) sends it back to pending
+   * while attempts remain; `cascade` (with cancelled) cancels its pending descendants too.
    */
   async completeTask(input: CompleteTaskInput): Promise<FinishedTask> {
     const parsed = parseInput(completeTaskInputSchema, input, "completeTask request");
     assertPayloadSize(parsed.resultData, "resultData", this.maxPayloadBytes);
-    return this.store.completeTask({ ...parsed, now: this.clock() });
+    return this.store.completeTask({ ...parsed, clock: this.clock });
   }
 
-  /** Renews the holder's lease: to now plus leaseSeconds, or plus the claim's lease length. */
+  /** Renews the holder's lease (with the claim's `claimToken`): to now plus leaseSeconds, or plus the claim's lease length. */
   async heartbeatTask(input: HeartbeatTaskInput): Promise<Task> {
     const parsed = parseInput(heartbeatTaskInputSchema, input, "heartbeatTask request");
-    return this.store.heartbeatTask({ ...parsed, now: this.clock(), staleAfterMs: this.staleAfterMs });
+    return this.store.heartbeatTask({ ...parsed, clock: this.clock, staleAfterMs: this.staleAfterMs });
   }
 
   /**
@@ -148,16 +150,17 @@ export class TaskManagerCore {
    */
   async cancelTask(input: CancelTaskInput): Promise<FinishedTask> {
     const parsed = parseInput(cancelTaskInputSchema, input, "cancelTask request");
-    return this.store.cancelTask({ ...parsed, now: this.clock(), staleAfterMs: this.staleAfterMs });
+    return this.store.cancelTask({ ...parsed, clock: this.clock, staleAfterMs: this.staleAfterMs });
   }
 
   /**
-   * Gives a claimed task back to the queue as pending; only its holder may, unless `force`:
+   * Gives a claimed task back to the queue as pending; only its holder may (with the claim's
+   * `claimToken`), unless `force`:
    * a person unsticking a task, recorded in its history as `agentId` taking it from the holder.
    */
   async releaseTask(input: ReleaseTaskInput): Promise<Task> {
     const parsed = parseInput(releaseTaskInputSchema, input, "releaseTask request");
-    return this.store.releaseTask({ ...parsed, now: this.clock() });
+    return this.store.releaseTask({ ...parsed, clock: this.clock });
   }
 
   /** The task, or null when there is none with that id. */
@@ -198,7 +201,7 @@ export class TaskManagerCore {
   async updateWorkflowMetadata(patch: JsonObject): Promise<WorkflowMetadata> {
     const parsed = parseInput(metadataPatchSchema, patch, "metadata");
     assertPayloadSize(parsed, "metadata", this.maxPayloadBytes);
-    return this.store.updateMetadata(parsed, this.clock());
+    return this.store.updateMetadata(parsed, this.clock);
   }
 
   /**
@@ -217,7 +220,7 @@ export class TaskManagerCore {
    */
   async importWorkflow(source: WorkflowImport): Promise<number> {
     if (!this.store.importWorkflow) throw new InvalidInputError(`The store of ${this.store.location} cannot import a workflow.`);
-    return this.store.importWorkflow(source, this.clock());
+    return this.store.importWorkflow(source, this.clock);
   }
 
   /** Lets go of what the store holds open (a database connection; a JSON file holds nothing between calls). */

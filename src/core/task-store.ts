@@ -1,10 +1,13 @@
 /**
  * The one interface between the domain and persistence. The TaskManager validates
- * input and decides the time; a store applies each operation atomically with the
- * semantics of core/workflow-rules.ts. The JSON file store runs those rules over a
+ * input and gives the clock; a store applies each operation atomically with the
+ * semantics of core/workflow-rules.ts, reading the clock once, at the moment it applies
+ * the change (under its lock, in its transaction), so a lease or a timestamp never
+ * counts the time the change waited. The JSON file store runs those rules over a
  * locked state file; a database store may express the same rules in SQL.
  */
 import type {
+  ClaimedTask,
   CreatedTask,
   FinalStatus,
   FinishedTask,
@@ -28,6 +31,8 @@ export interface NewTask {
   dependsOn?: readonly string[] | undefined;
   /** ISO time before which the task is not claimable. */
   notBefore?: string | undefined;
+  /** Instead of notBefore: not claimable for this many seconds from when the task is created. */
+  delaySeconds?: number | undefined;
   /** A task with this key already in the workflow is returned instead of creating another. */
   idempotencyKey?: string | undefined;
   /** Unset: the workflow's default, or no limit. */
@@ -36,11 +41,23 @@ export interface NewTask {
   retryDelaySeconds?: number | undefined;
 }
 
+/** The time source of a change: a store reads it once, when it applies the change. */
+export type Clock = () => Date;
+
+/** A request as a rule applies it: with the time its store read from the clock when applying it. */
+export type Timed<R extends { clock: Clock }> = Omit<R, "clock"> & { now: Date };
+
+/** The request as applied at `now`. */
+export function timed<R extends { clock: Clock }>(request: R, now: Date): Timed<R> {
+  const { clock: _clock, ...rest } = request;
+  return { ...rest, now };
+}
+
 export interface ClaimRequest {
   agentId: string;
   /** Only tasks of these types; all types when absent or empty. */
   taskTypes?: readonly string[] | undefined;
-  now: Date;
+  clock: Clock;
   /**
    * The task timeout: a claim's lease when neither the request nor the workflow's defaults
    * give one, and how long a claim without a lease (made by the seed) lasts after locked_at.
@@ -55,21 +72,23 @@ export interface CompleteRequest {
   agentId: string;
   status: FinalStatus;
   resultData?: JsonObject | undefined;
-  attempt?: number | undefined;
+  /** The claim's token (the claim's result has it); required for a claim made with one. */
+  claimToken?: string | undefined;
   /** With status failed: back to pending (after the backoff) while attempts remain. */
   retry?: boolean | undefined;
   /** With status cancelled: also cancel the task's pending descendants. */
   cascade?: boolean | undefined;
-  now: Date;
+  clock: Clock;
 }
 
 export interface HeartbeatRequest {
   taskId: string;
   agentId: string;
-  attempt?: number | undefined;
+  /** The claim's token (the claim's result has it); required for a claim made with one. */
+  claimToken?: string | undefined;
   /** Renew to now plus this; default the claim's own lease length. */
   leaseSeconds?: number | undefined;
-  now: Date;
+  clock: Clock;
   /** The task timeout, the lease length of a claim made without one (by the seed). */
   staleAfterMs: number;
 }
@@ -80,7 +99,7 @@ export interface CancelRequest {
   agentId: string;
   cascade?: boolean | undefined;
   reason?: string | undefined;
-  now: Date;
+  clock: Clock;
   /** A person overriding a live claim: the task is cancelled even while an agent holds it. */
   force?: boolean | undefined;
   /** The task timeout: how long a claim made without a lease (by the seed) lasts, to tell whether its holder ran out. */
@@ -90,8 +109,9 @@ export interface CancelRequest {
 export interface ReleaseRequest {
   taskId: string;
   agentId: string;
-  attempt?: number | undefined;
-  now: Date;
+  /** The claim's token; not needed with `force`. */
+  claimToken?: string | undefined;
+  clock: Clock;
   /** A person overriding the claim: released whoever holds it; `agentId` is who overrode, for the history. */
   force?: boolean | undefined;
 }
@@ -108,8 +128,9 @@ export interface TaskStore {
   /** Where the workflow lives, for messages: a file path, or a database without its password. */
   readonly location: string;
   /** Creates all tasks or none. */
-  createTasks(tasks: readonly NewTask[], now: Date): Promise<CreatedTask[]>;
-  claimNextTask(request: ClaimRequest): Promise<Task | null>;
+  createTasks(tasks: readonly NewTask[], clock: Clock): Promise<CreatedTask[]>;
+  /** The claimed task with its claim_token (which no other result shows), or null when none is ready. */
+  claimNextTask(request: ClaimRequest): Promise<ClaimedTask | null>;
   completeTask(request: CompleteRequest): Promise<FinishedTask>;
   releaseTask(request: ReleaseRequest): Promise<Task>;
   heartbeatTask(request: HeartbeatRequest): Promise<Task>;
@@ -121,7 +142,7 @@ export interface TaskStore {
   /** `now` decides which pending tasks count as scheduled rather than ready. */
   getStatusSummary(now: Date): Promise<StatusSummary>;
   getMetadata(): Promise<WorkflowMetadata>;
-  updateMetadata(patch: JsonObject, now: Date): Promise<WorkflowMetadata>;
+  updateMetadata(patch: JsonObject, clock: Clock): Promise<WorkflowMetadata>;
 
   /*
    * Optional: what lets getNextTask wait for work without polling. A store without
@@ -146,7 +167,7 @@ export interface TaskStore {
    * nothing; refused with INVALID_INPUT when this workflow already holds tasks.
    * Returns how many tasks were written.
    */
-  importWorkflow?(source: WorkflowImport, now: Date): Promise<number>;
+  importWorkflow?(source: WorkflowImport, clock: Clock): Promise<number>;
   /** Lets go of what the store holds open (a database connection); the store is not used afterwards. */
   close?(): Promise<void>;
 }

@@ -9,7 +9,7 @@
  * unlocked read decides whether a claim, which takes the lock, is worth trying.
  */
 import type { ClaimabilityQuery } from "./claim-timing.js";
-import type { Task } from "./schema.js";
+import type { ClaimedTask } from "./schema.js";
 import type { TaskStore } from "./task-store.js";
 
 /** How often a store that cannot report changes is re-checked, and the pause after a claim that found nothing. */
@@ -20,7 +20,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export interface WaitForClaimOptions {
   store: TaskStore;
   /** One claim attempt, as getNextTask makes it without waiting. */
-  claim: () => Promise<Task | null>;
+  claim: () => Promise<ClaimedTask | null>;
   /** The query for nextClaimTime, with the current time. */
   query: () => ClaimabilityQuery;
   waitMs: number;
@@ -32,7 +32,7 @@ export interface WaitForClaimOptions {
  * the signal's reason once it is aborted; a claim already under way is finished
  * first, and if it got a task, that task is returned.
  */
-export async function waitForClaim(options: WaitForClaimOptions): Promise<Task | null> {
+export async function waitForClaim(options: WaitForClaimOptions): Promise<ClaimedTask | null> {
   const { store, signal } = options;
   signal?.throwIfAborted();
   const deadline = Date.now() + options.waitMs;

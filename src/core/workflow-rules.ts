@@ -13,12 +13,14 @@ import {
   TaskNotInProgressError,
   TaskNotPendingError,
 } from "./errors.js";
+import { claimSecretDigest, formatClaimToken, newClaimSecret, parseClaimToken } from "./claim-token.js";
 import { blockersOf, isReady, pendingStateOf, type BlockerMemo } from "./readiness.js";
 import { failAttempt } from "./retry-policy.js";
 import {
   HistoryEvent,
   TASK_STATUSES,
   TaskStatus,
+  type ClaimedTask,
   type CreatedTask,
   type FinishedTask,
   type JsonObject,
@@ -41,6 +43,7 @@ import type {
   NewTask,
   ReleaseRequest,
   TaskQuery,
+  Timed,
 } from "./task-store.js";
 import { parseTimestamp, toIsoTimestamp } from "./time.js";
 import { readTaskDefaults } from "./workflow-defaults.js";
@@ -55,8 +58,10 @@ export function newWorkflowState(now: Date): WorkflowState {
   return { workflow_type: "generic", metadata: { initialized_at: stamp, last_updated: stamp }, tasks: {} };
 }
 
+/** A stored task as every result shows it: with its id, and without its claim's token digest. */
 export function toTask(id: string, stored: StoredTask): Task {
-  return { id, ...stored, attempts: stored.attempts ?? 0 };
+  const { claim_token_sha256: _digest, ...shown } = stored;
+  return { id, ...shown, attempts: stored.attempts ?? 0 };
 }
 
 /** toTask, plus `blocked_by` on a pending task that waits on a failed or cancelled one. */
@@ -180,6 +185,7 @@ export function planNewTasks(existing: ExistingTasks, metadata: WorkflowMetadata
     if (input.priority !== undefined && input.priority !== 0) task.priority = input.priority;
     if (input.dependsOn !== undefined && input.dependsOn.length > 0) task.depends_on = [...new Set(input.dependsOn)];
     if (input.notBefore !== undefined) task.not_before = input.notBefore;
+    else if (input.delaySeconds !== undefined) task.not_before = toIsoTimestamp(new Date(now.getTime() + input.delaySeconds * 1000));
     if (input.idempotencyKey !== undefined) task.idempotency_key = input.idempotencyKey;
     const maxAttempts = input.maxAttempts ?? defaults.max_attempts;
     if (maxAttempts !== undefined) task.max_attempts = maxAttempts;
@@ -250,7 +256,7 @@ function leaseEnd(now: Date, leaseSeconds: number): string {
  * the highest priority, the oldest among equals. Ready: pending, its not_before
  * passed, and every dependency completed.
  */
-export function claimNextTask(state: WorkflowState, request: ClaimRequest): Mutation<Task | null> {
+export function claimNextTask(state: WorkflowState, request: Timed<ClaimRequest>): Mutation<ClaimedTask | null> {
   const released = releaseStaleClaims(state, request.now, request.staleAfterMs);
   const types = request.taskTypes && request.taskTypes.length > 0 ? new Set(request.taskTypes) : null;
   let best: [string, StoredTask] | null = null;
@@ -265,16 +271,15 @@ export function claimNextTask(state: WorkflowState, request: ClaimRequest): Muta
   }
   if (best === null) return { value: null, changed: released.length > 0 };
   const id = best[0];
-  const task = writableTask(state, id);
-  claimTask(task, request, state.metadata);
-  return { value: toTask(id, task), changed: true };
+  return { value: claimWithNewToken(id, writableTask(state, id), request, state.metadata), changed: true };
 }
 
 /**
  * Makes a ready task the requesting agent's: held from `now`, one more attempt, and a
  * lease of the request's length, else the workflow's default, else the task timeout.
+ * `tokenDigest` is what the claim's token is checked against (null: a claim without one).
  */
-export function claimTask(task: StoredTask, request: ClaimRequest, metadata: WorkflowMetadata): void {
+export function claimTask(task: StoredTask, request: Timed<ClaimRequest>, metadata: WorkflowMetadata, tokenDigest: string | null): void {
   const leaseSeconds = request.leaseSeconds ?? readTaskDefaults(metadata).lease_seconds ?? request.staleAfterMs / 1000;
   task.status = TaskStatus.IN_PROGRESS;
   task.locked_by = request.agentId;
@@ -282,16 +287,35 @@ export function claimTask(task: StoredTask, request: ClaimRequest, metadata: Wor
   task.attempts = (task.attempts ?? 0) + 1;
   task.lease_seconds = leaseSeconds;
   task.lease_expires_at = leaseEnd(request.now, leaseSeconds);
+  if (tokenDigest === null) delete task.claim_token_sha256;
+  else task.claim_token_sha256 = tokenDigest;
   recordHistory(task, request.now, { event: HistoryEvent.CLAIMED, agent: request.agentId, attempt: task.attempts });
 }
 
-function requireHeldClaim(state: WorkflowState, taskId: string, agentId: string, attempt: number | undefined): StoredTask {
+/** claimTask under a new token; returns the task as the claim returns it, the token with it. */
+export function claimWithNewToken(id: string, task: StoredTask, request: Timed<ClaimRequest>, metadata: WorkflowMetadata): ClaimedTask {
+  const { secret, digest } = newClaimSecret();
+  claimTask(task, request, metadata, digest);
+  return { ...toTask(id, task), claim_token: formatClaimToken(task.attempts ?? 0, secret) };
+}
+
+/**
+ * The task, if `agentId` holds it under the claim `claimToken` is of. A task claimed
+ * with a token is refused to any other token, or none, even under the holder's name:
+ * CLAIM_SUPERSEDED for a token of an earlier claim, else NOT_CLAIM_HOLDER. A claim made
+ * without one (by the seed or an older version) is checked by the name, as it was then.
+ */
+function requireHeldClaim(state: WorkflowState, taskId: string, agentId: string, claimToken: string | undefined): StoredTask {
   const task = state.tasks[taskId];
   if (!task || !Object.hasOwn(state.tasks, taskId)) throw new TaskNotFoundError(taskId);
   if (task.status !== TaskStatus.IN_PROGRESS) throw new TaskNotInProgressError(taskId, task.status);
   if (task.locked_by !== agentId) throw new NotClaimHolderError(taskId, agentId, task.locked_by);
   const current = task.attempts ?? 0;
-  if (attempt !== undefined && attempt !== current) throw new ClaimSupersededError(taskId, attempt, current);
+  const token = claimToken === undefined ? null : parseClaimToken(claimToken);
+  const digest = typeof task.claim_token_sha256 === "string" ? task.claim_token_sha256 : null;
+  if (token !== null && digest !== null && claimSecretDigest(token.secret) === digest) return writableTask(state, taskId);
+  if (token !== null && token.attempt < current) throw new ClaimSupersededError(taskId, token.attempt, current);
+  if (digest !== null) throw new NotClaimHolderError(taskId, agentId, task.locked_by, { attempt: current, tokenGiven: claimToken !== undefined });
   return writableTask(state, taskId);
 }
 
@@ -340,6 +364,7 @@ function endClaim(task: StoredTask): void {
   task.locked_by = null;
   task.locked_at = null;
   task.lease_expires_at = null;
+  delete task.claim_token_sha256;
 }
 
 /**
@@ -347,14 +372,14 @@ function endClaim(task: StoredTask): void {
  * goes back to pending (after the backoff) while attempts remain; a cancel with
  * `cascade` also cancels the task's pending descendants.
  */
-export function completeTask(state: WorkflowState, request: CompleteRequest): Mutation<FinishedTask> {
+export function completeTask(state: WorkflowState, request: Timed<CompleteRequest>): Mutation<FinishedTask> {
   if (request.retry === true && request.status !== TaskStatus.FAILED) {
     throw new InvalidInputError("Invalid completeTask request: retry applies only to status failed.");
   }
   if (request.cascade === true && request.status !== TaskStatus.CANCELLED) {
     throw new InvalidInputError("Invalid completeTask request: cascade applies only to status cancelled.");
   }
-  const task = requireHeldClaim(state, request.taskId, request.agentId, request.attempt);
+  const task = requireHeldClaim(state, request.taskId, request.agentId, request.claimToken);
   const attempt = task.attempts ?? 0;
   if (request.retry === true) {
     const error = describeFailure(request.resultData, request.agentId, attempt);
@@ -374,9 +399,9 @@ export function completeTask(state: WorkflowState, request: CompleteRequest): Mu
   return { value: finished, changed: true };
 }
 
-export function releaseTask(state: WorkflowState, request: ReleaseRequest): Mutation<Task> {
+export function releaseTask(state: WorkflowState, request: Timed<ReleaseRequest>): Mutation<Task> {
   if (request.force === true) return releaseAnyClaim(state, request);
-  const task = requireHeldClaim(state, request.taskId, request.agentId, request.attempt);
+  const task = requireHeldClaim(state, request.taskId, request.agentId, request.claimToken);
   task.status = TaskStatus.PENDING;
   endClaim(task);
   recordHistory(task, request.now, { event: HistoryEvent.RELEASED, agent: request.agentId, attempt: task.attempts });
@@ -389,7 +414,7 @@ export function releaseTask(state: WorkflowState, request: ReleaseRequest): Muta
  * agent was overruled, it did not fail). The old holder no longer holds the claim, so
  * its later heartbeat or completion is refused and cannot overwrite what happens next.
  */
-function releaseAnyClaim(state: WorkflowState, request: ReleaseRequest): Mutation<Task> {
+function releaseAnyClaim(state: WorkflowState, request: Timed<ReleaseRequest>): Mutation<Task> {
   const found = Object.hasOwn(state.tasks, request.taskId) ? state.tasks[request.taskId] : undefined;
   if (!found) throw new TaskNotFoundError(request.taskId);
   if (found.status !== TaskStatus.IN_PROGRESS) throw new TaskNotInProgressError(request.taskId, found.status);
@@ -408,10 +433,10 @@ function releaseAnyClaim(state: WorkflowState, request: ReleaseRequest): Mutatio
 
 /**
  * Renews a held claim's lease to now plus `leaseSeconds`, or plus the claim's own
- * lease length. Like completion, refused to anyone but the current holder and attempt.
+ * lease length. Like completion, refused to anyone but the current claim's holder.
  */
-export function heartbeatTask(state: WorkflowState, request: HeartbeatRequest): Mutation<Task> {
-  const task = requireHeldClaim(state, request.taskId, request.agentId, request.attempt);
+export function heartbeatTask(state: WorkflowState, request: Timed<HeartbeatRequest>): Mutation<Task> {
+  const task = requireHeldClaim(state, request.taskId, request.agentId, request.claimToken);
   const leaseSeconds = request.leaseSeconds ?? task.lease_seconds ?? request.staleAfterMs / 1000;
   task.lease_expires_at = leaseEnd(request.now, leaseSeconds);
   if (task.lease_seconds === undefined) task.lease_seconds = leaseSeconds;
@@ -426,7 +451,7 @@ export function heartbeatTask(state: WorkflowState, request: HeartbeatRequest): 
  * With `force` (a person's override) a task an agent still holds is cancelled too, its
  * claim ended; held descendants are still left to their holders.
  */
-export function cancelTask(state: WorkflowState, request: CancelRequest): Mutation<FinishedTask> {
+export function cancelTask(state: WorkflowState, request: Timed<CancelRequest>): Mutation<FinishedTask> {
   const found = Object.hasOwn(state.tasks, request.taskId) ? state.tasks[request.taskId] : undefined;
   if (!found) throw new TaskNotFoundError(request.taskId);
   const expired = isLeaseExpired(found, request.now, request.staleAfterMs);

@@ -1,23 +1,23 @@
 /**
- * The claims this server process made, with the attempt number each one got.
- * Passing that number back on complete and release fences an expired claim: two
- * agents that share a client name (two windows both called `claude-code`) cannot
- * finish each other's claims, because each server only knows its own attempts.
+ * The claims this server process made, with the token each one got. complete_task,
+ * release_task and heartbeat_task pass it back, so an agent never has to: two agents
+ * that share a client name (two windows both called `claude-code`) cannot act on each
+ * other's claims, because each server only knows the tokens of its own.
  */
 export class ClaimLedger {
-  private readonly attempts = new Map<string, number>();
+  private readonly tokens = new Map<string, string>();
 
-  remember(workflow: string, taskId: string, attempt: number): void {
-    this.attempts.set(key(workflow, taskId), attempt);
+  remember(workflow: string, taskId: string, claimToken: string): void {
+    this.tokens.set(key(workflow, taskId), claimToken);
   }
 
-  /** The attempt of our claim on this task, or undefined when this server did not claim it. */
-  attemptOf(workflow: string, taskId: string): number | undefined {
-    return this.attempts.get(key(workflow, taskId));
+  /** The token of our claim on this task, or undefined when this server did not claim it. */
+  tokenOf(workflow: string, taskId: string): string | undefined {
+    return this.tokens.get(key(workflow, taskId));
   }
 
   forget(workflow: string, taskId: string): void {
-    this.attempts.delete(key(workflow, taskId));
+    this.tokens.delete(key(workflow, taskId));
   }
 }
 

@@ -10,8 +10,10 @@
 import { z } from "zod";
 import { FINAL_STATUSES, TASK_STATUSES, type JsonObject } from "../core/schema.js";
 
-export const workflowArg = z.string().optional().describe('Workflow name (default "default")');
-export const taskIdArg = z.string().describe("Task id, e.g. analyze_1a2b3c4d");
+export const workflowArg = z.string().optional().describe('Workflow (default "default")');
+export const taskIdArg = z.string().describe("Task id");
+/** The server passes the tokens of the claims it made: an agent sends one only after its server restarted. */
+export const claimTokenArg = z.string().optional().describe("Only after a server restart: your claim_token");
 /** A JSON object. Typed loosely here (the JSON Schema of z.json() is long); the core checks it is JSON. */
 export const jsonObjectArg = z.looseObject({});
 
@@ -27,14 +29,18 @@ export const finalStatusArg = z.enum(FINAL_STATUSES);
  * A task in a result. Only the fields an agent branches on are spelled out; the
  * others pass through (the schema is loose) and are named in the description, which
  * keeps the seven copies of this schema in tools/list short (the list stays under
- * 16,000 characters with create_tasks in it).
+ * 16,000 characters).
  */
+const OTHER_TASK_FIELDS = "Also: data, result, parent_id, locked_by, attempts, *_at times";
 export const taskOutput = z
   .looseObject({
     id: z.string(),
     type: z.string(),
     status: taskStatusArg,
   })
-  .describe("Also: parent_id, data, locked_by, locked_at, created_at, completed_at, result, attempts");
+  .describe(OTHER_TASK_FIELDS);
+
+/** A task as get_next_task returns it: with the claim's token, which no other result shows. */
+export const claimedTaskOutput = taskOutput.extend({ claim_token: z.string() }).describe(OTHER_TASK_FIELDS);
 
 export const countsOutput = z.record(z.string(), z.number());

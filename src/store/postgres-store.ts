@@ -15,18 +15,22 @@
  * one statement (postgres/batcher.ts): a round trip, an executor start and a commit for
  * several agents instead of one each.
  *
- * Time: the core passes `now` from the process clock; the store moves it onto the database
- * clock by the offset it measured (postgres/database.ts), so leases written by one machine
- * expire when another machine, whatever its clock says, thinks they do.
+ * Time: the core passes the process clock, which a change reads right before its statements
+ * (again on each retry), and the store moves that time onto the database clock by the offset
+ * it measured (postgres/database.ts), so leases written by one machine expire when another
+ * machine, whatever its clock says, thinks they do. A claim that waits inside its statement
+ * (for a lock on the table) counts its lease from when the wait ended (see claimSql).
  *
  * Waiting: every committed change sends NOTIFY (a trigger); watchChanges LISTENs.
  */
 import type { ClaimabilityQuery } from "../core/claim-timing.js";
+import { formatClaimToken, newClaimSecret, type ClaimSecret } from "../core/claim-token.js";
 import { TaskNotFoundError } from "../core/errors.js";
 import { blockersOf, type BlockerMemo } from "../core/readiness.js";
 import {
   TASK_STATUSES,
   TaskStatus,
+  type ClaimedTask,
   type CreatedTask,
   type FinishedTask,
   type JsonObject,
@@ -38,15 +42,17 @@ import {
   type WorkflowMetadata,
 } from "../core/schema.js";
 import { expiredClaims, type ExpiredLease, type NoticeListener } from "../core/store-notices.js";
-import type {
-  CancelRequest,
-  ClaimRequest,
-  CompleteRequest,
-  HeartbeatRequest,
-  NewTask,
-  ReleaseRequest,
-  TaskQuery,
-  TaskStore,
+import {
+  timed,
+  type CancelRequest,
+  type ClaimRequest,
+  type Clock,
+  type CompleteRequest,
+  type HeartbeatRequest,
+  type NewTask,
+  type ReleaseRequest,
+  type TaskQuery,
+  type TaskStore,
 } from "../core/task-store.js";
 import { toIsoTimestamp } from "../core/time.js";
 import { readTaskDefaults } from "../core/workflow-defaults.js";
@@ -54,7 +60,7 @@ import { assertWorkflowName } from "../core/workflow-name.js";
 import * as rules from "../core/workflow-rules.js";
 import { workflowNotEmptyError, type WorkflowExport, type WorkflowHeader, type WorkflowImport } from "../core/workflow-transfer.js";
 import { Batcher } from "./postgres/batcher.js";
-import { openPostgresDatabase, type PostgresDatabase, type Session } from "./postgres/database.js";
+import { CLOCK_TOLERANCE_MS, openPostgresDatabase, type PostgresDatabase, type Session } from "./postgres/database.js";
 import { PartialState, WriteConflict } from "./postgres/partial-state.js";
 import { writeRows, type RowWrite } from "./postgres/row-writes.js";
 import { TASK_COLUMNS, derivedColumns, taskOfRow, type TaskRow } from "./postgres/task-rows.js";
@@ -117,9 +123,9 @@ export class PostgresStore implements TaskStore {
   /** Rows this process claimed, by task id, as the claim left them. */
   private readonly claimed = new Map<string, TaskRow>();
   /** Claims asked for together, made by one statement. */
-  private readonly claims = new Batcher<ClaimRequest, Task | null>((requests) => this.claimBatch(requests), BATCHING);
+  private readonly claims = new Batcher<ClaimRequest, ClaimedTask | null>((requests) => this.claimBatch(requests), BATCHING);
   /** The fast path's writes asked for together, made by one statement. */
-  private readonly writes = new Batcher<RowWrite, boolean>((rows) => this.writeBatch(rows), BATCHING);
+  private readonly writes = new Batcher<FastChange, boolean>((changes) => this.writeBatch(changes), BATCHING);
   private closed = false;
 
   constructor(options: PostgresStoreOptions) {
@@ -142,11 +148,11 @@ export class PostgresStore implements TaskStore {
 
   // Changes
 
-  async createTasks(inputs: readonly NewTask[], now: Date): Promise<CreatedTask[]> {
+  async createTasks(inputs: readonly NewTask[], clock: Clock): Promise<CreatedTask[]> {
     let changed = false;
     const tasks = await this.change((session) =>
       session.transaction(async () => {
-        const at = this.at(now);
+        const at = this.at(clock());
         const row = await this.workflowRow(session, true, at);
         const wf = row.wf;
         const metadata = metadataOf(row);
@@ -188,7 +194,7 @@ export class PostgresStore implements TaskStore {
     return tasks;
   }
 
-  claimNextTask(request: ClaimRequest): Promise<Task | null> {
+  claimNextTask(request: ClaimRequest): Promise<ClaimedTask | null> {
     const types = request.taskTypes && request.taskTypes.length > 0 ? [...new Set(request.taskTypes)].sort() : null;
     // Only claims that one statement can make together share a batch: the same types, lease and task timeout.
     const group = JSON.stringify([types, request.leaseSeconds ?? null, request.staleAfterMs]);
@@ -198,19 +204,22 @@ export class PostgresStore implements TaskStore {
   /**
    * Claims for several requests of one group in one statement (see postgres/batcher.ts):
    * as many ready tasks as there are requests, in claim order, the first to the request
-   * that came first; each claimed for its own agent at its own time.
+   * that came first; each claimed for its own agent at its own time, under a token of its own.
    */
-  private async claimBatch(requests: ClaimRequest[]): Promise<(Task | null)[]> {
+  private async claimBatch(requests: ClaimRequest[]): Promise<(ClaimedTask | null)[]> {
     const [first] = requests as [ClaimRequest];
     const types = first.taskTypes ?? null;
+    // The n-th request's secret goes to whichever task the n-th row claims; the statement stores its digest.
+    const secrets = requests.map(() => newClaimSecret());
     const { rows, released } = await this.db.run(async (session) => {
-      const ats = requests.map((request) => this.at(request.now).getTime());
-      // Readiness and expiry are judged at the earliest of their times: what is ready or expired then is so for each.
-      const at = new Date(Math.min(...ats));
       let released: ExpiredLease[] = [];
-      const wf = this.wf ?? (await this.workflowRow(session, false, at))?.wf;
+      const wf = this.wf ?? (await this.workflowRow(session, false, new Date()))?.wf;
       if (wf === undefined) return { rows: [], released };
       for (let round = 0; ; round += 1) {
+        // Read right before the statement, on every round and retry: the lease starts when the claim is made.
+        const ats = requests.map((request) => this.at(request.clock()).getTime());
+        // Readiness and expiry are judged at the earliest of their times: what is ready or expired then is so for each.
+        const at = new Date(Math.min(...ats));
         const rows = await session.write<Partial<TaskRow> & { expired: boolean; n: string | null }>(this.claimSql(types?.length ?? 0, requests.length), [
           wf,
           at.getTime(),
@@ -220,6 +229,7 @@ export class PostgresStore implements TaskStore {
           first.leaseSeconds ?? null,
           round === 0,
           ats,
+          secrets.map((secret) => secret.digest),
         ]);
         if (rows[0]?.expired) {
           // Expired claims go back to pending first, as the rule has it, so they can be taken by this very claim.
@@ -230,11 +240,14 @@ export class PostgresStore implements TaskStore {
         return { rows: rows.filter((row) => row.id != null) as (TaskRow & { n: string })[], released };
       }
     });
-    const tasks: (Task | null)[] = requests.map(() => null);
+    const tasks: (ClaimedTask | null)[] = requests.map(() => null);
     if (rows.length > 0) this.db.claimed(rows.length);
     for (const row of rows) {
       this.remember(row);
-      tasks[Number(row.n) - 1] = rules.toTask(row.id, taskOfRow(this.location, row));
+      const index = Number(row.n) - 1;
+      const task = taskOfRow(this.location, row);
+      const { secret } = secrets[index] as ClaimSecret;
+      tasks[index] = { ...rules.toTask(row.id, task), claim_token: formatClaimToken(task.attempts ?? 0, secret) };
     }
     // Not awaited, on the hot path: the NOTIFY goes out at once, and close() waits for it.
     if (rows.length > 0 || released.length > 0) void this.announce();
@@ -244,10 +257,10 @@ export class PostgresStore implements TaskStore {
 
   completeTask(request: CompleteRequest): Promise<FinishedTask> {
     return this.mutate(
-      request.now,
+      request.clock,
       request.taskId,
       (view) => view.withNeighbours(request.taskId, { dependencies: true, descendants: request.cascade === true }),
-      (state, now) => rules.completeTask(state, { ...request, now }),
+      (state, now) => rules.completeTask(state, timed(request, now)),
       // Without retry or cascade the rule looks at the task alone (a retry presents its blockers, a cascade its descendants).
       request.retry !== true && request.cascade !== true,
     );
@@ -255,19 +268,19 @@ export class PostgresStore implements TaskStore {
 
   releaseTask(request: ReleaseRequest): Promise<Task> {
     return this.mutate(
-      request.now,
+      request.clock,
       request.taskId,
       (view) => view.withNeighbours(request.taskId, { dependencies: true, descendants: false }),
-      (state, now) => rules.releaseTask(state, { ...request, now }),
+      (state, now) => rules.releaseTask(state, timed(request, now)),
     );
   }
 
   heartbeatTask(request: HeartbeatRequest): Promise<Task> {
     return this.mutate(
-      request.now,
+      request.clock,
       request.taskId,
       (view) => view.withNeighbours(request.taskId, { dependencies: false, descendants: false }),
-      (state, now) => rules.heartbeatTask(state, { ...request, now }),
+      (state, now) => rules.heartbeatTask(state, timed(request, now)),
       true,
     );
   }
@@ -275,7 +288,7 @@ export class PostgresStore implements TaskStore {
   async cancelTask(request: CancelRequest): Promise<FinishedTask> {
     let expired: ExpiredLease[] = [];
     const finished = await this.mutate(
-      request.now,
+      request.clock,
       request.taskId,
       (view) => view.withNeighbours(request.taskId, { dependencies: false, descendants: request.cascade === true }),
       (state, now) => {
@@ -283,7 +296,7 @@ export class PostgresStore implements TaskStore {
         const task = Object.hasOwn(state.tasks, request.taskId) ? state.tasks[request.taskId] : undefined;
         const lapsed = task !== undefined && rules.isLeaseExpired(task, now, request.staleAfterMs);
         const lease = { taskId: request.taskId, holder: task?.locked_by ?? null, attempt: task?.attempts ?? 0 };
-        const mutation = rules.cancelTask(state, { ...request, now });
+        const mutation = rules.cancelTask(state, timed(request, now));
         expired = lapsed ? [{ ...lease, status: task?.status }] : [];
         return mutation;
       },
@@ -292,10 +305,10 @@ export class PostgresStore implements TaskStore {
     return finished;
   }
 
-  async updateMetadata(patch: JsonObject, now: Date): Promise<WorkflowMetadata> {
+  async updateMetadata(patch: JsonObject, clock: Clock): Promise<WorkflowMetadata> {
     const metadata = await this.change((session) =>
       session.transaction(async () => {
-        const at = this.at(now);
+        const at = this.at(clock());
         const row = await this.workflowRow(session, true, at, true);
         const state = { workflow_type: row.workflow_type, metadata: metadataOf(row), tasks: {} };
         const { value } = rules.updateMetadata(state, patch, at);
@@ -449,10 +462,10 @@ export class PostgresStore implements TaskStore {
     return { header, tasks: this.exportedTasks() };
   }
 
-  async importWorkflow(source: WorkflowImport, now: Date): Promise<number> {
+  async importWorkflow(source: WorkflowImport, clock: Clock): Promise<number> {
     const count = await this.change((session) =>
       session.transaction(async () => {
-        const at = this.at(now);
+        const at = this.at(clock());
         const row = await this.workflowRow(session, true, at, true);
         const [counted] = await session.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.s}.tasks WHERE wf = $1`, [row.wf]);
         if ((counted?.n ?? 0) > 0) throw workflowNotEmptyError(this.workflow, counted?.n ?? 0);
@@ -517,19 +530,19 @@ export class PostgresStore implements TaskStore {
    * `fast`: the rule looks at the task alone, so the fast path may be tried first.
    */
   private async mutate<T>(
-    now: Date,
+    clock: Clock,
     taskId: string,
     gather: (view: PartialState) => Promise<void>,
     rule: (state: PartialState["state"], now: Date) => rules.Mutation<T>,
     fast = false,
   ): Promise<T> {
     if (fast) {
-      const done = await this.mutateClaimed(now, taskId, rule);
+      const done = await this.mutateClaimed(clock, taskId, rule);
       if (done) return done.value;
     }
     let written = 0;
     const value = await this.change(async (session) => {
-      const at = this.at(now);
+      const at = this.at(clock());
       const wf = this.wf ?? (await this.workflowRow(session, false, at))?.wf ?? null;
       // These rules do not read the metadata.
       const view = new PartialState(session, wf, this.location, rules.newWorkflowState(at).metadata);
@@ -548,45 +561,61 @@ export class PostgresStore implements TaskStore {
 
   /**
    * The fast path of a change to a task this process claimed: the rule runs on the row as
-   * the claim left it, with no read, and the result is written only if the row is still
-   * that version, in one statement shared with the other agents' changes asked for at the
-   * same time (see writeBatch). Null when it does not apply: the row is not in hand, it
-   * changed since (another process released, cancelled or took the task), or the rule
-   * refused on it; the caller then makes the change by the general path, from a fresh read,
-   * which gives the right answer, refusal included.
+   * the claim left it, with no read, as its batch's statement goes out, and the result is
+   * written only if the row is still that version, in one statement shared with the other
+   * agents' changes asked for at the same time (see writeBatch). Null when it does not
+   * apply: the row is not in hand, it changed since (another process released, cancelled or
+   * took the task), or the rule refused on it or changed more than the task; the caller then
+   * makes the change by the general path, from a fresh read, which gives the right answer,
+   * refusal included.
    */
-  private async mutateClaimed<T>(now: Date, taskId: string, rule: (state: PartialState["state"], now: Date) => rules.Mutation<T>): Promise<{ value: T } | null> {
+  private async mutateClaimed<T>(clock: Clock, taskId: string, rule: (state: PartialState["state"], now: Date) => rules.Mutation<T>): Promise<{ value: T } | null> {
     const claimed = this.claimed.get(taskId);
     const wf = this.wf;
     if (!claimed || wf === null) return null;
     // Used once: a second change to the task by this process reads it afresh (or is handed the row written below).
     this.claimed.delete(taskId);
-    const at = this.at(now);
-    const view = new PartialState(null, wf, this.location, rules.newWorkflowState(at).metadata);
-    view.add(claimed);
-    let mutation: rules.Mutation<T>;
-    try {
-      mutation = rule(view.state, at);
-    } catch {
-      return null;
-    }
-    const [row, ...more] = mutation.changed ? view.changedRows(at.getTime()) : [];
-    if (!row) return { value: mutation.value };
-    if (more.length > 0) return null; // not a change of the task alone after all
-    if (!(await this.writes.submit("", row))) return null;
+    const made: { current: { value: T; row: RowWrite } | null } = { current: null };
+    const change: FastChange = () => {
+      made.current = null;
+      const at = this.at(clock());
+      const view = new PartialState(null, wf, this.location, rules.newWorkflowState(at).metadata);
+      view.add(claimed);
+      let mutation: rules.Mutation<T>;
+      try {
+        mutation = rule(view.state, at);
+      } catch {
+        return null;
+      }
+      const rows = mutation.changed ? view.changedRows(at.getTime()) : [];
+      // Nothing to write, or not a change of the task alone after all: the general path decides.
+      if (rows.length !== 1) return null;
+      made.current = { value: mutation.value, row: rows[0] as RowWrite };
+      return made.current.row;
+    };
+    if (!(await this.writes.submit("", change)) || made.current === null) return null;
+    const { value, row } = made.current;
     // Still held (a heartbeat): the holder's next change can take the fast path again.
     if (row.columns.status === TaskStatus.IN_PROGRESS) {
-      this.remember({ seq: row.seq, id: row.id, status: row.columns.status, version: row.version + 1, body: row.columns.body, claim_agent: null, claim_at_ms: null, claim_lease_seconds: null });
+      this.remember({ seq: row.seq, id: row.id, status: row.columns.status, version: row.version + 1, body: row.columns.body, claim_agent: null, claim_at_ms: null, claim_lease_seconds: null, claim_token_sha256: null });
     }
     void this.announce();
-    return { value: mutation.value };
+    return { value };
   }
 
-  /** The fast path's writes of several changes, one statement; whether each row was still its version and written. */
-  private async writeBatch(rows: RowWrite[]): Promise<boolean[]> {
-    const wf = this.wf as string; // mutateClaimed sends rows only once the workflow is known
-    const written = await this.db.run((session) => writeRows(session, wf, rows));
-    return rows.map((row) => written.has(row.seq));
+  /**
+   * The fast path's writes of several changes, one statement; whether each was made and its
+   * row still its version, and written. Each change is made right before the statement (and
+   * again if it is retried), so its times count from then.
+   */
+  private async writeBatch(changes: FastChange[]): Promise<boolean[]> {
+    const wf = this.wf as string; // mutateClaimed sends changes only once the workflow is known
+    return this.db.run(async (session) => {
+      const rows = changes.map((change) => change());
+      const ready = rows.filter((row): row is RowWrite => row !== null);
+      const written = ready.length === 0 ? new Set<string>() : await writeRows(session, wf, ready);
+      return rows.map((row) => row !== null && written.has(row.seq));
+    });
   }
 
   /** Tells other processes (and this one) that the workflow changed. */
@@ -726,7 +755,13 @@ export class PostgresStore implements TaskStore {
    * the claim is made again). Otherwise it locks the first `count` ready tasks in line that
    * no other transaction holds (SKIP LOCKED: racing claims each get different tasks, none
    * waits) and marks the n-th claimed by the n-th request's agent ($5) at its time ($8), with
-   * the lease the request, the workflow's defaults or the task timeout gives (claimTask's order).
+   * the lease the request, the workflow's defaults or the task timeout gives (claimTask's order),
+   * and the digest of its token ($9).
+   * A statement that waited for a lock on the table (a schema change, a REINDEX, an explicit
+   * LOCK) before it could run adds the wait to its requests' times: the claim is made when
+   * the wait ends, and its lease counts from then. The wait is the database's clock now minus
+   * the start of the statement's own transaction; under CLOCK_TOLERANCE_MS it is noise
+   * (planning, a busy server) and taken as none, so the times are exactly the ones passed.
    */
   private claimSql(typeCount: number, count: number): string {
     const s = this.s;
@@ -750,15 +785,17 @@ picked AS (
   LIMIT ${count}
   FOR UPDATE OF t SKIP LOCKED),
 numbered AS (SELECT seq, row_number() OVER (ORDER BY priority DESC, seq) AS n FROM picked),
-asked AS (SELECT agent, at_ms, n FROM unnest($5::text[], $8::bigint[]) WITH ORDINALITY AS a(agent, at_ms, n) LIMIT ${count}),
+asked AS (SELECT agent, at_ms, digest, n FROM unnest($5::text[], $8::bigint[], $9::text[]) WITH ORDINALITY AS a(agent, at_ms, digest, n) LIMIT ${count}),
 lease AS (SELECT coalesce($6::float8, (SELECT default_lease_seconds FROM ${s}.workflows WHERE wf = $1::bigint), $3::float8 / 1000) AS seconds),
+waited AS (SELECT CASE WHEN w >= ${CLOCK_TOLERANCE_MS} THEN floor(w)::bigint ELSE 0 END AS ms
+           FROM (SELECT extract(epoch FROM clock_timestamp() - now()) * 1000 AS w) AS x),
 claimed AS (
-  UPDATE ${s}.tasks t SET status = 'in_progress', version = t.version + 1, updated_ms = asked.at_ms,
-    claim_agent = asked.agent, claim_at_ms = asked.at_ms, claim_lease_seconds = lease.seconds,
-    expires_ms = floor(asked.at_ms::float8 + lease.seconds * 1000)::bigint, locked_ms = NULL
-  FROM numbered JOIN asked ON asked.n = numbered.n, lease
+  UPDATE ${s}.tasks t SET status = 'in_progress', version = t.version + 1, updated_ms = asked.at_ms + waited.ms,
+    claim_agent = asked.agent, claim_at_ms = asked.at_ms + waited.ms, claim_lease_seconds = lease.seconds, claim_token_sha256 = asked.digest,
+    expires_ms = floor((asked.at_ms + waited.ms)::float8 + lease.seconds * 1000)::bigint, locked_ms = NULL
+  FROM numbered JOIN asked ON asked.n = numbered.n, lease, waited
   WHERE t.seq = numbered.seq
-  RETURNING asked.n, t.seq, t.id, t.status, t.version, t.body, t.claim_agent, t.claim_at_ms::float8 AS claim_at_ms, t.claim_lease_seconds)
+  RETURNING asked.n, t.seq, t.id, t.status, t.version, t.body, t.claim_agent, t.claim_at_ms::float8 AS claim_at_ms, t.claim_lease_seconds, t.claim_token_sha256)
 SELECT (SELECT found FROM expired) AS expired, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true`;
   }
 
@@ -777,6 +814,9 @@ SELECT (SELECT found FROM expired) AS expired, claimed.* FROM (SELECT 1) AS one 
     }
   }
 }
+
+/** A change of the fast path, made when its batch is sent: the row to write, or null when it is left to the general path. */
+type FastChange = () => RowWrite | null;
 
 /** A row changed under the change (it is made again), or a random id or idempotency key was taken meanwhile. */
 function isConflict(error: unknown): boolean {

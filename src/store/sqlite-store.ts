@@ -11,7 +11,8 @@
  * Every change is one BEGIN IMMEDIATE transaction (shared with the other changes this
  * process asks for at the same moment, see sqlite/group-commit.ts), so a task is
  * claimed exactly once however many processes claim; reads take no lock and see the
- * last commit.
+ * last commit. Each change reads the clock as it is applied in that transaction, after
+ * any wait for another process's: its lease and timestamps count from then.
  */
 import BetterSqlite3 from "better-sqlite3";
 import type { ClaimabilityQuery } from "../core/claim-timing.js";
@@ -20,6 +21,7 @@ import { blockersOf, type BlockerMemo } from "../core/readiness.js";
 import {
   TASK_STATUSES,
   TaskStatus,
+  type ClaimedTask,
   type CreatedTask,
   type FinishedTask,
   type JsonObject,
@@ -31,15 +33,18 @@ import {
   type WorkflowMetadata,
 } from "../core/schema.js";
 import { expiredClaims, type ExpiredLease, type NoticeListener } from "../core/store-notices.js";
-import type {
-  CancelRequest,
-  ClaimRequest,
-  CompleteRequest,
-  HeartbeatRequest,
-  NewTask,
-  ReleaseRequest,
-  TaskQuery,
-  TaskStore,
+import {
+  timed,
+  type CancelRequest,
+  type ClaimRequest,
+  type Clock,
+  type CompleteRequest,
+  type HeartbeatRequest,
+  type NewTask,
+  type ReleaseRequest,
+  type TaskQuery,
+  type TaskStore,
+  type Timed,
 } from "../core/task-store.js";
 import { toIsoTimestamp } from "../core/time.js";
 import { assertWorkflowName } from "../core/workflow-name.js";
@@ -88,8 +93,9 @@ export class SqliteStore implements TaskStore {
 
   // Changes
 
-  createTasks(inputs: readonly NewTask[], now: Date): Promise<CreatedTask[]> {
+  createTasks(inputs: readonly NewTask[], clock: Clock): Promise<CreatedTask[]> {
     return this.change((s) => {
+      const now = clock();
       const row = s.workflow(this.workflow);
       const metadata = row ? metadataOf(row) : rules.newWorkflowState(now).metadata;
       const wf = row?.wf ?? null;
@@ -125,26 +131,27 @@ export class SqliteStore implements TaskStore {
     });
   }
 
-  async claimNextTask(request: ClaimRequest): Promise<Task | null> {
+  async claimNextTask(request: ClaimRequest): Promise<ClaimedTask | null> {
     const nothing = { task: null, released: [] };
     const { task, released } = await this.database.writeIfExists((s) => {
       const row = s.workflow(this.workflow);
       if (!row) return nothing;
-      const stamp = toIsoTimestamp(request.now);
-      const released = this.releaseExpired(s, row, request.now, request.staleAfterMs);
-      s.promoteDue(row.wf, request.now.getTime());
-      const seq = this.firstReady(s, row.wf, request);
+      const applied = timed(request, request.clock());
+      const { now } = applied;
+      const stamp = toIsoTimestamp(now);
+      const released = this.releaseExpired(s, row, now, request.staleAfterMs);
+      s.promoteDue(row.wf, now.getTime());
+      const seq = this.firstReady(s, row.wf, applied);
       if (seq === undefined) {
         if (released.length > 0) s.touchWorkflow(row.wf, stamp);
         return { task: null, released };
       }
       const view = new PartialState(s, row.wf, this.location, metadataOf(row));
       const taskRow = s.taskAt(seq);
-      const claimed = view.add(taskRow);
-      rules.claimTask(claimed, request, view.state.metadata);
-      view.writeChanges(request.now);
+      const claimed = rules.claimWithNewToken(taskRow.id, view.add(taskRow), applied, view.state.metadata);
+      view.writeChanges(now);
       s.touchWorkflow(row.wf, stamp);
-      return { task: rules.toTask(taskRow.id, claimed), released };
+      return { task: claimed, released };
     }, () => nothing);
     if (released.length > 0) this.onNotice?.({ kind: "leases_expired", location: this.location, leases: released });
     return task;
@@ -152,39 +159,39 @@ export class SqliteStore implements TaskStore {
 
   completeTask(request: CompleteRequest): Promise<FinishedTask> {
     return this.mutate(
-      request.now,
+      request.clock,
       (view) => view.withNeighbours(request.taskId, { dependencies: true, descendants: request.cascade === true }),
-      (state) => rules.completeTask(state, request),
+      (state, now) => rules.completeTask(state, timed(request, now)),
     );
   }
 
   releaseTask(request: ReleaseRequest): Promise<Task> {
     return this.mutate(
-      request.now,
+      request.clock,
       (view) => view.withNeighbours(request.taskId, { dependencies: true, descendants: false }),
-      (state) => rules.releaseTask(state, request),
+      (state, now) => rules.releaseTask(state, timed(request, now)),
     );
   }
 
   heartbeatTask(request: HeartbeatRequest): Promise<Task> {
     return this.mutate(
-      request.now,
+      request.clock,
       (view) => view.withNeighbours(request.taskId, { dependencies: false, descendants: false }),
-      (state) => rules.heartbeatTask(state, request),
+      (state, now) => rules.heartbeatTask(state, timed(request, now)),
     );
   }
 
   async cancelTask(request: CancelRequest): Promise<FinishedTask> {
     let expired: ExpiredLease[] = [];
     const finished = await this.mutate(
-      request.now,
+      request.clock,
       (view) => view.withNeighbours(request.taskId, { dependencies: false, descendants: request.cascade === true }),
-      (state) => {
+      (state, now) => {
         // Its holder's lease ran out: the cancel ends that claim, which the notice reports as a claim does.
         const task = Object.hasOwn(state.tasks, request.taskId) ? state.tasks[request.taskId] : undefined;
-        const lapsed = task !== undefined && rules.isLeaseExpired(task, request.now, request.staleAfterMs);
+        const lapsed = task !== undefined && rules.isLeaseExpired(task, now, request.staleAfterMs);
         const lease = { taskId: request.taskId, holder: task?.locked_by ?? null, attempt: task?.attempts ?? 0 };
-        const mutation = rules.cancelTask(state, request);
+        const mutation = rules.cancelTask(state, timed(request, now));
         if (lapsed) expired = [{ ...lease, status: task?.status }];
         return mutation;
       },
@@ -193,8 +200,9 @@ export class SqliteStore implements TaskStore {
     return finished;
   }
 
-  updateMetadata(patch: JsonObject, now: Date): Promise<WorkflowMetadata> {
+  updateMetadata(patch: JsonObject, clock: Clock): Promise<WorkflowMetadata> {
     return this.change((s) => {
+      const now = clock();
       const row = s.workflow(this.workflow);
       const state = { workflow_type: row?.workflow_type ?? "generic", metadata: row ? metadataOf(row) : rules.newWorkflowState(now).metadata, tasks: {} };
       const { value } = rules.updateMetadata(state, patch, now);
@@ -329,8 +337,9 @@ export class SqliteStore implements TaskStore {
     return { header: header, tasks: this.exportedTasks() };
   }
 
-  async importWorkflow(source: WorkflowImport, now: Date): Promise<number> {
+  async importWorkflow(source: WorkflowImport, clock: Clock): Promise<number> {
     return this.change((s) => {
+      const now = clock();
       const row = s.workflow(this.workflow);
       if (row) {
         const count = s.taskCount(row.wf);
@@ -377,14 +386,18 @@ export class SqliteStore implements TaskStore {
    * Runs a rule over the tasks `gather` puts in the PartialState and writes back what it
    * changed, stamping the workflow as the JSON store stamps its file.
    */
-  private mutate<T>(now: Date, gather: (view: PartialState) => void, rule: (state: PartialState["state"]) => rules.Mutation<T>): Promise<T> {
+  private mutate<T>(clock: Clock, gather: (view: PartialState) => void, rule: (state: PartialState["state"], now: Date) => rules.Mutation<T>): Promise<T> {
     // Without a database there is no task to change: the rule says so (TASK_NOT_FOUND) on an empty workflow.
-    const absent = (): T => rule(rules.newWorkflowState(now)).value;
+    const absent = (): T => {
+      const now = clock();
+      return rule(rules.newWorkflowState(now), now).value;
+    };
     return this.database.writeIfExists((s) => {
+      const now = clock();
       const row = s.workflow(this.workflow);
       const view = new PartialState(s, row?.wf ?? null, this.location, row ? metadataOf(row) : rules.newWorkflowState(now).metadata);
       gather(view);
-      const { value, changed } = rule(view.state);
+      const { value, changed } = rule(view.state, now);
       if (changed && row) {
         view.writeChanges(now);
         s.touchWorkflow(row.wf, toIsoTimestamp(now));
@@ -406,7 +419,7 @@ export class SqliteStore implements TaskStore {
   }
 
   /** The seq of the task a claim takes: the first in line of the requested types. */
-  private firstReady(s: Statements, wf: number, request: ClaimRequest): number | undefined {
+  private firstReady(s: Statements, wf: number, request: Timed<ClaimRequest>): number | undefined {
     const nowMs = request.now.getTime();
     const types = request.taskTypes && request.taskTypes.length > 0 ? [...new Set(request.taskTypes)] : null;
     if (types === null) return s.firstReady(wf, nowMs, null)?.seq;

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { TaskManager, type StoreKind, type WorkflowState } from "../../src/index.js";
 import { runCli } from "../helpers/cli.js";
+import { codeOf } from "../helpers/coordination.js";
 import { seedModuleDir } from "../helpers/paths.js";
 import { exportedState } from "../helpers/stores.js";
 import { snapshotTree, tempDir } from "../helpers/temp-dir.js";
@@ -23,8 +24,11 @@ function open(store: StoreKind, stateDir: string, workflow = "w"): TaskManager {
   return tm;
 }
 
-/** A workflow with something of everything: a tree, dependencies, priorities, claims, results, failures, metadata. */
-async function busyWorkflow(tm: TaskManager): Promise<void> {
+/**
+ * A workflow with something of everything: a tree, dependencies, priorities, claims, results, failures, metadata.
+ * Returns the token of the claim it leaves held.
+ */
+async function busyWorkflow(tm: TaskManager): Promise<string | undefined> {
   await tm.updateWorkflowMetadata({ owner: "ana", task_defaults: { max_attempts: 3 } });
   const [goal, build] = await tm.createTasks([
     { type: "goal", data: { what: "release" } },
@@ -32,10 +36,11 @@ async function busyWorkflow(tm: TaskManager): Promise<void> {
     { type: "test", parentId: "#0", dependsOn: ["#1"], idempotencyKey: "test-1" },
     { type: "docs", delaySeconds: 3600 },
   ]);
-  await tm.getNextTask({ agentId: "builder", taskTypes: ["build"], leaseSeconds: 600 });
-  await tm.completeTask({ taskId: build?.id ?? "", agentId: "builder", resultData: { artifact: "app.tar" } });
-  await tm.getNextTask({ agentId: "tester", taskTypes: ["test"] });
+  const building = await tm.getNextTask({ agentId: "builder", taskTypes: ["build"], leaseSeconds: 600 });
+  await tm.completeTask({ taskId: build?.id ?? "", agentId: "builder", claimToken: building?.claim_token, resultData: { artifact: "app.tar" } });
+  const testing = await tm.getNextTask({ agentId: "tester", taskTypes: ["test"] });
   await tm.createTasks(Array.from({ length: 30 }, (_, i) => ({ type: "item", parentId: goal?.id, data: { i } })));
+  return testing?.claim_token;
 }
 
 describe("export", () => {
@@ -66,7 +71,7 @@ describe.each([
 ] as const)("moving a workflow from %s to %s", (from, to) => {
   it("keeps every task as it was, and the queue goes on where it stood", async () => {
     const source = await tempDir();
-    await busyWorkflow(open(from, source));
+    const testerToken = await busyWorkflow(open(from, source));
     const file = join(await tempDir(), "moved.json");
     expect((await runCli(source, ["export", "-w", "w", "--out", file, "--store", from])).code).toBe(0);
 
@@ -89,10 +94,11 @@ describe.each([
     expect(again.stdout.replace(stamp, "")).toBe((await readFile(file, "utf8")).replace(stamp, ""));
 
     expect(await moved.getStatusSummary()).toEqual(await open(from, source).getStatusSummary());
-    // The test task is still the tester's; the items are claimable in creation order.
+    // The test task is still the tester's, under the same claim; the items are claimable in creation order.
     const testTask = Object.entries(after.tasks).find(([, task]) => task.type === "test");
     expect(testTask?.[1]).toMatchObject({ status: "in_progress", locked_by: "tester" });
-    expect((await moved.completeTask({ taskId: testTask?.[0] ?? "", agentId: "tester" })).status).toBe("completed");
+    expect(await codeOf(moved.completeTask({ taskId: testTask?.[0] ?? "", agentId: "tester" }))).toBe("NOT_CLAIM_HOLDER");
+    expect((await moved.completeTask({ taskId: testTask?.[0] ?? "", agentId: "tester", claimToken: testerToken })).status).toBe("completed");
     const firstItem = Object.entries(after.tasks).find(([, task]) => task.type === "item")?.[0];
     expect((await moved.getNextTask({ agentId: "w", taskTypes: ["item"] }))?.id).toBe(firstItem);
     expect((await moved.createTasks([{ type: "test", idempotencyKey: "test-1" }]))[0]).toMatchObject({ id: testTask?.[0], already_existed: true });

@@ -38,9 +38,10 @@ describeStores("createTasks in bulk", (store) => {
     expect(report?.depends_on).toEqual([fetch?.id, parse?.id]);
     expect((await tm.getTaskChildren(goal?.id ?? "")).map((task) => task.id)).toEqual([fetch?.id, parse?.id, report?.id]);
     // The dependencies hold: fetch first (the goal too is ready), then parse, then report.
-    expect((await tm.getNextTask({ agentId: "w", taskTypes: ["fetch", "parse", "report"] }))?.id).toBe(fetch?.id);
+    const claim = await tm.getNextTask({ agentId: "w", taskTypes: ["fetch", "parse", "report"] });
+    expect(claim?.id).toBe(fetch?.id);
     expect(await tm.getNextTask({ agentId: "w", taskTypes: ["parse", "report"] })).toBeNull();
-    await tm.completeTask({ taskId: fetch?.id ?? "", agentId: "w" });
+    await tm.completeTask({ taskId: fetch?.id ?? "", agentId: "w", claimToken: claim?.claim_token });
     expect((await tm.getNextTask({ agentId: "w", taskTypes: ["parse", "report"] }))?.id).toBe(parse?.id);
   });
 

@@ -10,8 +10,8 @@ import { clockedWorkflow, describeStores, type StoreFixture } from "../helpers/s
 async function heldTask(store: StoreFixture) {
   const made = await clockedWorkflow(store);
   const id = await made.tm.createTask({ type: "build" });
-  await made.tm.getNextTask({ agentId: "worker-1", leaseSeconds: 3600 });
-  return { ...made, id };
+  const claim = await made.tm.getNextTask({ agentId: "worker-1", leaseSeconds: 3600 });
+  return { ...made, id, token: claim?.claim_token };
 }
 
 describeStores("releaseTask with force", (store) => {
@@ -24,13 +24,13 @@ describeStores("releaseTask with force", (store) => {
   });
 
   it("leaves the old holder unable to finish, heartbeat or release it, and lets another agent claim it", async () => {
-    const { tm, id } = await heldTask(store);
+    const { tm, id, token } = await heldTask(store);
     await tm.releaseTask({ taskId: id, agentId: "human:ana", force: true });
-    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "worker-1" }))).toBe("TASK_NOT_IN_PROGRESS");
-    expect(await codeOf(tm.heartbeatTask({ taskId: id, agentId: "worker-1" }))).toBe("TASK_NOT_IN_PROGRESS");
+    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "worker-1", claimToken: token }))).toBe("TASK_NOT_IN_PROGRESS");
+    expect(await codeOf(tm.heartbeatTask({ taskId: id, agentId: "worker-1", claimToken: token }))).toBe("TASK_NOT_IN_PROGRESS");
     const next = await tm.getNextTask({ agentId: "worker-2" });
     expect(next).toMatchObject({ id, locked_by: "worker-2", attempts: 2 });
-    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "worker-1", attempt: 1 }))).toBe("NOT_CLAIM_HOLDER");
+    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "worker-1", claimToken: token }))).toBe("NOT_CLAIM_HOLDER");
   });
 
   it("refuses a task that is not held, and an unknown id, without writing", async () => {
@@ -76,11 +76,11 @@ describeStores("cancelTask with force", (store) => {
   });
 
   it("without force still refuses a held task, and with force refuses a finished one, without writing", async () => {
-    const { tm, id, snapshot } = await heldTask(store);
+    const { tm, id, token, snapshot } = await heldTask(store);
     const before = await snapshot();
     expect(await codeOf(tm.cancelTask({ taskId: id, agentId: "human:ana" }))).toBe("TASK_NOT_PENDING");
     expect(await snapshot()).toEqual(before);
-    await tm.completeTask({ taskId: id, agentId: "worker-1" });
+    await tm.completeTask({ taskId: id, agentId: "worker-1", claimToken: token });
     const done = await snapshot();
     expect(await codeOf(tm.cancelTask({ taskId: id, agentId: "human:ana", force: true }))).toBe("TASK_NOT_PENDING");
     expect(await snapshot()).toEqual(done);

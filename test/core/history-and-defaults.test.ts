@@ -7,17 +7,17 @@ describeStores("history", (store) => {
   it("records what happened, by whom and when", async () => {
     const { tm, clock } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t", maxAttempts: 3 });
-    await tm.getNextTask({ agentId: "a", leaseSeconds: 10 });
+    const a = await tm.getNextTask({ agentId: "a", leaseSeconds: 10 });
     clock.advance(5);
-    await tm.heartbeatTask({ taskId: id, agentId: "a" });
-    await tm.releaseTask({ taskId: id, agentId: "a" });
+    await tm.heartbeatTask({ taskId: id, agentId: "a", claimToken: a?.claim_token });
+    await tm.releaseTask({ taskId: id, agentId: "a", claimToken: a?.claim_token });
     clock.advance(5);
     await tm.getNextTask({ agentId: "b", leaseSeconds: 10 });
     clock.advance(11);
-    await tm.getNextTask({ agentId: "c" });
-    await tm.completeTask({ taskId: id, agentId: "c", status: "failed", retry: true, resultData: { error: "flaky" } });
-    await tm.getNextTask({ agentId: "c" });
-    await tm.completeTask({ taskId: id, agentId: "c" });
+    const c1 = await tm.getNextTask({ agentId: "c" });
+    await tm.completeTask({ taskId: id, agentId: "c", claimToken: c1?.claim_token, status: "failed", retry: true, resultData: { error: "flaky" } });
+    const c2 = await tm.getNextTask({ agentId: "c" });
+    await tm.completeTask({ taskId: id, agentId: "c", claimToken: c2?.claim_token });
     const history = (await tm.getTask(id))?.history;
     expect(history?.map(({ event, agent, attempt }) => [event, agent, attempt])).toEqual([
       ["created", undefined, undefined],
@@ -40,17 +40,17 @@ describeStores("history", (store) => {
   it("stays bounded, and many heartbeats of one claim take one entry", async () => {
     const { tm, clock } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t" });
-    await tm.getNextTask({ agentId: "w", leaseSeconds: 60 });
+    let claim = await tm.getNextTask({ agentId: "w", leaseSeconds: 60 });
     for (let i = 0; i < 10; i++) {
       clock.advance(30);
-      await tm.heartbeatTask({ taskId: id, agentId: "w" });
+      await tm.heartbeatTask({ taskId: id, agentId: "w", claimToken: claim?.claim_token });
     }
     let history = (await tm.getTask(id))?.history ?? [];
     expect(history.map((entry) => entry.event)).toEqual(["created", "claimed", "heartbeat"]);
     expect(history[2]?.at).toBe(clock.iso());
     for (let i = 0; i < 10; i++) {
-      await tm.releaseTask({ taskId: id, agentId: "w" });
-      await tm.getNextTask({ agentId: "w" });
+      await tm.releaseTask({ taskId: id, agentId: "w", claimToken: claim?.claim_token });
+      claim = await tm.getNextTask({ agentId: "w" });
     }
     history = (await tm.getTask(id))?.history ?? [];
     expect(history).toHaveLength(HISTORY_LIMIT);
@@ -62,8 +62,8 @@ describeStores("history", (store) => {
     const id = await tm.createTask({ type: "t" });
     const claimed = await tm.getNextTask({ agentId: "w" });
     const length = claimed?.history?.length;
-    await tm.heartbeatTask({ taskId: id, agentId: "w" });
-    await tm.completeTask({ taskId: id, agentId: "w" });
+    await tm.heartbeatTask({ taskId: id, agentId: "w", claimToken: claimed?.claim_token });
+    await tm.completeTask({ taskId: id, agentId: "w", claimToken: claimed?.claim_token });
     expect(claimed?.history).toHaveLength(length ?? -1);
   });
 });

@@ -16,8 +16,8 @@ describeStores("idempotent create", (store) => {
   it("returns the existing task whatever its status, and a key twice in one batch gives one task", async () => {
     const { tm } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t", idempotencyKey: "k" });
-    await tm.getNextTask({ agentId: "w" });
-    await tm.completeTask({ taskId: id, agentId: "w" });
+    const claim = await tm.getNextTask({ agentId: "w" });
+    await tm.completeTask({ taskId: id, agentId: "w", claimToken: claim?.claim_token });
     const [same, fresh, dup] = await tm.createTasks([
       { type: "t", idempotencyKey: "k" },
       { type: "t", idempotencyKey: "other" },
@@ -52,17 +52,17 @@ async function tree(store: StoreFixture) {
   const grandchild = await tm.createTask({ type: "leaf", parentId: pendingChild });
   const done = await tm.createTask({ type: "done", parentId: root });
   const outsider = await tm.createTask({ type: "leaf" });
-  await tm.getNextTask({ agentId: "w", taskTypes: ["done"] });
-  await tm.completeTask({ taskId: done, agentId: "w" });
+  const claim = await tm.getNextTask({ agentId: "w", taskTypes: ["done"] });
+  await tm.completeTask({ taskId: done, agentId: "w", claimToken: claim?.claim_token });
   return { ...made, root, running, under, pendingChild, grandchild, done, outsider };
 }
 
 describeStores("cascade cancel", (store) => {
   it("cancels the pending descendants with the task, reports how many, and leaves held and finished ones alone", async () => {
     const { tm, root, running, under, pendingChild, grandchild, done, outsider } = await tree(store);
-    await tm.getNextTask({ agentId: "coordinator", taskTypes: ["root"] });
+    const claim = await tm.getNextTask({ agentId: "coordinator", taskTypes: ["root"] });
     await tm.getNextTask({ agentId: "other", taskTypes: ["running"] });
-    const result = await tm.completeTask({ taskId: root, agentId: "coordinator", status: "cancelled", cascade: true });
+    const result = await tm.completeTask({ taskId: root, agentId: "coordinator", claimToken: claim?.claim_token, status: "cancelled", cascade: true });
     expect(result).toMatchObject({ status: "cancelled", cancelled_descendants: 3 });
     const status = async (id: string) => (await tm.getTask(id))?.status;
     expect([await status(pendingChild), await status(grandchild), await status(under)]).toEqual(["cancelled", "cancelled", "cancelled"]);
@@ -71,8 +71,8 @@ describeStores("cascade cancel", (store) => {
 
   it("cancels only the task itself without cascade", async () => {
     const { tm, root, pendingChild } = await tree(store);
-    await tm.getNextTask({ agentId: "c", taskTypes: ["root"] });
-    const result = await tm.completeTask({ taskId: root, agentId: "c", status: "cancelled" });
+    const claim = await tm.getNextTask({ agentId: "c", taskTypes: ["root"] });
+    const result = await tm.completeTask({ taskId: root, agentId: "c", claimToken: claim?.claim_token, status: "cancelled" });
     expect(result).not.toHaveProperty("cancelled_descendants");
     expect((await tm.getTask(pendingChild))?.status).toBe("pending");
   });

@@ -24,21 +24,21 @@ describeStores("leases", (store) => {
     expect(second?.last_error).toMatch(/lease expired: "crashed"/);
 
     const before = await snapshot();
-    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "crashed", attempt: first?.attempts }))).toBe("NOT_CLAIM_HOLDER");
+    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "crashed", claimToken: first?.claim_token }))).toBe("NOT_CLAIM_HOLDER");
     expect(await codeOf(tm.heartbeatTask({ taskId: id, agentId: "crashed" }))).toBe("NOT_CLAIM_HOLDER");
     expect(await snapshot()).toEqual(before);
-    expect((await tm.completeTask({ taskId: id, agentId: "other", attempt: second?.attempts })).status).toBe("completed");
+    expect((await tm.completeTask({ taskId: id, agentId: "other", claimToken: second?.claim_token })).status).toBe("completed");
   });
 
-  it("refuses a superseded attempt from an agent of the same name, for heartbeats too", async () => {
+  it("refuses a superseded claim from an agent of the same name, for heartbeats too", async () => {
     const { tm, clock } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t" });
     const first = await tm.getNextTask({ agentId: "claude-code", leaseSeconds: 10 });
     clock.advance(11);
     const second = await tm.getNextTask({ agentId: "claude-code", leaseSeconds: 10 });
-    expect(await codeOf(tm.heartbeatTask({ taskId: id, agentId: "claude-code", attempt: first?.attempts }))).toBe("CLAIM_SUPERSEDED");
-    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "claude-code", attempt: first?.attempts }))).toBe("CLAIM_SUPERSEDED");
-    expect((await tm.heartbeatTask({ taskId: id, agentId: "claude-code", attempt: second?.attempts })).lease_expires_at).toBe(clock.iso(10));
+    expect(await codeOf(tm.heartbeatTask({ taskId: id, agentId: "claude-code", claimToken: first?.claim_token }))).toBe("CLAIM_SUPERSEDED");
+    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "claude-code", claimToken: first?.claim_token }))).toBe("CLAIM_SUPERSEDED");
+    expect((await tm.heartbeatTask({ taskId: id, agentId: "claude-code", claimToken: second?.claim_token })).lease_expires_at).toBe(clock.iso(10));
   });
 
   it("lets the holder finish while its expired lease has not been released by anyone yet", async () => {
@@ -47,7 +47,7 @@ describeStores("leases", (store) => {
     const claim = await tm.getNextTask({ agentId: "slow", leaseSeconds: 10 });
     clock.advance(60);
     // Nobody has claimed since: the task is still the holder's, and its work is not thrown away.
-    expect((await tm.completeTask({ taskId: id, agentId: "slow", attempt: claim?.attempts })).status).toBe("completed");
+    expect((await tm.completeTask({ taskId: id, agentId: "slow", claimToken: claim?.claim_token })).status).toBe("completed");
   });
 
   it("releases expired claims of every type on the next claim, even one that finds nothing to claim", async () => {
@@ -75,7 +75,7 @@ describeStores("heartbeats", (store) => {
     // An hour of work, a heartbeat every 45 s: nobody else ever gets the task.
     for (let elapsed = 0; elapsed < 3600; elapsed += 45) {
       clock.advance(45);
-      const beat = await tm.heartbeatTask({ taskId: id, agentId: "worker", attempt: claim?.attempts });
+      const beat = await tm.heartbeatTask({ taskId: id, agentId: "worker", claimToken: claim?.claim_token });
       expect(beat.lease_expires_at).toBe(clock.iso(60));
       expect(await tm.getNextTask({ agentId: "thief" })).toBeNull();
     }
@@ -86,10 +86,11 @@ describeStores("heartbeats", (store) => {
   it("renews by lease_seconds when given, without changing the claim's own lease length", async () => {
     const { tm, clock } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t" });
-    await tm.getNextTask({ agentId: "w", leaseSeconds: 60 });
-    expect(await tm.heartbeatTask({ taskId: id, agentId: "w", leaseSeconds: 600 })).toMatchObject({ lease_expires_at: clock.iso(600), lease_seconds: 60 });
+    const claim = await tm.getNextTask({ agentId: "w", leaseSeconds: 60 });
+    const claimToken = claim?.claim_token;
+    expect(await tm.heartbeatTask({ taskId: id, agentId: "w", claimToken, leaseSeconds: 600 })).toMatchObject({ lease_expires_at: clock.iso(600), lease_seconds: 60 });
     clock.advance(10);
-    expect((await tm.heartbeatTask({ taskId: id, agentId: "w" })).lease_expires_at).toBe(clock.iso(60));
+    expect((await tm.heartbeatTask({ taskId: id, agentId: "w", claimToken })).lease_expires_at).toBe(clock.iso(60));
   });
 
   it("is refused for a task that is not claimed, or claimed by someone else", async () => {

@@ -10,14 +10,14 @@ describeStores("retries with backoff", (store) => {
     for (const [attempt, delay] of [[1, 10], [2, 20], [3, 40]] as const) {
       const claim = await tm.getNextTask({ agentId: "w" });
       expect(claim).toMatchObject({ id, attempts: attempt });
-      const failed = await tm.completeTask({ taskId: id, agentId: "w", status: "failed", retry: true, resultData: { error: `boom ${attempt}` } });
+      const failed = await tm.completeTask({ taskId: id, agentId: "w", claimToken: claim?.claim_token, status: "failed", retry: true, resultData: { error: `boom ${attempt}` } });
       expect(failed).toMatchObject({ status: "pending", failures: attempt, last_error: `boom ${attempt}`, not_before: clock.iso(delay), locked_by: null });
       clock.advance(delay - 1);
       expect(await tm.getNextTask({ agentId: "w" })).toBeNull(); // still backing off
       clock.advance(1);
     }
-    await tm.getNextTask({ agentId: "w" });
-    const final = await tm.completeTask({ taskId: id, agentId: "w", status: "failed", retry: true, resultData: { error: "boom 4" } });
+    const last = await tm.getNextTask({ agentId: "w" });
+    const final = await tm.completeTask({ taskId: id, agentId: "w", claimToken: last?.claim_token, status: "failed", retry: true, resultData: { error: "boom 4" } });
     expect(final).toMatchObject({ status: "failed", failures: 4, last_error: "boom 4", result: { error: "boom 4" }, completed_at: clock.iso() });
     clock.advance(3600);
     expect(await tm.getNextTask({ agentId: "w" })).toBeNull();
@@ -52,27 +52,28 @@ describeStores("retries with backoff", (store) => {
   it("treats a failure without retry as final", async () => {
     const { tm } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t", maxAttempts: 5 });
-    await tm.getNextTask({ agentId: "w" });
-    expect(await tm.completeTask({ taskId: id, agentId: "w", status: "failed" })).toMatchObject({ status: "failed" });
+    const claim = await tm.getNextTask({ agentId: "w" });
+    expect(await tm.completeTask({ taskId: id, agentId: "w", claimToken: claim?.claim_token, status: "failed" })).toMatchObject({ status: "failed" });
     expect(await tm.getNextTask({ agentId: "w" })).toBeNull();
   });
 
   it("does not count a voluntary release as a failed attempt", async () => {
     const { tm } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t", maxAttempts: 1 });
-    await tm.getNextTask({ agentId: "w" });
-    await tm.releaseTask({ taskId: id, agentId: "w" });
-    await tm.getNextTask({ agentId: "w" });
-    expect(await tm.completeTask({ taskId: id, agentId: "w" })).toMatchObject({ status: "completed" });
+    const first = await tm.getNextTask({ agentId: "w" });
+    await tm.releaseTask({ taskId: id, agentId: "w", claimToken: first?.claim_token });
+    const second = await tm.getNextTask({ agentId: "w" });
+    expect(await tm.completeTask({ taskId: id, agentId: "w", claimToken: second?.claim_token })).toMatchObject({ status: "completed" });
     expect((await tm.getTask(id))?.failures).toBeUndefined();
   });
 
   it("refuses retry with a status other than failed, and cascade with one other than cancelled", async () => {
     const { tm } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t" });
-    await tm.getNextTask({ agentId: "w" });
-    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "w", retry: true }))).toBe("INVALID_INPUT");
-    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "w", status: "failed", cascade: true }))).toBe("INVALID_INPUT");
+    const claim = await tm.getNextTask({ agentId: "w" });
+    const claimToken = claim?.claim_token;
+    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "w", claimToken, retry: true }))).toBe("INVALID_INPUT");
+    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "w", claimToken, status: "failed", cascade: true }))).toBe("INVALID_INPUT");
     expect((await tm.getTask(id))?.status).toBe("in_progress");
   });
 

@@ -43,12 +43,14 @@ describeStores("dependencies", (store) => {
     const a = await tm.createTask({ type: "step" });
     const b = await tm.createTask({ type: "step", dependsOn: [a], priority: 5 });
     const c = await tm.createTask({ type: "step", dependsOn: [b], priority: 9 });
-    expect((await tm.getNextTask({ agentId: "w" }))?.id).toBe(a);
+    const first = await tm.getNextTask({ agentId: "w" });
+    expect(first?.id).toBe(a);
     expect(await tm.getNextTask({ agentId: "w2" })).toBeNull(); // b waits for a, c for b
-    await tm.completeTask({ taskId: a, agentId: "w" });
-    expect((await tm.getNextTask({ agentId: "w" }))?.id).toBe(b);
+    await tm.completeTask({ taskId: a, agentId: "w", claimToken: first?.claim_token });
+    const second = await tm.getNextTask({ agentId: "w" });
+    expect(second?.id).toBe(b);
     expect(await tm.getNextTask({ agentId: "w2" })).toBeNull();
-    await tm.completeTask({ taskId: b, agentId: "w" });
+    await tm.completeTask({ taskId: b, agentId: "w", claimToken: second?.claim_token });
     expect((await tm.getNextTask({ agentId: "w" }))?.id).toBe(c);
   });
 
@@ -56,11 +58,11 @@ describeStores("dependencies", (store) => {
     const { tm } = await clockedWorkflow(store);
     const [x, y] = await tm.createTasks([{ type: "x" }, { type: "y" }]);
     const join = await tm.createTask({ type: "join", dependsOn: [x!.id, y!.id] });
-    await tm.getNextTask({ agentId: "w", taskTypes: ["x"] });
-    await tm.completeTask({ taskId: x!.id, agentId: "w" });
+    const first = await tm.getNextTask({ agentId: "w", taskTypes: ["x"] });
+    await tm.completeTask({ taskId: x!.id, agentId: "w", claimToken: first?.claim_token });
     expect(await tm.getNextTask({ agentId: "w", taskTypes: ["join"] })).toBeNull();
-    await tm.getNextTask({ agentId: "w", taskTypes: ["y"] });
-    await tm.completeTask({ taskId: y!.id, agentId: "w" });
+    const second = await tm.getNextTask({ agentId: "w", taskTypes: ["y"] });
+    await tm.completeTask({ taskId: y!.id, agentId: "w", claimToken: second?.claim_token });
     expect((await tm.getNextTask({ agentId: "w", taskTypes: ["join"] }))?.id).toBe(join);
   });
 
@@ -80,10 +82,10 @@ describeStores("dependencies", (store) => {
     const deploy = await tm.createTask({ type: "deploy", dependsOn: [test] });
     const docs = await tm.createTask({ type: "docs" });
     const publish = await tm.createTask({ type: "publish", dependsOn: [docs] });
-    await tm.getNextTask({ agentId: "w", taskTypes: ["build"] });
-    await tm.completeTask({ taskId: build, agentId: "w", status: "failed", resultData: { error: "compile error" } });
-    await tm.getNextTask({ agentId: "w", taskTypes: ["docs"] });
-    await tm.completeTask({ taskId: docs, agentId: "w", status: "cancelled" });
+    const building = await tm.getNextTask({ agentId: "w", taskTypes: ["build"] });
+    await tm.completeTask({ taskId: build, agentId: "w", claimToken: building?.claim_token, status: "failed", resultData: { error: "compile error" } });
+    const writing = await tm.getNextTask({ agentId: "w", taskTypes: ["docs"] });
+    await tm.completeTask({ taskId: docs, agentId: "w", claimToken: writing?.claim_token, status: "cancelled" });
 
     expect((await tm.getTask(test))?.blocked_by).toEqual([build]);
     expect((await tm.getTask(deploy))?.blocked_by).toEqual([build]);
@@ -157,8 +159,8 @@ describeStores("the summary's pending counts", (store) => {
     await tm.createTask({ type: "w", dependsOn: [open] });
     await tm.createTask({ type: "s", delaySeconds: 60 });
     await tm.createTask({ type: "r", priority: -2 });
-    await tm.getNextTask({ agentId: "x", taskTypes: ["f"] });
-    await tm.completeTask({ taskId: failing, agentId: "x", status: "failed" });
+    const claim = await tm.getNextTask({ agentId: "x", taskTypes: ["f"] });
+    await tm.completeTask({ taskId: failing, agentId: "x", claimToken: claim?.claim_token, status: "failed" });
     const summary = await tm.getStatusSummary();
     expect(summary.status_counts.pending).toBe(5);
     expect(summary.pending_counts).toEqual({ ready: 2, scheduled: 1, waiting: 1, blocked: 1 });

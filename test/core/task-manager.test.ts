@@ -144,8 +144,8 @@ describeStores("completeTask and releaseTask", (store) => {
   it("completes with a result, clearing the claim", async () => {
     const { tm } = await store.open();
     const id = await tm.createTask({ type: "work" });
-    await tm.getNextTask({ agentId: "w1" });
-    const done = await tm.completeTask({ taskId: id, agentId: "w1", status: TaskStatus.COMPLETED, resultData: { output: "results.json" } });
+    const claim = await tm.getNextTask({ agentId: "w1" });
+    const done = await tm.completeTask({ taskId: id, agentId: "w1", claimToken: claim?.claim_token, status: TaskStatus.COMPLETED, resultData: { output: "results.json" } });
     expect(done).toMatchObject({ id, status: "completed", locked_by: null, locked_at: null, result: { output: "results.json" } });
     expect(done.completed_at).toEqual(expect.any(String));
     expect(await tm.getTask(id)).toEqual(done);
@@ -154,15 +154,15 @@ describeStores("completeTask and releaseTask", (store) => {
   it.each([TaskStatus.FAILED, TaskStatus.CANCELLED])("finishes with status %s", async (status) => {
     const { tm } = await store.open();
     const id = await tm.createTask({ type: "work" });
-    await tm.getNextTask({ agentId: "w1" });
-    expect((await tm.completeTask({ taskId: id, agentId: "w1", status, resultData: { error: "boom" } })).status).toBe(status);
+    const claim = await tm.getNextTask({ agentId: "w1" });
+    expect((await tm.completeTask({ taskId: id, agentId: "w1", claimToken: claim?.claim_token, status, resultData: { error: "boom" } })).status).toBe(status);
   });
 
   it("refuses a status that does not finish a task", async () => {
     const { tm } = await store.open();
     const id = await tm.createTask({ type: "work" });
-    await tm.getNextTask({ agentId: "w1" });
-    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "w1", status: "pending" as never }))).toBe("INVALID_INPUT");
+    const claim = await tm.getNextTask({ agentId: "w1" });
+    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "w1", claimToken: claim?.claim_token, status: "pending" as never }))).toBe("INVALID_INPUT");
   });
 
   it("refuses, with a reason, whoever does not hold the claim, and changes nothing", async () => {
@@ -181,20 +181,20 @@ describeStores("completeTask and releaseTask", (store) => {
   it("refuses to finish a task twice", async () => {
     const { tm } = await store.open();
     const id = await tm.createTask({ type: "work" });
-    await tm.getNextTask({ agentId: "w" });
-    await tm.completeTask({ taskId: id, agentId: "w" });
-    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "w" }))).toBe("TASK_NOT_IN_PROGRESS");
+    const claim = await tm.getNextTask({ agentId: "w" });
+    await tm.completeTask({ taskId: id, agentId: "w", claimToken: claim?.claim_token });
+    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "w", claimToken: claim?.claim_token }))).toBe("TASK_NOT_IN_PROGRESS");
   });
 
   it("releases a claim back to pending so another agent can take it", async () => {
     const { tm } = await store.open();
     const id = await tm.createTask({ type: "work" });
-    await tm.getNextTask({ agentId: "w1" });
-    expect(await tm.releaseTask({ taskId: id, agentId: "w1" })).toMatchObject({ status: "pending", locked_by: null });
+    const claim = await tm.getNextTask({ agentId: "w1" });
+    expect(await tm.releaseTask({ taskId: id, agentId: "w1", claimToken: claim?.claim_token })).toMatchObject({ status: "pending", locked_by: null });
     expect(await tm.getNextTask({ agentId: "w2" })).toMatchObject({ id, locked_by: "w2", attempts: 2 });
   });
 
-  it("refuses a superseded attempt even from an agent of the same name", async () => {
+  it("refuses a superseded claim even from an agent of the same name", async () => {
     let now = new Date("2026-01-01T00:00:00Z");
     const { tm } = await store.open({ clock: () => now, taskTimeoutHours: 1 });
     const id = await tm.createTask({ type: "work" });
@@ -202,9 +202,9 @@ describeStores("completeTask and releaseTask", (store) => {
     now = new Date("2026-01-01T02:00:00Z");
     const second = await tm.getNextTask({ agentId: "claude-code" });
     expect(second?.attempts).toBe((first?.attempts ?? 0) + 1);
-    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "claude-code", attempt: first?.attempts }))).toBe("CLAIM_SUPERSEDED");
-    expect(await codeOf(tm.releaseTask({ taskId: id, agentId: "claude-code", attempt: first?.attempts }))).toBe("CLAIM_SUPERSEDED");
-    expect((await tm.completeTask({ taskId: id, agentId: "claude-code", attempt: second?.attempts })).status).toBe("completed");
+    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "claude-code", claimToken: first?.claim_token }))).toBe("CLAIM_SUPERSEDED");
+    expect(await codeOf(tm.releaseTask({ taskId: id, agentId: "claude-code", claimToken: first?.claim_token }))).toBe("CLAIM_SUPERSEDED");
+    expect((await tm.completeTask({ taskId: id, agentId: "claude-code", claimToken: second?.claim_token })).status).toBe("completed");
   });
 });
 
@@ -214,8 +214,8 @@ describeStores("queries", (store) => {
     const a = await tm.createTask({ type: "a" });
     await tm.createTask({ type: "a" });
     await tm.createTask({ type: "b" });
-    await tm.getNextTask({ agentId: "w", taskTypes: ["a"] });
-    await tm.completeTask({ taskId: a, agentId: "w" });
+    const claim = await tm.getNextTask({ agentId: "w", taskTypes: ["a"] });
+    await tm.completeTask({ taskId: a, agentId: "w", claimToken: claim?.claim_token });
     await tm.getNextTask({ agentId: "w", taskTypes: ["a"] });
     expect(await tm.getStatusSummary()).toEqual({
       total_tasks: 3,

@@ -70,11 +70,11 @@ describe("writableTask", () => {
     const c = rules.claimNextTask(state, { agentId: "c", now: NOW, staleAfterMs: stale }).value;
     if (!a || !b || !c) throw new Error("three tasks should be claimed");
     freezeAll();
-    rules.heartbeatTask(state, { taskId: a.id, agentId: "a", now: NOW, staleAfterMs: stale });
+    rules.heartbeatTask(state, { taskId: a.id, agentId: "a", claimToken: a.claim_token, now: NOW, staleAfterMs: stale });
     freezeAll();
-    expect(rules.completeTask(state, { taskId: a.id, agentId: "a", status: "completed", now: NOW }).value.status).toBe("completed");
+    expect(rules.completeTask(state, { taskId: a.id, agentId: "a", claimToken: a.claim_token, status: "completed", now: NOW }).value.status).toBe("completed");
     freezeAll();
-    expect(rules.releaseTask(state, { taskId: c.id, agentId: "c", now: NOW }).value.status).toBe("pending");
+    expect(rules.releaseTask(state, { taskId: c.id, agentId: "c", claimToken: c.claim_token, now: NOW }).value.status).toBe("pending");
     freezeAll();
     // b's one-second lease runs out: the next claim ends it first
     const later = new Date(NOW.getTime() + 5_000);

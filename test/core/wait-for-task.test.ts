@@ -91,7 +91,7 @@ describeStores("getNextTask with waitMs", (store) => {
     const second = await tm.createTask({ type: "test", dependsOn: [first] });
     const build = await tm.getNextTask({ agentId: "builder" });
     const waiting = tm.getNextTask({ agentId: "tester", taskTypes: ["test"], waitMs: LONG_WAIT_MS });
-    await tm.completeTask({ taskId: first, agentId: "builder", attempt: build?.attempts });
+    await tm.completeTask({ taskId: first, agentId: "builder", claimToken: build?.claim_token });
     expect(await waiting).toMatchObject({ id: second, locked_by: "tester" });
   });
 

@@ -33,18 +33,18 @@ async function seedCodeReview(stateDir: string) {
   const login = await tm.createTask({ type: "analyze", parentId: plan, data: { file: "src/routes/login.ts" } });
   const review = await tm.createTask({ type: "review", parentId: plan, dependsOn: [session, tokens, login], data: { checklist: ["security", "tests"] } });
   await tm.createTask({ type: "report", parentId: plan, dependsOn: [review], data: { format: "markdown" } });
-  await tm.getNextTask({ agentId: "planner", taskTypes: ["plan"] });
-  await tm.completeTask({ taskId: plan, agentId: "planner", resultData: { subtasks: 5 } });
-  await tm.getNextTask({ agentId: "claude-1", taskTypes: ["analyze"] });
-  await tm.completeTask({ taskId: session, agentId: "claude-1", resultData: { issues: 2 } });
-  await tm.getNextTask({ agentId: "claude-2", taskTypes: ["analyze"], leaseSeconds: 1800 });
-  await tm.heartbeatTask({ taskId: tokens, agentId: "claude-2" });
+  const planning = await tm.getNextTask({ agentId: "planner", taskTypes: ["plan"] });
+  await tm.completeTask({ taskId: plan, agentId: "planner", claimToken: planning?.claim_token, resultData: { subtasks: 5 } });
+  const analyzing = await tm.getNextTask({ agentId: "claude-1", taskTypes: ["analyze"] });
+  await tm.completeTask({ taskId: session, agentId: "claude-1", claimToken: analyzing?.claim_token, resultData: { issues: 2 } });
+  const held = await tm.getNextTask({ agentId: "claude-2", taskTypes: ["analyze"], leaseSeconds: 1800 });
+  await tm.heartbeatTask({ taskId: tokens, agentId: "claude-2", claimToken: held?.claim_token });
   await tm.getNextTask({ agentId: "cursor-1", taskTypes: ["analyze"], leaseSeconds: 600 });
   const docs = workflows.get("docs");
   const page = await docs.createTask({ type: "write", data: { page: "getting-started" } });
   await docs.createTask({ type: "write", data: { page: "api-reference" } });
-  await docs.getNextTask({ agentId: "claude-3" });
-  await docs.completeTask({ taskId: page, agentId: "claude-3" });
+  const writing = await docs.getNextTask({ agentId: "claude-3" });
+  await docs.completeTask({ taskId: page, agentId: "claude-3", claimToken: writing?.claim_token });
   return { tokens, review };
 }
 

@@ -59,7 +59,7 @@ it(`${MACHINES} server processes race one workflow through PostgreSQL: each task
         const { task } = ok<Claimed>(await server.call("get_next_task", { workflow: "race", task_types: ["job"] }));
         if (!task) return mine;
         mine.push(task.id);
-        ok(await server.call("complete_task", { workflow: "race", task_id: task.id, attempt: task.attempts }));
+        ok(await server.call("complete_task", { workflow: "race", task_id: task.id }));
       }
     }),
   );
@@ -72,7 +72,7 @@ it(`${MACHINES} server processes race one workflow through PostgreSQL: each task
   const rescuer = survivors[1] as RunningServer;
   const rescued = ok<Claimed>(await rescuer.call("get_next_task", { workflow: "race", task_types: ["doomed"], wait_seconds: 30 })).task;
   expect(rescued).toMatchObject({ id: doomed, locked_by: "machine-2", attempts: 2 });
-  ok(await rescuer.call("complete_task", { workflow: "race", task_id: doomed, attempt: 2 }));
+  ok(await rescuer.call("complete_task", { workflow: "race", task_id: doomed }));
 
   const summary = ok<{ total_tasks: number; status_counts: Record<string, number> }>(await planner.call("summary", { workflow: "race" }));
   expect(summary).toMatchObject({ total_tasks: TASKS + 1, status_counts: { pending: 0, in_progress: 0, completed: TASKS + 1 } });

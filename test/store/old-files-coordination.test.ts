@@ -60,7 +60,7 @@ print(build, test, docs)
     const retried = await tm.getNextTask({ agentId: "ts-worker", taskTypes: ["build"] });
     expect(retried).toMatchObject({ id: build, attempts: 1, failures: 1, locked_by: "ts-worker", data: { target: "all" } });
     expect(await codeOf(tm.completeTask({ taskId: build, agentId: "py-worker" }))).toBe("NOT_CLAIM_HOLDER");
-    await tm.completeTask({ taskId: build, agentId: "ts-worker", attempt: retried?.attempts });
+    await tm.completeTask({ taskId: build, agentId: "ts-worker", claimToken: retried?.claim_token });
     // Now the dependent is ready and goes first by priority.
     expect((await tm.getNextTask({ agentId: "ts-worker" }))?.id).toBe(deploy);
 

@@ -74,24 +74,25 @@ describe("PostgresStore's hot path", () => {
     const theirs = await other.getNextTask({ agentId: "b" });
     expect(theirs?.attempts).toBe(2);
     // a's completion was made from the row a's claim returned; it must be refused, and b's claim left alone.
-    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "a", attempt: mine?.attempts }))).toBe("NOT_CLAIM_HOLDER");
+    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "a", claimToken: mine?.claim_token }))).toBe("NOT_CLAIM_HOLDER");
     expect(await codeOf(tm.heartbeatTask({ taskId: id, agentId: "a" }))).toBe("NOT_CLAIM_HOLDER");
     expect((await rowOf(workflow, id)).status).toBe("in_progress");
     expect((await tm.getTask(id))?.locked_by).toBe("b");
-    expect((await other.completeTask({ taskId: id, agentId: "b", attempt: 2 })).status).toBe("completed");
+    expect((await other.completeTask({ taskId: id, agentId: "b", claimToken: theirs?.claim_token })).status).toBe("completed");
   });
 
-  it("refuses a completion of an old attempt when the same agent claimed the task again elsewhere", async () => {
+  it("refuses a completion of an earlier claim when the same agent claimed the task again elsewhere", async () => {
     const { tm, process: elsewhere } = openWorkflow();
     const id = await tm.createTask({ type: "job" });
     const first = await tm.getNextTask({ agentId: "a" });
     const other = elsewhere();
     await other.releaseTask({ taskId: id, agentId: "person", force: true });
-    expect((await other.getNextTask({ agentId: "a" }))?.attempts).toBe(2);
-    // The row in hand says attempt 1 is a's and current; the database says attempt 2 is.
-    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "a", attempt: first?.attempts }))).toBe("CLAIM_SUPERSEDED");
-    // And the current attempt, which the row in hand does not know of, is accepted.
-    expect((await tm.completeTask({ taskId: id, agentId: "a", attempt: 2 })).status).toBe("completed");
+    const again = await other.getNextTask({ agentId: "a" });
+    expect(again?.attempts).toBe(2);
+    // The row in hand says the first claim is current; the database says the second is.
+    expect(await codeOf(tm.completeTask({ taskId: id, agentId: "a", claimToken: first?.claim_token }))).toBe("CLAIM_SUPERSEDED");
+    // And the current claim's token, which the row in hand does not know of, is accepted.
+    expect((await tm.completeTask({ taskId: id, agentId: "a", claimToken: again?.claim_token })).status).toBe("completed");
   });
 
   it("releases a dependent only when the last of its dependencies completes, however many complete together", async () => {
@@ -101,10 +102,10 @@ describe("PostgresStore's hot path", () => {
     const claims = await Promise.all(deps.map((_, index) => tm.getNextTask({ agentId: `s${index}`, taskTypes: ["step"] })));
     expect(new Set(claims.map((task) => task?.id))).toEqual(new Set(deps));
     // Three completions asked for at once: written together, each counting the dependent down once.
-    await Promise.all(claims.slice(0, 3).map((task, index) => tm.completeTask({ taskId: task?.id ?? "", agentId: `s${index}` })));
+    await Promise.all(claims.slice(0, 3).map((task, index) => tm.completeTask({ taskId: task?.id ?? "", agentId: `s${index}`, claimToken: task?.claim_token })));
     expect((await rowOf(workflow, last)).unmet_deps).toBe(1);
     expect(await tm.getNextTask({ agentId: "z" })).toBeNull();
-    await tm.completeTask({ taskId: claims[3]?.id ?? "", agentId: "s3" });
+    await tm.completeTask({ taskId: claims[3]?.id ?? "", agentId: "s3", claimToken: claims[3]?.claim_token });
     expect((await rowOf(workflow, last)).unmet_deps).toBe(0);
     expect((await tm.getNextTask({ agentId: "z" }))?.id).toBe(last);
   });
@@ -113,12 +114,12 @@ describe("PostgresStore's hot path", () => {
     const { tm, workflow } = openWorkflow();
     const id = await tm.createTask({ type: "job" });
     const task = await tm.getNextTask({ agentId: "a", leaseSeconds: 60 });
-    await tm.heartbeatTask({ taskId: id, agentId: "a", attempt: task?.attempts });
+    await tm.heartbeatTask({ taskId: id, agentId: "a", claimToken: task?.claim_token });
     const row = await rowOf(workflow, id);
     // The claim is folded into the body by the first write.
     expect(row.claim_agent).toBeNull();
     expect(row.version).toBe(2);
-    await tm.completeTask({ taskId: id, agentId: "a", attempt: task?.attempts, resultData: { ok: true } });
+    await tm.completeTask({ taskId: id, agentId: "a", claimToken: task?.claim_token, resultData: { ok: true } });
     const done = await tm.getTask(id);
     expect(done?.status).toBe("completed");
     expect(done?.result).toEqual({ ok: true });

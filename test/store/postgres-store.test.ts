@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { PostgresStore, TaskManager } from "../../src/index.js";
+import { MIGRATIONS } from "../../src/store/postgres/migrations.js";
 import { codeOf } from "../helpers/coordination.js";
 import { repoRoot } from "../helpers/paths.js";
 import { TEST_DATABASE_URL, freshSchema, testSchema, withClient } from "../helpers/postgres.js";
@@ -44,9 +45,27 @@ describe("PostgresStore", () => {
     const managers = Array.from({ length: 5 }, (_, i) => open({ schema, url: `${TEST_DATABASE_URL}?application_name=starter${i}`, workflow: "shared" }));
     const ids = await Promise.all(managers.map((tm, i) => tm.createTask({ type: "start", data: { i } })));
     expect(new Set(ids).size).toBe(5);
-    const migrations = await withClient(async (client) => (await client.query(`SELECT version FROM "${schema}".schema_migrations`)).rows);
-    expect(migrations).toEqual([{ version: 1 }]);
+    const migrations = await withClient(async (client) => (await client.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`)).rows);
+    expect(migrations).toEqual(MIGRATIONS.map(({ version }) => ({ version })));
     expect((await managers[0]?.getStatusSummary())?.total_tasks).toBe(5);
+  });
+
+  it("upgrades a schema of the first version with a claim under way, which its holder then finishes by name", async () => {
+    const schema = freshSchema();
+    const before = open({ schema, workflow: "upgraded", url: `${TEST_DATABASE_URL}?application_name=before` });
+    const id = await before.createTask({ type: "t" });
+    expect((await before.getNextTask({ agentId: "old-agent" }))?.id).toBe(id);
+    // Back to the first version's schema: the claim's row as that version's claim statement left it.
+    await withClient(async (client) => {
+      await client.query(`ALTER TABLE "${schema}".tasks DROP COLUMN claim_token_sha256`);
+      await client.query(`DELETE FROM "${schema}".schema_migrations WHERE version > 1`);
+    });
+    const after = open({ schema, workflow: "upgraded", url: `${TEST_DATABASE_URL}?application_name=after` });
+    expect(await after.getTask(id)).toMatchObject({ status: "in_progress", locked_by: "old-agent" });
+    expect(await codeOf(after.completeTask({ taskId: id, agentId: "someone-else" }))).toBe("NOT_CLAIM_HOLDER");
+    expect((await after.completeTask({ taskId: id, agentId: "old-agent" })).status).toBe("completed");
+    const migrations = await withClient(async (client) => (await client.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`)).rows);
+    expect(migrations).toEqual(MIGRATIONS.map(({ version }) => ({ version })));
   });
 
   it("refuses at start-up with STORE_UNAVAILABLE naming the URL without its password", async () => {
@@ -84,14 +103,15 @@ describe("PostgresStore", () => {
     }
     const task = await tm.getNextTask({ agentId: "a" });
     expect(task?.id).toBe(id);
-    expect((await tm.completeTask({ taskId: id, agentId: "a" })).status).toBe("completed");
+    expect((await tm.completeTask({ taskId: id, agentId: "a", claimToken: task?.claim_token })).status).toBe("completed");
   });
 
   it("wakes a waiting agent when another process creates a task, through LISTEN/NOTIFY", async () => {
     const schema = testSchema();
     const tm = open({ workflow: "wakeup" });
     await tm.createTask({ type: "warm-up" });
-    await tm.completeTask({ taskId: (await tm.getNextTask({ agentId: "waiter" }))?.id ?? "", agentId: "waiter" });
+    const warmUp = await tm.getNextTask({ agentId: "waiter" });
+    await tm.completeTask({ taskId: warmUp?.id ?? "", agentId: "waiter", claimToken: warmUp?.claim_token });
     const waiting = tm.getNextTask({ agentId: "waiter", waitMs: 30_000 });
     const created = await otherMachine(schema, "wakeup", ["create", "job"]);
     // Long before the 30 s run out (and the listener's 10 s safety re-check): the notification woke it.
@@ -139,7 +159,8 @@ describe("PostgresStore's LISTEN connection", () => {
     const schema = testSchema();
     const tm = open({ workflow: "relisten" });
     await tm.createTask({ type: "warm-up" });
-    await tm.completeTask({ taskId: (await tm.getNextTask({ agentId: "waiter" }))?.id ?? "", agentId: "waiter" });
+    const warmUp = await tm.getNextTask({ agentId: "waiter" });
+    await tm.completeTask({ taskId: warmUp?.id ?? "", agentId: "waiter", claimToken: warmUp?.claim_token });
     // Shorter than the listener's 10 s safety re-check: only a notification can wake it in time.
     const waiting = tm.getNextTask({ agentId: "waiter", waitMs: 8_000 });
     const listening = async () =>

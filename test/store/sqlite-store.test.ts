@@ -78,13 +78,13 @@ describe("group commit", () => {
     const stateDir = await tempDir();
     const tm = manager(stateDir);
     const [held, other] = await tm.createTasks([{ type: "held" }, { type: "other" }]);
-    await tm.getNextTask({ agentId: "owner", taskTypes: ["held"] });
+    const claim = await tm.getNextTask({ agentId: "owner", taskTypes: ["held"] });
     const results = await Promise.allSettled([
       tm.createTask({ type: "new" }),
       tm.completeTask({ taskId: held?.id ?? "", agentId: "intruder" }),
       tm.getNextTask({ agentId: "second", taskTypes: ["other"] }),
       tm.createTask({ type: "bad/type" }),
-      tm.completeTask({ taskId: held?.id ?? "", agentId: "owner" }),
+      tm.completeTask({ taskId: held?.id ?? "", agentId: "owner", claimToken: claim?.claim_token }),
     ]);
     expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled", "rejected", "fulfilled"]);
     expect(await codeOf(Promise.reject((results[1] as PromiseRejectedResult).reason))).toBe("NOT_CLAIM_HOLDER");

@@ -8,7 +8,7 @@
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { GetNextTaskInput } from "../../core/inputs.js";
-import type { Task } from "../../core/schema.js";
+import type { ClaimedTask } from "../../core/schema.js";
 import type { TaskManager } from "../../task-manager.js";
 import type { ServerContext } from "../context.js";
 
@@ -26,7 +26,7 @@ export async function claimOrWait(
   request: Omit<GetNextTaskInput, "waitMs" | "signal">,
   waitSeconds: number | undefined,
   extra: Extra,
-): Promise<Task | null> {
+): Promise<ClaimedTask | null> {
   const seconds = Math.min(Math.max(waitSeconds ?? 0, 0), MAX_WAIT_SECONDS);
   if (seconds === 0) return tm.getNextTask(request);
   const { signal, dispose } = eitherAborted(extra.signal, context.stopWaiting);
@@ -36,7 +36,7 @@ export async function claimOrWait(
     if (task && signal.aborted) {
       // Claimed just as the caller went away: nobody will receive it, so give it back now
       // rather than leave it held until its lease runs out.
-      await tm.releaseTask({ taskId: task.id, agentId: request.agentId, attempt: task.attempts });
+      await tm.releaseTask({ taskId: task.id, agentId: request.agentId, claimToken: task.claim_token });
       return null;
     }
     return task;

@@ -4,7 +4,7 @@ import type { FinishedTask } from "../../core/schema.js";
 import { withoutHistory } from "../compact-task.js";
 import type { ServerContext } from "../context.js";
 import { renderTask } from "../render.js";
-import { asJsonObject, finalStatusArg, jsonObjectArg, taskIdArg, taskOutput, workflowArg } from "../schemas.js";
+import { asJsonObject, claimTokenArg, finalStatusArg, jsonObjectArg, taskIdArg, taskOutput, workflowArg } from "../schemas.js";
 import { toolSuccess } from "../tool-result.js";
 import { ADDITIVE_WRITE } from "./annotations.js";
 import { finishClaim } from "./finish-claim.js";
@@ -16,6 +16,7 @@ const inputSchema = {
   result_data: jsonObjectArg.optional().describe("Your result (JSON object)"),
   retry: z.boolean().optional().describe("With failed: try again later while attempts remain"),
   cascade: z.boolean().optional().describe("With cancelled: cancel its pending descendants too"),
+  claim_token: claimTokenArg,
 };
 
 export function registerCompleteTaskTool(server: McpServer, context: ServerContext): void {
@@ -32,7 +33,7 @@ export function registerCompleteTaskTool(server: McpServer, context: ServerConte
     (args) =>
       context.run(async () => {
         const { name, tm } = context.workflow(args.workflow);
-        const { cancelled_descendants: cancelled, ...task } = (await finishClaim(context, name, args.task_id, (claim) =>
+        const { cancelled_descendants: cancelled, ...task } = (await finishClaim(context, name, args.task_id, args.claim_token, (claim) =>
           tm.completeTask({
             taskId: args.task_id,
             status: args.status,

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { renderTask } from "../render.js";
 import { withoutHistory } from "../compact-task.js";
-import { taskOutput, workflowArg } from "../schemas.js";
+import { claimedTaskOutput, workflowArg } from "../schemas.js";
 import { toolSuccess } from "../tool-result.js";
 import { ADDITIVE_WRITE } from "./annotations.js";
 import { claimOrWait, MAX_WAIT_SECONDS } from "./claim-or-wait.js";
@@ -23,7 +23,7 @@ export function registerGetNextTaskTool(server: McpServer, context: ServerContex
       description:
         "Claim the ready task (dependencies done, not scheduled later) of highest priority, oldest first; null when none. Do the work, then complete_task, or release_task if you cannot finish. The claim ends at lease_expires_at: for longer work call heartbeat_task before then.",
       inputSchema,
-      outputSchema: { task: taskOutput.nullable() },
+      outputSchema: { task: claimedTaskOutput.nullable() },
       annotations: ADDITIVE_WRITE,
     },
     (args, extra) =>
@@ -35,8 +35,11 @@ export function registerGetNextTaskTool(server: McpServer, context: ServerContex
           const text = args.wait_seconds ? "no task became ready while waiting; call again to keep waiting" : "no pending task is ready; pass wait_seconds to wait for one";
           return toolSuccess({ task: null }, text);
         }
-        context.claims.remember(name, task.id, task.attempts);
-        return toolSuccess({ task: withoutHistory(task) }, `claimed ${renderTask(task)} lease_expires_at=${task.lease_expires_at ?? "?"}`);
+        context.claims.remember(name, task.id, task.claim_token);
+        return toolSuccess(
+          { task: withoutHistory(task) },
+          `claimed ${renderTask(task)} lease_expires_at=${task.lease_expires_at ?? "?"} claim_token=${task.claim_token}`,
+        );
       }),
   );
 }

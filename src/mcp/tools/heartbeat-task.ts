@@ -1,7 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { ServerContext } from "../context.js";
-import { taskIdArg, workflowArg } from "../schemas.js";
+import { claimTokenArg, taskIdArg, workflowArg } from "../schemas.js";
 import { toolSuccess } from "../tool-result.js";
 import { ADDITIVE_WRITE } from "./annotations.js";
 
@@ -9,6 +9,7 @@ const inputSchema = {
   workflow: workflowArg,
   task_id: taskIdArg,
   lease_seconds: z.number().optional().describe("Renew by N s (default: the claim's lease)"),
+  claim_token: claimTokenArg,
 };
 
 export function registerHeartbeatTaskTool(server: McpServer, context: ServerContext): void {
@@ -26,13 +27,13 @@ export function registerHeartbeatTaskTool(server: McpServer, context: ServerCont
     (args) =>
       context.run(async () => {
         const { name, tm } = context.workflow(args.workflow);
-        // The attempt this server claimed with fences a superseded claim, as for complete_task.
-        const attempt = context.claims.attemptOf(name, args.task_id);
+        // The claim's token, as for complete_task: the agent's, else the one this server's claim got.
+        const claimToken = args.claim_token ?? context.claims.tokenOf(name, args.task_id);
         const task = await tm.heartbeatTask({
           taskId: args.task_id,
           agentId: context.agentId(),
           leaseSeconds: args.lease_seconds,
-          ...(attempt !== undefined && { attempt }),
+          ...(claimToken !== undefined && { claimToken }),
         });
         const leaseExpiresAt = task.lease_expires_at ?? "";
         return toolSuccess({ task_id: task.id, lease_expires_at: leaseExpiresAt }, `${task.id} lease_expires_at=${leaseExpiresAt}`);

@@ -2,7 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ServerContext } from "../context.js";
 import { renderTask } from "../render.js";
 import { withoutHistory } from "../compact-task.js";
-import { taskIdArg, taskOutput, workflowArg } from "../schemas.js";
+import { claimTokenArg, taskIdArg, taskOutput, workflowArg } from "../schemas.js";
 import { toolSuccess } from "../tool-result.js";
 import { ADDITIVE_WRITE } from "./annotations.js";
 import { finishClaim } from "./finish-claim.js";
@@ -10,6 +10,7 @@ import { finishClaim } from "./finish-claim.js";
 const inputSchema = {
   workflow: workflowArg,
   task_id: taskIdArg,
+  claim_token: claimTokenArg,
 };
 
 export function registerReleaseTaskTool(server: McpServer, context: ServerContext): void {
@@ -25,7 +26,7 @@ export function registerReleaseTaskTool(server: McpServer, context: ServerContex
     (args) =>
       context.run(async () => {
         const { name, tm } = context.workflow(args.workflow);
-        const task = await finishClaim(context, name, args.task_id, (claim) => tm.releaseTask({ taskId: args.task_id, ...claim }));
+        const task = await finishClaim(context, name, args.task_id, args.claim_token, (claim) => tm.releaseTask({ taskId: args.task_id, ...claim }));
         return toolSuccess({ task: withoutHistory(task) }, `released ${renderTask(task)}`);
       }),
   );

@@ -23,6 +23,7 @@ import type {
   TaskQuery,
   TaskStore,
 } from "../../core/task-store.js";
+import { timed, type Clock } from "../../core/task-store.js";
 import { toIsoTimestamp } from "../../core/time.js";
 import * as rules from "../../core/workflow-rules.js";
 import { importIntoState, tasksOf, type WorkflowExport, type WorkflowImport } from "../../core/workflow-transfer.js";
@@ -44,6 +45,9 @@ export interface JsonFileStoreOptions {
   onNotice?: NoticeListener | undefined;
 }
 
+/** A change's rule, applied at the time read when the lock is held. */
+type Rule<T> = (state: WorkflowState, now: Date) => rules.Mutation<T>;
+
 /** How often a change is tried again after its lock was lost before it wrote anything. */
 const LOCK_LOSS_RETRIES = 3;
 
@@ -64,43 +68,43 @@ export class JsonFileStore implements TaskStore {
     this.notices = new NoticeReporter(this.location, options.onNotice);
   }
 
-  createTasks(tasks: readonly NewTask[], now: Date) {
-    return this.change(now, (state) => rules.createTasks(state, tasks, now));
+  createTasks(tasks: readonly NewTask[], clock: Clock) {
+    return this.change(clock, (state, now) => rules.createTasks(state, tasks, now));
   }
 
   async claimNextTask(request: ClaimRequest) {
-    const { rule, report } = this.notices.releasingExpired(request, (state) => rules.claimNextTask(state, request));
-    const claimed = await this.change(request.now, rule);
+    const { rule, report } = this.notices.releasingExpired(request.staleAfterMs, (state, now) => rules.claimNextTask(state, timed(request, now)));
+    const claimed = await this.change(request.clock, rule);
     report();
     return claimed;
   }
 
   completeTask(request: CompleteRequest) {
-    return this.change(request.now, (state) => rules.completeTask(state, request));
+    return this.change(request.clock, (state, now) => rules.completeTask(state, timed(request, now)));
   }
 
   releaseTask(request: ReleaseRequest) {
-    return this.change(request.now, (state) => rules.releaseTask(state, request));
+    return this.change(request.clock, (state, now) => rules.releaseTask(state, timed(request, now)));
   }
 
   heartbeatTask(request: HeartbeatRequest) {
-    return this.change(request.now, (state) => rules.heartbeatTask(state, request));
+    return this.change(request.clock, (state, now) => rules.heartbeatTask(state, timed(request, now)));
   }
 
   async cancelTask(request: CancelRequest) {
-    const { rule, report } = this.notices.releasingExpired(request, (state) => rules.cancelTask(state, request));
-    const cancelled = await this.change(request.now, rule);
+    const { rule, report } = this.notices.releasingExpired(request.staleAfterMs, (state, now) => rules.cancelTask(state, timed(request, now)));
+    const cancelled = await this.change(request.clock, rule);
     report();
     return cancelled;
   }
 
-  updateMetadata(patch: JsonObject, now: Date) {
-    return this.change(now, (state) => rules.updateMetadata(state, patch, now));
+  updateMetadata(patch: JsonObject, clock: Clock) {
+    return this.change(clock, (state, now) => rules.updateMetadata(state, patch, now));
   }
 
   /** Writes an imported workflow as this (new or empty) state file, in one locked write. */
-  importWorkflow(source: WorkflowImport, now: Date) {
-    return this.change(now, (state) => importIntoState(state, source, basename(this.location, ".json")));
+  importWorkflow(source: WorkflowImport, clock: Clock) {
+    return this.change(clock, (state) => importIntoState(state, source, basename(this.location, ".json")));
   }
 
   async getTask(taskId: string) {
@@ -154,14 +158,15 @@ export class JsonFileStore implements TaskStore {
   }
 
   /**
-   * One change, under the lock, the calls of this process one at a time. A change
-   * whose lock turned out lost before its write wrote nothing, and runs again.
+   * One change, under the lock, the calls of this process one at a time, at the time the
+   * clock says once the lock is taken. A change whose lock turned out lost before its
+   * write wrote nothing, and runs again.
    */
-  private change<T>(now: Date, rule: (state: WorkflowState) => rules.Mutation<T>): Promise<T> {
+  private change<T>(clock: Clock, rule: Rule<T>): Promise<T> {
     return serializeInProcess(this.location, async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          return structuredClone(await this.changeOnce(now, rule));
+          return structuredClone(await this.changeOnce(clock, rule));
         } catch (error) {
           if (error instanceof LockCompromisedError && attempt < LOCK_LOSS_RETRIES) continue;
           throw this.failure(error);
@@ -170,14 +175,15 @@ export class JsonFileStore implements TaskStore {
     });
   }
 
-  private async changeOnce<T>(now: Date, rule: (state: WorkflowState) => rules.Mutation<T>): Promise<T> {
+  private async changeOnce<T>(clock: Clock, rule: Rule<T>): Promise<T> {
     mkdirSync(dirname(this.location), { recursive: true });
     const lock = await acquireFileLock(this.location, this.lockOptions);
     try {
       this.notices.lockAcquired(lock);
       sweepLeftovers(this.location);
+      const now = clock();
       const state = this.readState() ?? rules.newWorkflowState(now);
-      const mutation = rule(state);
+      const mutation = rule(state, now);
       if (mutation.changed) {
         state.metadata.last_updated = toIsoTimestamp(now);
         await this.file.write(state, () => lock.assertHeld());

@@ -11,7 +11,7 @@ import type { HeldLock } from "./file-lock.js";
 /** Waits for the lock shorter than this are normal contention between agents and go unreported. */
 export const LOCK_WAIT_NOTICE_MS = 250;
 
-type Rule<T> = (state: WorkflowState) => Mutation<T>;
+type Rule<T> = (state: WorkflowState, now: Date) => Mutation<T>;
 
 export class NoticeReporter {
   /** The message of the corrupt file last reported, so a file read again and again is reported once. */
@@ -42,12 +42,12 @@ export class NoticeReporter {
    * A claim's or a cancel's rule, which first releases expired claims, and `report`, to
    * call once the change is written: it tells of the claims the rule's last run released.
    */
-  releasingExpired<T>(at: { now: Date; staleAfterMs: number }, rule: Rule<T>): { rule: Rule<T>; report: () => void } {
+  releasingExpired<T>(staleAfterMs: number, rule: Rule<T>): { rule: Rule<T>; report: () => void } {
     let released: ExpiredLease[] = [];
     return {
-      rule: (state) => {
-        if (!this.listener) return rule(state);
-        const applied = applyReleasingExpired(state, at, rule);
+      rule: (state, now) => {
+        if (!this.listener) return rule(state, now);
+        const applied = applyReleasingExpired(state, { now, staleAfterMs }, (current) => rule(current, now));
         released = applied.released;
         return applied.mutation;
       },

@@ -92,6 +92,15 @@ CREATE TABLE ${s}.task_deps (
 );
 `,
   },
+  {
+    version: 2,
+    name: "claim tokens",
+    sql: (s) => `
+-- With the claim_* columns, a claim not yet folded into the body: the SHA-256 of its token's
+-- secret (core/claim-token.ts). NULL on claims made before this migration, checked by name.
+ALTER TABLE ${s}.tasks ADD COLUMN claim_token_sha256 text;
+`,
+  },
 ];
 
 /** The channel a schema's changes are announced on, the payload a workflow's id (see PostgresDatabase.announce). */

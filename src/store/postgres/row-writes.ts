@@ -41,7 +41,7 @@ export async function writeRows(session: Session, wf: string, rows: readonly Row
      u AS (
        UPDATE ${s}.tasks t SET status = i.status, priority = i.priority, not_before_ms = i.not_before_ms, expires_ms = i.expires_ms,
          locked_ms = i.locked_ms, body = i.body, updated_ms = i.updated_ms, version = t.version + 1,
-         claim_agent = NULL, claim_at_ms = NULL, claim_lease_seconds = NULL
+         claim_agent = NULL, claim_at_ms = NULL, claim_lease_seconds = NULL, claim_token_sha256 = NULL
        FROM i WHERE t.seq = i.seq AND t.version = i.version
        RETURNING t.seq, i.completed, i.id),
      d AS (

@@ -3,8 +3,8 @@
  * SQL searches by (derived here from the task, nowhere else), and possibly a claim not
  * yet folded into the body.
  *
- * A claim is one UPDATE that sets the columns and records who claimed, when, and the
- * lease (`claim_*`); it leaves the body alone, because rewriting JSON inside SQL would
+ * A claim is one UPDATE that sets the columns and records who claimed, when, the lease
+ * and the digest of the claim's token (`claim_*`); it leaves the body alone, because rewriting JSON inside SQL would
  * mean jsonb, which reorders keys and refuses "\u0000". Reading such a row applies the
  * very rule a claim applies (rules.claimTask) to the body, so every reader sees the task
  * as claimed; the next write of the row stores that result and clears `claim_*`.
@@ -24,9 +24,10 @@ export interface TaskRow {
   claim_agent: string | null;
   claim_at_ms: number | null;
   claim_lease_seconds: number | null;
+  claim_token_sha256: string | null;
 }
 
-export const TASK_COLUMNS = "seq, id, status, version, body, claim_agent, claim_at_ms::float8 AS claim_at_ms, claim_lease_seconds";
+export const TASK_COLUMNS = "seq, id, status, version, body, claim_agent, claim_at_ms::float8 AS claim_at_ms, claim_lease_seconds, claim_token_sha256";
 
 /** The columns of a row that follow from its task. */
 export interface DerivedColumns {
@@ -79,6 +80,7 @@ export function taskOfRow(location: string, row: TaskRow): StoredTask {
       { agentId: row.claim_agent, now: new Date(row.claim_at_ms), leaseSeconds, staleAfterMs: leaseSeconds * 1000 },
       // Not consulted: the lease was decided when the claim was made.
       { initialized_at: "", last_updated: "" },
+      row.claim_token_sha256,
     );
   }
   return task;

@@ -81,7 +81,7 @@ print(parent, child)
     const next = await tm.getNextTask({ agentId: "ts-worker" });
     expect(next).toMatchObject({ type: "analyze", status: "in_progress", attempts: 1 });
     await tm.completeTask({ taskId: childId as string, agentId: "py-worker" });
-    await tm.completeTask({ taskId: (next as { id: string }).id, agentId: "ts-worker" });
+    await tm.completeTask({ taskId: (next as { id: string }).id, agentId: "ts-worker", claimToken: next?.claim_token });
     expect((await tm.getStatusSummary()).status_counts.completed).toBe(3);
 
     // The file keeps the seed's structure and what we did not touch.

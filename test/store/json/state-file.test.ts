@@ -25,12 +25,12 @@ describe("the store's cache of the state file", () => {
     const byA = await a.getNextTask({ agentId: "a" });
     expect(byA?.id).not.toBe(byB?.id);
 
-    await b.completeTask({ taskId: byB?.id as string, agentId: "b", resultData: { done: true } });
+    await b.completeTask({ taskId: byB?.id as string, agentId: "b", claimToken: byB?.claim_token, resultData: { done: true } });
     await b.createTask({ type: "late", data: {} });
     expect(await a.getTask(byB?.id as string)).toMatchObject({ status: "completed", result: { done: true } });
     expect(await a.getStatusSummary()).toMatchObject({ total_tasks: 21, status_counts: { completed: 1, in_progress: 1, pending: 19 } });
     // a's own claim survived b's writes, and a can finish it
-    await a.completeTask({ taskId: byA?.id as string, agentId: "a" });
+    await a.completeTask({ taskId: byA?.id as string, agentId: "a", claimToken: byA?.claim_token });
     expect(await b.getStatusSummary()).toMatchObject({ status_counts: { completed: 2, pending: 19 } });
     expect(created).toHaveLength(20);
   });
@@ -92,7 +92,7 @@ describe("the store's cache of the state file", () => {
     await a.createTasks([{ type: "work", data: { text: "line\nbreak \"quoted\" é \u2028", deep: { a: [1, { b: null }] }, empty: {}, none: [] } }, { type: "work" }]);
     await layoutHolds();
     const claimed = await b.getNextTask({ agentId: "b" });
-    await b.completeTask({ taskId: claimed?.id as string, agentId: "b", resultData: { ok: true } });
+    await b.completeTask({ taskId: claimed?.id as string, agentId: "b", claimToken: claimed?.claim_token, resultData: { ok: true } });
     await layoutHolds();
     // A field after the tasks, as another program may add, stays where it is.
     const text = await readFile(stateFile, "utf8");
