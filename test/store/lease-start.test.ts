@@ -51,7 +51,44 @@ function holdSqliteWriteLock(file: string): Promise<{ released: Promise<void> }>
   });
 }
 
+/** Another process takes the JSON state file's lock and keeps it for HOLD_MS. */
+function holdJsonLock(stateFile: string): Promise<{ released: Promise<void> }> {
+  const script = `
+    const { acquireFileLock } = await import(process.argv[1]);
+    const lock = await acquireFileLock(process.argv[2], { timeoutMs: 5000, staleMs: 60000, updateMs: 1000 });
+    process.stdout.write("locked\\n");
+    setTimeout(() => lock.release(), Number(process.argv[3]));`;
+  const lockModule = new URL("../../dist/store/json/file-lock.js", import.meta.url).href;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script, lockModule, stateFile, String(HOLD_MS)], { stdio: ["ignore", "pipe", "inherit"] });
+  const released = new Promise<void>((resolve, reject) => child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`lock holder exited ${String(code)}`)))));
+  return new Promise((resolve, reject) => {
+    child.stdout.setEncoding("utf8").on("data", (text: string) => {
+      if (text.includes("locked")) resolve({ released });
+    });
+    released.catch(reject);
+  });
+}
+
 describe("a lease counted from when the claim is applied", () => {
+  it("JSON: a claim that waited for another process's lock on the state file keeps its whole lease, and a delay counts from the create", async () => {
+    const stateFile = join(await tempDir(), "w.json");
+    const tm = new TaskManager({ stateFile, lockTimeout: 10 });
+    await tm.createTask({ type: "t" });
+    const holder = await holdJsonLock(stateFile);
+    const started = Date.now();
+    const task = await tm.getNextTask({ agentId: "w", leaseSeconds: 1 });
+    const returned = Date.now();
+    await holder.released;
+    expectLeaseFromApplied(task, started, returned);
+    const again = await holdJsonLock(stateFile);
+    const createStarted = Date.now();
+    const [later] = await tm.createTasks([{ type: "later", delaySeconds: 1 }]);
+    await again.released;
+    const createdAt = Date.parse(later?.created_at ?? "");
+    expect(createdAt - createStarted).toBeGreaterThan(HOLD_MS - 500);
+    expect(Date.parse(later?.not_before ?? "") - createdAt).toBe(1_000);
+  });
+
   it("SQLite: a claim that waited for another connection's write lock keeps its whole lease, and a delay counts from the create", async () => {
     const stateDir = await tempDir();
     const tm = new TaskManager({ store: "sqlite", stateDir, workflow: "w", lockTimeout: 10 });
