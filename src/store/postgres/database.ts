@@ -184,7 +184,7 @@ export class PostgresDatabase {
       }
       if (isConnectionError(error)) {
         const applied = session.mayHaveCommitted ? "it may or may not have been applied (check with get_task)" : "nothing was changed";
-        throw new StoreUnavailableError(`Lost the connection to PostgreSQL at ${this.safeUrl} during a change; ${applied}. (${describe(error)})`, error);
+        throw new StoreUnavailableError(`Lost the connection to PostgreSQL at ${this.safeUrl}; ${applied}. (${describe(error)})`, error);
       }
       throw error;
     }
@@ -285,7 +285,7 @@ export class Session {
     readonly s: string,
   ) {}
 
-  /** The connection is known to be gone: pg refuses any statement on it, and it must not go back to the pool. */
+  /** The connection is known to be gone: pg refuses any statement on it without sending it, so none sent now can commit. */
   get lost(): boolean {
     return lostClients.has(this.client);
   }
@@ -298,7 +298,7 @@ export class Session {
   /** A statement that writes on its own (it commits by itself). */
   async write<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
     const before = this.mayHaveCommitted;
-    if (!this.inTransaction) this.mayHaveCommitted = true;
+    if (!this.inTransaction && !this.lost) this.mayHaveCommitted = true;
     try {
       return (await this.client.query<R>(prepared(sql, params))).rows;
     } catch (error) {
@@ -309,12 +309,15 @@ export class Session {
     }
   }
 
-  /** Runs `body` in one transaction; rolled back (by Database.run) when it throws. */
-  async transaction<T>(body: () => Promise<T>, isolation = "READ COMMITTED"): Promise<T> {
-    await this.client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+  /**
+   * Runs `body` in one transaction; rolled back (by Database.run) when it throws. A read-only
+   * one changes nothing whatever becomes of its COMMIT, so a lost answer is simply asked again.
+   */
+  async transaction<T>(body: () => Promise<T>, options: { isolation?: string; readOnly?: boolean } = {}): Promise<T> {
+    await this.client.query(`BEGIN ISOLATION LEVEL ${options.isolation ?? "READ COMMITTED"}${options.readOnly === true ? " READ ONLY" : ""}`);
     this.inTransaction = true;
     const value = await body();
-    this.mayHaveCommitted = true;
+    if (options.readOnly !== true && !this.lost) this.mayHaveCommitted = true;
     await this.client.query("COMMIT");
     this.inTransaction = false;
     return value;
