@@ -639,7 +639,7 @@ export class PostgresStore implements TaskStore {
         const row = await this.workflowRow(session, false, new Date());
         if (row) return query(session, row);
         return typeof missing === "function" ? (missing as () => T)() : missing;
-      }, "REPEATABLE READ READ ONLY"),
+      }, { isolation: "REPEATABLE READ", readOnly: true }),
     );
   }
 

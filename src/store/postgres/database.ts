@@ -12,7 +12,9 @@
  *   times, unless a write of it may already have committed — a COMMIT or a single-statement
  *   write whose answer was lost — which is reported instead of risking doing it twice.
  *   Everything that writes more than one row runs in one transaction, so a failure leaves
- *   nothing half-applied.
+ *   nothing half-applied. Every connection has an 'error' listener for its whole life, lent
+ *   or idle: pg emits 'error' when the server ends a connection, and an emitter without a
+ *   listener would end the process. A connection that failed is closed, not pooled again.
  * - Time: the database clock is the reference (see clockOffsetMs).
  * - Announcing: after a change commits, NOTIFY with the workflow's id (see announce).
  */
@@ -116,6 +118,12 @@ export class PostgresDatabase {
     });
     // A connection that dies while idle in the pool is dropped by pg; without a handler the error would end the process.
     this.pool.on("error", () => {});
+    // pg leaves a lent connection's 'error' to its holder, and one comes between statements too (the server ended
+    // it while no query was under way). So every connection is listened to from its start, and one that failed is
+    // noted, to be closed when released.
+    this.pool.on("connect", (client) => {
+      client.on("error", () => lostClients.add(client));
+    });
     this.changes = new ChangeListener(options.url, options.schema);
     this.vacuums = new VacuumPacer(() => this.pool.query(`VACUUM (SKIP_LOCKED) ${this.s}.tasks`));
   }
@@ -157,24 +165,28 @@ export class PostgresDatabase {
         throw this.unavailable(error);
       }
       const session = new Session(client, this.s);
+      let outcome: { value: T } | { error: unknown };
       let broken = false;
       try {
-        return await operation(session);
+        outcome = { value: await operation(session) };
       } catch (error) {
+        outcome = { error };
         broken = isConnectionError(error);
-        if (session.inTransaction && !broken) await client.query("ROLLBACK").catch(() => (broken = true));
-        if (isRetryable(error) && !session.mayHaveCommitted && attempt < MAX_ATTEMPTS) {
-          await delay(FIRST_RETRY_DELAY_MS * 2 ** (attempt - 1) * Math.random());
-          continue;
-        }
-        if (isConnectionError(error)) {
-          const outcome = session.mayHaveCommitted ? "it may or may not have been applied (check with get_task)" : "nothing was changed";
-          throw new StoreUnavailableError(`Lost the connection to PostgreSQL at ${this.safeUrl} during a change; ${outcome}. (${describe(error)})`, error);
-        }
-        throw error;
-      } finally {
-        client.release(broken ? true : undefined);
+        if (session.inTransaction && !broken && !session.lost) await client.query("ROLLBACK").catch(() => (broken = true));
       }
+      // Released before any pause for a retry, so that the pool can lend the place meanwhile; a failed connection is closed.
+      client.release(broken || session.lost ? true : undefined);
+      if ("value" in outcome) return outcome.value;
+      const { error } = outcome;
+      if (isRetryable(error) && !session.mayHaveCommitted && attempt < MAX_ATTEMPTS) {
+        await delay(FIRST_RETRY_DELAY_MS * 2 ** (attempt - 1) * Math.random());
+        continue;
+      }
+      if (isConnectionError(error)) {
+        const applied = session.mayHaveCommitted ? "it may or may not have been applied (check with get_task)" : "nothing was changed";
+        throw new StoreUnavailableError(`Lost the connection to PostgreSQL at ${this.safeUrl}; ${applied}. (${describe(error)})`, error);
+      }
+      throw error;
     }
   }
 
@@ -228,10 +240,13 @@ export class PostgresDatabase {
 
   private async start(): Promise<void> {
     const client = await this.pool.connect();
+    let failed = true;
     try {
       await migrate(client, this.schema, this.s);
+      failed = false;
     } finally {
-      client.release();
+      // A connection the migration failed on may be broken or mid-transaction: closed, not pooled.
+      client.release(failed || lostClients.has(client) ? true : undefined);
     }
     await this.measureClock();
   }
@@ -255,6 +270,9 @@ export class PostgresDatabase {
   }
 }
 
+/** Pooled connections that emitted 'error': the server or the network ended them, and pg refuses any further statement on them. */
+const lostClients = new WeakSet<pg.ClientBase>();
+
 /** One pooled connection lent to an operation. */
 export class Session {
   inTransaction = false;
@@ -267,6 +285,11 @@ export class Session {
     readonly s: string,
   ) {}
 
+  /** The connection is known to be gone: pg refuses any statement on it without sending it, so none sent now can commit. */
+  get lost(): boolean {
+    return lostClients.has(this.client);
+  }
+
   /** A statement that changes nothing (or runs inside transaction()). */
   async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
     return (await this.client.query<R>(prepared(sql, params))).rows;
@@ -275,7 +298,7 @@ export class Session {
   /** A statement that writes on its own (it commits by itself). */
   async write<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
     const before = this.mayHaveCommitted;
-    if (!this.inTransaction) this.mayHaveCommitted = true;
+    if (!this.inTransaction && !this.lost) this.mayHaveCommitted = true;
     try {
       return (await this.client.query<R>(prepared(sql, params))).rows;
     } catch (error) {
@@ -286,12 +309,15 @@ export class Session {
     }
   }
 
-  /** Runs `body` in one transaction; rolled back (by Database.run) when it throws. */
-  async transaction<T>(body: () => Promise<T>, isolation = "READ COMMITTED"): Promise<T> {
-    await this.client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+  /**
+   * Runs `body` in one transaction; rolled back (by Database.run) when it throws. A read-only
+   * one changes nothing whatever becomes of its COMMIT, so a lost answer is simply asked again.
+   */
+  async transaction<T>(body: () => Promise<T>, options: { isolation?: string; readOnly?: boolean } = {}): Promise<T> {
+    await this.client.query(`BEGIN ISOLATION LEVEL ${options.isolation ?? "READ COMMITTED"}${options.readOnly === true ? " READ ONLY" : ""}`);
     this.inTransaction = true;
     const value = await body();
-    this.mayHaveCommitted = true;
+    if (options.readOnly !== true && !this.lost) this.mayHaveCommitted = true;
     await this.client.query("COMMIT");
     this.inTransaction = false;
     return value;
