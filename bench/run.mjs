@@ -1,4 +1,4 @@
-// `npm run bench`: the benchmark of issue 6. Runs the sections one after another on
+// `npm run bench`: the JSON store against the original design, and the other stores. Runs the sections one after another on
 // this machine, prints the tables, and writes bench/results/latest.{json,md} and
 // cost-curve.svg. Options: USAGE below (`npm run bench -- --help`). The sqlite section
 // is the SQLite store at a million tasks (minutes more); postgres needs a server (see

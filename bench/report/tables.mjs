@@ -10,9 +10,10 @@ export function targets(results) {
   const out = [];
   const drain = results.drain?.drain ?? [];
   const at = (n) => drain.find((r) => r.n === n && r.workers === 4);
-  for (const [n, want] of [[1000, 7], [10_000, 10]]) {
+  // Issue 17: one durable write per call, no cross-process machinery; near 3x at 1,000 tasks, at least 10x at 10,000.
+  for (const [n, want, label] of [[1000, 2.5, "near 3× (≥ 2.5×)"], [10_000, 10, "≥ 10×"]]) {
     const row = at(n);
-    if (row?.ratio != null) out.push({ target: `drain N=${num(n, 0)}, P=4: ≥ ${want}× the seed`, value: `${num(row.ratio)}×`, met: row.ratio >= want && row.ours.exactly_once });
+    if (row?.ratio != null) out.push({ target: `drain N=${num(n, 0)}, P=4: ${label} the seed`, value: `${num(row.ratio)}×`, met: row.ratio >= want && row.ours.exactly_once });
   }
   const curve = (results.cost ?? []).filter((r) => r.n <= 10_000);
   if (curve.length) {
