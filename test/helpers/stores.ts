@@ -28,6 +28,8 @@ export interface OpenedWorkflow {
   snapshot(): Promise<unknown>;
   /** The workflow as kept, in the seed's state-file format; null while nothing was written. */
   stored(): Promise<WorkflowState | null>;
+  /** Another TaskManager over the same workflow, which knows nothing the first one read or wrote. */
+  reopen(): TaskManager;
 }
 
 export interface StoreFixture {
@@ -54,6 +56,7 @@ export const jsonStore: StoreFixture = {
     const read = () => readFile(stateFile).catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? null : Promise.reject(error)));
     return {
       tm: track(new TaskManager({ lockTimeout: 5, ...options, stateFile })),
+      reopen: () => track(new TaskManager({ lockTimeout: 5, ...options, stateFile })),
       snapshot: read,
       async stored() {
         const bytes = await read();
@@ -71,9 +74,11 @@ export const sqliteStore: StoreFixture = {
     const neighbour = new TaskManager({ store: new SqliteStore({ file, workflow: "neighbour" }) });
     await neighbour.createTask({ type: "bystander" });
     await neighbour.close();
-    const tm = track(new TaskManager({ ...options, store: new SqliteStore({ file, workflow: "wf", lockTimeoutSeconds: 5 }) }));
+    const reopen = () => track(new TaskManager({ ...options, store: new SqliteStore({ file, workflow: "wf", lockTimeoutSeconds: 5 }) }));
+    const tm = reopen();
     return {
       tm,
+      reopen,
       snapshot: async () => dumpDatabase(file),
       stored: () => exportedState(tm),
     };
@@ -91,9 +96,11 @@ export const postgresStore: StoreFixture = {
     const neighbour = new TaskManager({ store: new PostgresStore({ url: TEST_DATABASE_URL, schema, workflow: `${workflow}-neighbour` }) });
     await neighbour.createTask({ type: "bystander" });
     await neighbour.close();
-    const tm = track(new TaskManager({ ...options, store: new PostgresStore({ url: TEST_DATABASE_URL, schema, workflow }) }));
+    const reopen = () => track(new TaskManager({ ...options, store: new PostgresStore({ url: TEST_DATABASE_URL, schema, workflow }) }));
+    const tm = reopen();
     return {
       tm,
+      reopen,
       snapshot: () => dumpWorkflow(schema, workflow),
       stored: () => exportedState(tm),
     };
@@ -119,7 +126,8 @@ export async function exportedState(tm: TaskManager): Promise<WorkflowState | nu
   const exported = await tm.store.exportWorkflow?.();
   if (!exported) return null;
   const tasks: WorkflowState["tasks"] = {};
-  for await (const [id, task] of exported.tasks) tasks[id] = task;
+  // defineProperty, not assignment: a task with id "__proto__" must stay a task.
+  for await (const [id, task] of exported.tasks) Object.defineProperty(tasks, id, { value: task, enumerable: true, writable: true, configurable: true });
   return { ...exported.header, tasks };
 }
 
