@@ -97,6 +97,11 @@ export const workflowMetadataSchema = z.looseObject({
 });
 export type WorkflowMetadata = z.infer<typeof workflowMetadataSchema>;
 
+/**
+ * A state's shape, for its type. Not for reading one: zod leaves a "__proto__" key out of
+ * the record it builds, which would drop a task with that id; checkWorkflowState
+ * (core/workflow-state-check.ts) reads a state and keeps every task.
+ */
 export const workflowStateSchema = z.looseObject({
   workflow_type: z.string(),
   metadata: workflowMetadataSchema,

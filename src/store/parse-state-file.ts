@@ -1,8 +1,8 @@
 /** The whole-file reading of a state file: JSON, then the workflow schema. */
-import type { ZodError } from "zod";
 import { StateFileCorruptError } from "../core/errors.js";
 import { describeIssues } from "../core/inputs.js";
-import { workflowStateSchema, type WorkflowState } from "../core/schema.js";
+import type { WorkflowState } from "../core/schema.js";
+import { checkWorkflowState } from "../core/workflow-state-check.js";
 
 /** The state a file holds; STATE_FILE_CORRUPT, naming the file, if it is not valid JSON or not a workflow. */
 export function parseStateFile(file: string, bytes: Buffer): WorkflowState {
@@ -13,9 +13,7 @@ export function parseStateFile(file: string, bytes: Buffer): WorkflowState {
   } catch (error) {
     throw new StateFileCorruptError(file, `not valid JSON: ${(error as Error).message}`);
   }
-  const parsed = workflowStateSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new StateFileCorruptError(file, `not a workflow state: ${describeIssues(parsed.error as ZodError)}`);
-  }
+  const parsed = checkWorkflowState(json);
+  if (!parsed.success) throw new StateFileCorruptError(file, `not a workflow state: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }

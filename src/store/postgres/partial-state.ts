@@ -7,6 +7,7 @@
  * written back, each only if its row is still the version that was read (else
  * WriteConflict, and the operation starts over).
  */
+import { defineOwn } from "../../core/define-own.js";
 import { TaskStatus, type StoredTask, type WorkflowMetadata, type WorkflowState } from "../../core/schema.js";
 import type { Session } from "./database.js";
 import { writeRows, type RowWrite } from "./row-writes.js";
@@ -174,7 +175,6 @@ export class PartialState {
   }
 
   private put(id: string, task: StoredTask): void {
-    // defineProperty, not assignment: an id "__proto__" (only possible by hand-editing) must stay a task.
-    Object.defineProperty(this.state.tasks, id, { value: task, enumerable: true, writable: true, configurable: true });
+    defineOwn(this.state.tasks, id, task);
   }
 }

@@ -1,0 +1,80 @@
+/**
+ * Task ids that are names of Object.prototype. Ids this package makes are
+ * `<type>_<8 hex>`, but a state file from the seed may hold any id, and such a
+ * task must be kept like any other through every read and write of every store.
+ */
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import type { StoredTask, WorkflowState } from "../../src/index.js";
+import { readSeedFile } from "../../src/store/seed-file/read-seed-file.js";
+import { PROTOTYPE_IDS, prototypeIdsStateFile } from "../helpers/prototype-ids.js";
+import { describeStores } from "../helpers/stores.js";
+import { tempDir } from "../helpers/temp-dir.js";
+
+/** The ids a stored workflow holds, read as own keys (what JSON.parse makes of a "__proto__" member). */
+function storedIds(state: WorkflowState | null): string[] {
+  return state === null ? [] : Object.keys(state.tasks).sort();
+}
+
+function storedTask(state: WorkflowState | null, id: string): StoredTask | undefined {
+  return state !== null && Object.hasOwn(state.tasks, id) ? state.tasks[id] : undefined;
+}
+
+describeStores("task ids that are names of Object.prototype", (store) => {
+  it("are kept through import, reads, claims, completions and every write", async () => {
+    const { tm: importer, stored, reopen } = await store.open();
+    const file = join(await tempDir(), "seed.json");
+    await writeFile(file, prototypeIdsStateFile());
+    expect(await importer.importWorkflow(await readSeedFile(file))).toBe(4);
+    expect(storedIds(await stored())).toEqual([...PROTOTYPE_IDS].sort());
+    // Read afresh from what the store holds, not from what the importer remembers of it.
+    const tm = reopen();
+
+    for (const id of PROTOTYPE_IDS) expect(await tm.getTask(id)).toMatchObject({ id, status: "pending", data: { which: id } });
+    expect((await tm.listTasks()).tasks.map((task) => task.id)).toEqual([...PROTOTYPE_IDS]);
+    expect((await tm.getTaskChildren("__proto__")).map((task) => task.id)).toEqual(["constructor"]);
+    const summary = await tm.getStatusSummary();
+    expect(summary).toMatchObject({ total_tasks: 4, status_counts: { pending: 4 }, pending_counts: { ready: 3, waiting: 1 } });
+
+    // Claimed and completed one at a time: toString becomes claimable once __proto__ is completed.
+    const claimed: string[] = [];
+    for (let i = 0; i < PROTOTYPE_IDS.length; i++) {
+      const task = await tm.getNextTask({ agentId: "worker" });
+      expect(task, `claim ${i + 1}`).not.toBeNull();
+      const id = (task as { id: string }).id;
+      claimed.push(id);
+      await tm.heartbeatTask({ taskId: id, agentId: "worker" });
+      // Finished by the other manager: it reads what this one wrote.
+      await importer.completeTask({ taskId: id, agentId: "worker", resultData: { done: id } });
+    }
+    expect(claimed.sort()).toEqual([...PROTOTYPE_IDS].sort());
+    expect(await tm.getNextTask({ agentId: "worker" })).toBeNull();
+
+    const after = await stored();
+    expect(storedIds(after)).toEqual([...PROTOTYPE_IDS].sort());
+    for (const id of PROTOTYPE_IDS) {
+      expect(storedTask(after, id)).toMatchObject({ type: "step", status: "completed", data: { which: id }, result: { done: id }, attempts: 1 });
+    }
+    expect(storedTask(after, "constructor")?.parent_id).toBe("__proto__");
+    expect(storedTask(after, "toString")?.depends_on).toEqual(["__proto__"]);
+    expect((await reopen().getStatusSummary()).status_counts.completed).toBe(4);
+  });
+
+  it("are kept beside tasks created after them", async () => {
+    const { tm: importer, stored, reopen } = await store.open();
+    const file = join(await tempDir(), "seed.json");
+    await writeFile(file, prototypeIdsStateFile());
+    await importer.importWorkflow(await readSeedFile(file));
+    const tm = reopen();
+    const child = await tm.createTask({ type: "constructor", parentId: "__proto__", dependsOn: ["__proto__", "toString"] });
+    await tm.cancelTask({ taskId: "hasOwnProperty", agentId: "person" });
+    await tm.updateWorkflowMetadata({ note: "written again" });
+
+    expect(storedIds(await stored())).toEqual([...PROTOTYPE_IDS, child].sort());
+    expect(await tm.getTask("hasOwnProperty")).toMatchObject({ status: "cancelled", data: { which: "hasOwnProperty" } });
+    expect(await tm.getTask("__proto__")).toMatchObject({ status: "pending", data: { which: "__proto__" } });
+    expect((await tm.getTaskChildren("__proto__")).map((task) => task.id)).toEqual(["constructor", child]);
+    expect((await reopen().getStatusSummary()).total_tasks).toBe(5);
+  });
+});

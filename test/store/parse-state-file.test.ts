@@ -1,0 +1,49 @@
+/**
+ * The whole-file reading of a state file (parseStateFile) with the core's rules over
+ * what it returns: the path every JSON store reads a file by hand through.
+ */
+import { describe, expect, it } from "vitest";
+import type { StoredTask } from "../../src/index.js";
+import * as rules from "../../src/core/workflow-rules.js";
+import { parseStateFile } from "../../src/store/parse-state-file.js";
+import { PROTOTYPE_IDS, prototypeIdsStateFile } from "../helpers/prototype-ids.js";
+
+const now = new Date("2024-06-01T00:00:00Z");
+const staleAfterMs = 3_600_000;
+
+describe("parseStateFile with task ids that are names of Object.prototype", () => {
+  it("keeps every task, as an own key, with its fields in the file's order", () => {
+    const state = parseStateFile("wf.json", Buffer.from(prototypeIdsStateFile()));
+    expect(Object.keys(state.tasks)).toEqual([...PROTOTYPE_IDS]);
+    expect(Object.getPrototypeOf(state.tasks)).toBe(Object.prototype);
+    for (const id of PROTOTYPE_IDS) expect(Object.getOwnPropertyDescriptor(state.tasks, id)?.value).toMatchObject({ data: { which: id } });
+    expect(Object.keys(Object.getOwnPropertyDescriptor(state.tasks, "constructor")?.value as StoredTask).slice(0, 3)).toEqual(["type", "status", "parent_id"]);
+  });
+
+  it("gives the rules every task to read, claim and finish, and a write of the state keeps them", () => {
+    const state = parseStateFile("wf.json", Buffer.from(prototypeIdsStateFile()));
+    expect(rules.summarize(state, now)).toMatchObject({ total_tasks: 4, pending_counts: { ready: 3, waiting: 1 } });
+    expect(rules.getTask(state, "__proto__")).toMatchObject({ id: "__proto__", data: { which: "__proto__" } });
+    expect(rules.getTaskChildren(state, "__proto__").map((task) => task.id)).toEqual(["constructor"]);
+    for (let i = 0; i < PROTOTYPE_IDS.length; i++) {
+      const claimed = rules.claimNextTask(state, { agentId: "w", now, staleAfterMs }).value;
+      expect(claimed, `claim ${i + 1}`).not.toBeNull();
+      rules.completeTask(state, { taskId: (claimed as { id: string }).id, agentId: "w", status: "completed", resultData: { ok: true }, now });
+    }
+    const written = parseStateFile("wf.json", Buffer.from(JSON.stringify(state, null, 2)));
+    expect(Object.keys(written.tasks).sort()).toEqual([...PROTOTYPE_IDS].sort());
+    expect(rules.summarize(written, now).status_counts.completed).toBe(4);
+  });
+
+  it("checks a task with id __proto__ like any other, and names it when it is not a task", () => {
+    const file = prototypeIdsStateFile().replace('"status":"pending"', '"status":"exploded"');
+    expect(file.indexOf('"exploded"')).toBeLessThan(file.indexOf('"constructor"')); // the __proto__ task is the one broken
+    let thrown: unknown;
+    try {
+      parseStateFile("wf.json", Buffer.from(file));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ code: "STATE_FILE_CORRUPT", message: expect.stringContaining("tasks.__proto__.status") });
+  });
+});
