@@ -4,7 +4,8 @@
  */
 import { z } from "zod";
 import { InvalidInputError } from "./errors.js";
-import { FINAL_STATUSES, jsonObjectSchema, taskStatusSchema, TaskStatus } from "./schema.js";
+import { copyJsonObject, type JsonObject } from "./json-value.js";
+import { FINAL_STATUSES, taskStatusSchema, TaskStatus } from "./schema.js";
 import {
   leaseSecondsSchema,
   maxAttemptsSchema,
@@ -28,6 +29,18 @@ export const agentIdSchema = z
   .max(128, "must be at most 128 characters")
   .refine((value) => !CONTROL_CHARS.test(value), "must not contain control characters");
 
+/**
+ * Task data, a result or a metadata update: a JSON object, nested at most MAX_JSON_DEPTH
+ * deep, copied. Checked by copyJsonObject, which keeps its own stack, never by zod's
+ * recursive z.json(): data nested thousands deep would overflow it.
+ */
+export const jsonObjectInputSchema = z.custom<JsonObject>().transform((value, context) => {
+  const copy = copyJsonObject(value);
+  if (copy.ok) return copy.value;
+  context.addIssue({ code: "custom", message: copy.message, path: copy.path, input: value });
+  return z.NEVER;
+});
+
 export const taskIdSchema = z.string().min(1, "must not be empty").max(200, "must be at most 200 characters");
 
 const attemptSchema = z.number().int().positive();
@@ -46,7 +59,7 @@ export const idempotencyKeySchema = z.string().min(1, "must not be empty").max(2
 export const createTaskInputSchema = z
   .strictObject({
     type: taskTypeSchema,
-    data: jsonObjectSchema.optional(),
+    data: jsonObjectInputSchema.optional(),
     parentId: taskIdSchema.nullish(),
     /** Higher is claimed first (default 0). */
     priority: prioritySchema.optional(),
@@ -86,7 +99,7 @@ export const completeTaskInputSchema = z
     taskId: taskIdSchema,
     agentId: agentIdSchema,
     status: z.enum(FINAL_STATUSES).default(TaskStatus.COMPLETED),
-    resultData: jsonObjectSchema.optional(),
+    resultData: jsonObjectInputSchema.optional(),
     /** The attempt number the claim returned; a superseded attempt is refused. */
     attempt: attemptSchema.optional(),
     /** With status failed: try again later (after the backoff) while attempts remain. */
@@ -147,7 +160,7 @@ export const listTasksInputSchema = z.strictObject({
 export type ListTasksInput = z.input<typeof listTasksInputSchema>;
 
 /** Metadata is free-form, except `task_defaults`, which must be usable defaults. */
-export const metadataPatchSchema = jsonObjectSchema.superRefine((patch, context) => {
+export const metadataPatchSchema = jsonObjectInputSchema.superRefine((patch, context) => {
   if (!Object.hasOwn(patch, TASK_DEFAULTS_KEY)) return;
   const parsed = taskDefaultsSchema.safeParse(patch[TASK_DEFAULTS_KEY]);
   if (parsed.success) return;

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { StoredTask } from "../../src/index.js";
 import * as rules from "../../src/core/workflow-rules.js";
 import { parseStateFile } from "../../src/store/parse-state-file.js";
+import { depthOf, nestedText } from "../helpers/deep-json.js";
 import { PROTOTYPE_IDS, prototypeIdsStateFile } from "../helpers/prototype-ids.js";
 
 const now = new Date("2024-06-01T00:00:00Z");
@@ -45,5 +46,28 @@ describe("parseStateFile with task ids that are names of Object.prototype", () =
       thrown = error;
     }
     expect(thrown).toMatchObject({ code: "STATE_FILE_CORRUPT", message: expect.stringContaining("tasks.__proto__.status") });
+  });
+});
+
+describe("parseStateFile with data nested 5,000 deep by hand", () => {
+  /** A state file whose first task's data is nested 5,000 deep, the other two plain. */
+  function deepStateFile(): Buffer {
+    const state = rules.newWorkflowState(now);
+    rules.createTasks(state, [{ type: "deep", data: { marker: "DEEP_HERE" }, parentId: null }], now);
+    rules.createTasks(state, [{ type: "other", data: {}, parentId: null, priority: 1 }, { type: "other", data: {}, parentId: null }], now);
+    return Buffer.from(JSON.stringify(state, null, 2).replace('"DEEP_HERE"', nestedText(5_000)));
+  }
+
+  it("reads it without descending into it, and the rules read it and claim and finish the others", () => {
+    const state = parseStateFile("wf.json", deepStateFile());
+    const [deepId, ...others] = Object.keys(state.tasks) as [string, ...string[]];
+    expect(depthOf(rules.getTask(state, deepId)?.data)).toBe(5_001);
+    expect(rules.listTasks(state, { limit: 10 }).tasks.map((task) => task.id)).toEqual([deepId, ...others]);
+    expect(rules.summarize(state, now)).toMatchObject({ total_tasks: 3, type_counts: { deep: 1, other: 2 } });
+    for (const id of others) {
+      expect(rules.claimNextTask(state, { agentId: "w", taskTypes: ["other"], now, staleAfterMs }).value?.id).toBe(id);
+      rules.completeTask(state, { taskId: id, agentId: "w", status: "completed", now });
+    }
+    expect(rules.summarize(state, now).status_counts).toMatchObject({ pending: 1, completed: 2 });
   });
 });
