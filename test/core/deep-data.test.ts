@@ -5,8 +5,8 @@
  * data, written by hand, is still read.
  */
 import { expect, it } from "vitest";
-import type { JsonObject } from "../../src/index.js";
-import { depthOf, nested } from "../helpers/deep-json.js";
+import { isTaskManagerError, type JsonObject } from "../../src/index.js";
+import { depthOf, nested, nestedText } from "../helpers/deep-json.js";
 import { describeStores } from "../helpers/stores.js";
 
 const LIMIT = 64;
@@ -84,5 +84,58 @@ describeStores("nesting of data, results and metadata", (store) => {
     loop.self = loop;
     expectTooDeep(await refusal(tm.createTask({ type: "t", data: loop as JsonObject })), "data");
     expect(await snapshot()).toEqual(before);
+  });
+
+  /** A workflow of three tasks, the first one's data then nested 5,000 deep by hand; `tm` reads it afresh. */
+  async function deepByHand() {
+    const opened = await store.open();
+    const deepId = await opened.tm.createTask({ type: "deep", data: { marker: "DEEP_HERE" } });
+    const [first, second] = await opened.tm.createTasks([{ type: "other", priority: 2 }, { type: "other", priority: 1 }]);
+    await opened.editByHand('"DEEP_HERE"', nestedText(5_000));
+    return { ...opened, tm: opened.reopen(), deepId, others: [first?.id ?? "", second?.id ?? ""] };
+  }
+
+  it("with a task nested 5,000 deep by hand, fails no call without a code, and a refused write changes nothing", async () => {
+    const { tm, deepId, others, snapshot } = await deepByHand();
+    const calls: [string, () => Promise<unknown>][] = [
+      ["getTask", () => tm.getTask(deepId)],
+      ["listTasks", () => tm.listTasks()],
+      ["getTaskChildren", () => tm.getTaskChildren(deepId)],
+      ["getStatusSummary", () => tm.getStatusSummary()],
+      ["getNextTask other", () => tm.getNextTask({ agentId: "w", taskTypes: ["other"] })],
+      ["completeTask other", () => tm.completeTask({ taskId: others[0] as string, agentId: "w" })],
+      ["getNextTask deep", () => tm.getNextTask({ agentId: "w", taskTypes: ["deep"] })],
+      ["heartbeatTask deep", () => tm.heartbeatTask({ taskId: deepId, agentId: "w" })],
+      ["cancelTask deep", () => tm.cancelTask({ taskId: deepId, agentId: "person", force: true })],
+      ["updateWorkflowMetadata", () => tm.updateWorkflowMetadata({ note: "x" })],
+    ];
+    for (const [name, call] of calls) {
+      const before = await snapshot();
+      let outcome: string;
+      try {
+        await call();
+        outcome = "done";
+      } catch (error) {
+        expect(isTaskManagerError(error), `${name}: ${String(error)}`).toBe(true);
+        outcome = (error as { code: string }).code;
+        expect(await snapshot(), `${name} was refused but wrote`).toEqual(before);
+      }
+      expect(outcome, name).toMatch(/^(done|STATE_FILE_CORRUPT|TASK_NOT_IN_PROGRESS|NOT_CLAIM_HOLDER)$/);
+    }
+  });
+
+  // The JSON store's state file codec stringifies each task it reads again (task-fragments.ts), which
+  // overflows on such data: it reports STATE_FILE_CORRUPT (above) where the other stores read.
+  it.skipIf(store.name === "json")("still reads a task nested 5,000 deep by hand, and claims and finishes the others", async () => {
+    const { tm, deepId, others } = await deepByHand();
+    expect(depthOf((await tm.getTask(deepId))?.data)).toBe(5_001);
+    expect((await tm.listTasks()).tasks.map((task) => task.id)).toEqual([deepId, ...others]);
+    expect(await tm.getStatusSummary()).toMatchObject({ total_tasks: 3, type_counts: { deep: 1, other: 2 } });
+    for (const id of others) {
+      expect((await tm.getNextTask({ agentId: "w", taskTypes: ["other"] }))?.id).toBe(id);
+      expect(await tm.completeTask({ taskId: id, agentId: "w", resultData: { ok: true } })).toMatchObject({ status: "completed" });
+    }
+    expect(depthOf((await tm.getTask(deepId))?.data)).toBe(5_001);
+    expect((await tm.getStatusSummary()).status_counts).toMatchObject({ pending: 1, completed: 2 });
   });
 });

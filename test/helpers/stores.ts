@@ -9,14 +9,14 @@
  * and the workflow as the store keeps it in the seed's format (`stored`).
  */
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { afterEach, describe } from "vitest";
 import { SqliteStore, TaskManager, type TaskManagerOptions, type WorkflowState } from "../../src/index.js";
 import { ManualClock } from "./coordination.js";
 import { PostgresStore } from "../../src/store/postgres-store.js";
-import { TEST_DATABASE_URL, dumpWorkflow, testSchema } from "./postgres.js";
+import { TEST_DATABASE_URL, dumpWorkflow, testSchema, withClient } from "./postgres.js";
 import { tempDir } from "./temp-dir.js";
 
 /** What a test may set on the TaskManager; the store is the fixture's. */
@@ -30,6 +30,11 @@ export interface OpenedWorkflow {
   stored(): Promise<WorkflowState | null>;
   /** Another TaskManager over the same workflow, which knows nothing the first one read or wrote. */
   reopen(): TaskManager;
+  /**
+   * Replaces `from` with `to` in the text the store keeps of the workflow (its state file, its
+   * task rows), as a person editing it by hand would: what no call of the library could write.
+   */
+  editByHand(from: string, to: string): Promise<void>;
 }
 
 export interface StoreFixture {
@@ -57,6 +62,7 @@ export const jsonStore: StoreFixture = {
     return {
       tm: track(new TaskManager({ lockTimeout: 5, ...options, stateFile })),
       reopen: () => track(new TaskManager({ lockTimeout: 5, ...options, stateFile })),
+      editByHand: async (from, to) => writeFile(stateFile, (await readFile(stateFile, "utf8")).replaceAll(from, to)),
       snapshot: read,
       async stored() {
         const bytes = await read();
@@ -79,6 +85,14 @@ export const sqliteStore: StoreFixture = {
     return {
       tm,
       reopen,
+      editByHand: async (from, to) => {
+        const db = new BetterSqlite3(file);
+        try {
+          db.prepare("UPDATE tasks SET body = replace(body, ?, ?) WHERE wf = (SELECT wf FROM workflows WHERE name = 'wf')").run(from, to);
+        } finally {
+          db.close();
+        }
+      },
       snapshot: async () => dumpDatabase(file),
       stored: () => exportedState(tm),
     };
@@ -101,6 +115,11 @@ export const postgresStore: StoreFixture = {
     return {
       tm,
       reopen,
+      editByHand: (from, to) =>
+        withClient(async (client) => {
+          const s = `"${schema}"`;
+          await client.query(`UPDATE ${s}.tasks SET body = replace(body, $1, $2) WHERE wf = (SELECT wf FROM ${s}.workflows WHERE name = $3)`, [from, to, workflow]);
+        }),
       snapshot: () => dumpWorkflow(schema, workflow),
       stored: () => exportedState(tm),
     };

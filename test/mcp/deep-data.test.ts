@@ -2,13 +2,16 @@
  * Nesting over MCP, through the built server: data, result_data and metadata nested more
  * than 64 deep are refused with INVALID_INPUT naming them, 100,000 deep too (sent as raw
  * JSON-RPC: the SDK's client cannot stringify them), the server stays up and the state
- * directory is unchanged.
+ * directory is unchanged; and a server started on data nested 5,000 deep by hand answers
+ * every call with a result or a coded refusal.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { TaskManager } from "../../src/index.js";
 import { depthOf, nested, nestedText } from "../helpers/deep-json.js";
 import { ok, refusal, startServer, textOf, type RunningServer } from "../helpers/mcp-client.js";
 import { startRawServer, type RawServer } from "../helpers/raw-mcp.js";
@@ -93,5 +96,64 @@ describe("data nested 100,000 deep, over MCP", () => {
     await locksLetGo(dir);
     expect(await snapshotTree(dir)).toEqual(before);
     expect((await raw.callRaw("complete_task", `{"workflow":"w","task_id":"${id}","result_data":{"ok":true}}`)).isError).toBeFalsy();
+  });
+});
+
+describe("a server started on data nested 5,000 deep by hand", () => {
+  let server: RunningServer | null = null;
+  afterEach(async () => {
+    await server?.close();
+    server = null;
+  });
+
+  /** Every call ends in a result or a refusal with a code: never INTERNAL_ERROR, never a hang. */
+  function expectCodedOrOk(result: CallToolResult, call: string): void {
+    if (result.isError) expect(textOf(result), call).toMatch(/^[A-Z_]+: /);
+    expect(textOf(result), call).not.toMatch(/INTERNAL_ERROR|RangeError|call stack/);
+  }
+
+  it("answers a JSON state file written by hand with results or coded refusals, and stays up", async () => {
+    const dir = await tempDir();
+    const tm = new TaskManager({ stateDir: dir, workflow: "wf" });
+    const deepId = await tm.createTask({ type: "deep", data: { marker: "DEEP_HERE" } });
+    const otherId = await tm.createTask({ type: "other" });
+    await tm.close();
+    const file = join(dir, "wf.json");
+    await writeFile(file, (await readFile(file, "utf8")).replace('"DEEP_HERE"', nestedText(5_000)));
+    server = await startServer({ stateDir: dir });
+    for (const [name, args] of [
+      ["summary", { workflow: "wf" }],
+      ["list_tasks", { workflow: "wf", task_type: "other" }],
+      ["get_task", { workflow: "wf", task_id: otherId }],
+      ["get_task", { workflow: "wf", task_id: deepId }],
+      ["get_next_task", { workflow: "wf", task_types: ["other"] }],
+      ["complete_task", { workflow: "wf", task_id: otherId }],
+      ["get_next_task", { workflow: "wf", task_types: ["deep"] }],
+    ] as const) {
+      expectCodedOrOk(await server.call(name, args), `${name} ${JSON.stringify(args)}`);
+    }
+    expect(server.stderr()).not.toContain("RangeError");
+    ok(await server.call("summary", { workflow: "other-workflow" }));
+  });
+
+  it("reads the other tasks of a SQLite workflow, claims and completes them, and refuses only to send the deep one", async () => {
+    const dir = await tempDir();
+    const tm = new TaskManager({ store: "sqlite", stateDir: dir, workflow: "wf" });
+    const deepId = await tm.createTask({ type: "deep", data: { marker: "DEEP_HERE" } });
+    const otherId = await tm.createTask({ type: "other" });
+    await tm.close();
+    const db = new BetterSqlite3(join(dir, "tasks.sqlite"));
+    db.prepare("UPDATE tasks SET body = replace(body, ?, ?)").run('"DEEP_HERE"', nestedText(5_000));
+    db.close();
+
+    server = await startServer({ stateDir: dir, args: ["--store", "sqlite"] });
+    expect(ok(await server.call("summary", { workflow: "wf" }))).toMatchObject({ total_tasks: 2, type_counts: { deep: 1, other: 1 } });
+    expect(ok<{ tasks: ShownTask[] }>(await server.call("list_tasks", { workflow: "wf", task_type: "other" })).tasks.map((task) => task.id)).toEqual([otherId]);
+    expect(ok<{ task: ShownTask }>(await server.call("get_task", { workflow: "wf", task_id: otherId })).task.status).toBe("pending");
+    expect(ok<{ task: ShownTask }>(await server.call("get_next_task", { workflow: "wf", task_types: ["other"] })).task.id).toBe(otherId);
+    expect(ok<{ task: ShownTask }>(await server.call("complete_task", { workflow: "wf", task_id: otherId })).task.status).toBe("completed");
+    expect(refusal(await server.call("get_task", { workflow: "wf", task_id: deepId }), "STATE_FILE_CORRUPT")).toContain("nested too deep");
+    expect(ok(await server.call("summary", { workflow: "wf" }))).toMatchObject({ status_counts: { pending: 1, completed: 1 } });
+    expect(server.stderr()).not.toContain("RangeError");
   });
 });
