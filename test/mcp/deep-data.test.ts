@@ -66,6 +66,22 @@ describe("data, results and metadata nested too deep, over MCP", () => {
     expect(ok<{ task: ShownTask }>(await server.call("complete_task", { workflow, task_id: held.id, result_data: nested(64) })).task.status).toBe("completed");
     expect(ok<{ metadata: Record<string, unknown> }>(await server.call("update_workflow_metadata", { workflow, metadata: { plan: nested(63) } })).metadata).toHaveProperty("plan");
   });
+
+  it("keeps a data field named __proto__ as the client sent it", async () => {
+    const text = '{"workflow":"proto-data","task_type":"t","data":{"__proto__":{"polluted":true},"plain":1}}';
+    const raw = await startRawServer(stateDir);
+    try {
+      const result = await raw.callRaw("create_task", text);
+      expect(result.isError, textOf(result)).toBeFalsy();
+      const { task } = result.structuredContent as { task: ShownTask };
+      expect(Object.getOwnPropertyDescriptor(task.data, "__proto__")?.value).toEqual({ polluted: true });
+    } finally {
+      await raw.close();
+    }
+    const stored = JSON.parse(await readFile(join(stateDir, "proto-data.json"), "utf8")) as { tasks: Record<string, ShownTask> };
+    const [task] = Object.values(stored.tasks);
+    expect(Object.keys(task?.data ?? {})).toEqual(["__proto__", "plain"]);
+  });
 });
 
 describe("data nested 100,000 deep, over MCP", () => {

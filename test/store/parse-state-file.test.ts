@@ -36,6 +36,12 @@ describe("parseStateFile with task ids that are names of Object.prototype", () =
     expect(rules.summarize(written, now).status_counts.completed).toBe(4);
   });
 
+  it("keeps a metadata field named __proto__", () => {
+    const file = prototypeIdsStateFile().replace('"metadata": {', '"metadata": {"__proto__": {"n": 3}, ');
+    const { metadata } = parseStateFile("wf.json", Buffer.from(file));
+    expect(Object.getOwnPropertyDescriptor(metadata, "__proto__")?.value).toEqual({ n: 3 });
+  });
+
   it("checks a task with id __proto__ like any other, and names it when it is not a task", () => {
     const file = prototypeIdsStateFile().replace('"status":"pending"', '"status":"exploded"');
     expect(file.indexOf('"exploded"')).toBeLessThan(file.indexOf('"constructor"')); // the __proto__ task is the one broken
