@@ -82,13 +82,16 @@ export const createTaskInputSchema = z
   });
 export type CreateTaskInput = z.input<typeof createTaskInputSchema>;
 
+const WAIT_RANGE = "must be a number of milliseconds, 0 or more";
+export const waitMsSchema = z.number({ error: WAIT_RANGE }).min(0, WAIT_RANGE);
+
 export const getNextTaskInputSchema = z.strictObject({
   agentId: agentIdSchema,
   taskTypes: z.array(taskTypeSchema).optional(),
   /** The claim's lease; default the workflow's default lease, else the task timeout. */
   leaseSeconds: leaseSecondsSchema.optional(),
   /** When no task is ready, wait up to this long for one (by any process) instead of returning null. */
-  waitMs: z.number().min(0).optional(),
+  waitMs: waitMsSchema.optional(),
   /** Ends a wait early: the call rejects with the signal's reason. */
   signal: z.instanceof(AbortSignal).optional(),
 });
