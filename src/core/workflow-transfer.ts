@@ -42,7 +42,7 @@ export function importIntoState(state: WorkflowState, source: WorkflowImport, wo
   const count = Object.keys(state.tasks).length;
   if (count > 0) throw workflowNotEmptyError(workflow, count);
   const { workflow_type: type, metadata, ...extra } = source.header;
-  Object.assign(state, extra);
+  for (const [field, value] of Object.entries(extra)) defineOwn(state, field, value);
   state.workflow_type = type;
   state.metadata = { ...metadata };
   const tasks: WorkflowState["tasks"] = {};

@@ -78,6 +78,17 @@ describeStores("task ids that are names of Object.prototype", (store) => {
     expect((await reopen().getStatusSummary()).total_tasks).toBe(5);
   });
 
+  it("keep a top-level field named __proto__ of an imported state file, as plain data", async () => {
+    const { tm, stored } = await store.open();
+    const file = join(await tempDir(), "seed.json");
+    await writeFile(file, prototypeIdsStateFile().replace('{\n  "workflow_type"', '{\n  "__proto__": {"n": 4},\n  "workflow_type"'));
+    await tm.importWorkflow(await readSeedFile(file));
+    const state = await stored();
+    expect(Object.getOwnPropertyDescriptor(state, "__proto__")?.value).toEqual({ n: 4 });
+    expect(Object.getPrototypeOf(state)).toBe(Object.prototype);
+    expect(storedIds(state)).toEqual([...PROTOTYPE_IDS].sort());
+  });
+
   // JSON.parse makes "__proto__" an own field, as a client's JSON does; an object literal would not.
   const withProto = (value: number): JsonObject => JSON.parse(`{"__proto__":{"n":${value}},"plain":${value}}`) as JsonObject;
   const ownProto = (value: unknown): unknown => (value === undefined ? undefined : Object.getOwnPropertyDescriptor(value, "__proto__")?.value);
