@@ -41,6 +41,7 @@ export type {
   TaskQuery,
 } from "./core/task-store.js";
 export { HISTORY_LIMIT } from "./core/task-history.js";
+export { MAX_JSON_DEPTH, type JsonValue } from "./core/json-value.js";
 export { MAX_RETRY_DELAY_SECONDS, retryDelaySeconds } from "./core/retry-policy.js";
 export { TASK_DEFAULTS_KEY, type TaskDefaults } from "./core/workflow-defaults.js";
 export { WORKFLOW_NAME_PATTERN, DEFAULT_WORKFLOW, isWorkflowName, assertWorkflowName } from "./core/workflow-name.js";

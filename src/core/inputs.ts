@@ -5,7 +5,8 @@
 import { z } from "zod";
 import { MAX_CLAIM_TOKEN_LENGTH } from "./claim-token.js";
 import { InvalidInputError } from "./errors.js";
-import { FINAL_STATUSES, jsonObjectSchema, taskStatusSchema, TaskStatus } from "./schema.js";
+import { copyJsonObject, type JsonObject } from "./json-value.js";
+import { FINAL_STATUSES, taskStatusSchema, TaskStatus } from "./schema.js";
 import {
   leaseSecondsSchema,
   maxAttemptsSchema,
@@ -29,6 +30,18 @@ export const agentIdSchema = z
   .max(128, "must be at most 128 characters")
   .refine((value) => !CONTROL_CHARS.test(value), "must not contain control characters");
 
+/**
+ * Task data, a result or a metadata update: a JSON object, nested at most MAX_JSON_DEPTH
+ * deep, copied. Checked by copyJsonObject, which keeps its own stack, never by zod's
+ * recursive z.json(): data nested thousands deep would overflow it.
+ */
+export const jsonObjectInputSchema = z.custom<JsonObject>().transform((value, context) => {
+  const copy = copyJsonObject(value);
+  if (copy.ok) return copy.value;
+  context.addIssue({ code: "custom", message: copy.message, path: copy.path, input: value });
+  return z.NEVER;
+});
+
 export const taskIdSchema = z.string().min(1, "must not be empty").max(200, "must be at most 200 characters");
 
 /** A claim's token as its claim returned it; only its form is checked here, the rule checks the rest. */
@@ -48,7 +61,7 @@ export const idempotencyKeySchema = z.string().min(1, "must not be empty").max(2
 export const createTaskInputSchema = z
   .strictObject({
     type: taskTypeSchema,
-    data: jsonObjectSchema.optional(),
+    data: jsonObjectInputSchema.optional(),
     parentId: taskIdSchema.nullish(),
     /** Higher is claimed first (default 0). */
     priority: prioritySchema.optional(),
@@ -71,13 +84,16 @@ export const createTaskInputSchema = z
   });
 export type CreateTaskInput = z.input<typeof createTaskInputSchema>;
 
+const WAIT_RANGE = "must be a number of milliseconds, 0 or more";
+export const waitMsSchema = z.number({ error: WAIT_RANGE }).min(0, WAIT_RANGE);
+
 export const getNextTaskInputSchema = z.strictObject({
   agentId: agentIdSchema,
   taskTypes: z.array(taskTypeSchema).optional(),
   /** The claim's lease; default the workflow's default lease, else the task timeout. */
   leaseSeconds: leaseSecondsSchema.optional(),
   /** When no task is ready, wait up to this long for one (by any process) instead of returning null. */
-  waitMs: z.number().min(0).optional(),
+  waitMs: waitMsSchema.optional(),
   /** Ends a wait early: the call rejects with the signal's reason. */
   signal: z.instanceof(AbortSignal).optional(),
 });
@@ -88,7 +104,7 @@ export const completeTaskInputSchema = z
     taskId: taskIdSchema,
     agentId: agentIdSchema,
     status: z.enum(FINAL_STATUSES).default(TaskStatus.COMPLETED),
-    resultData: jsonObjectSchema.optional(),
+    resultData: jsonObjectInputSchema.optional(),
     /** The claim_token the claim returned; a claim made with one is refused to any other (or none). */
     claimToken: claimTokenSchema.optional(),
     /** With status failed: try again later (after the backoff) while attempts remain. */
@@ -151,7 +167,7 @@ export const listTasksInputSchema = z.strictObject({
 export type ListTasksInput = z.input<typeof listTasksInputSchema>;
 
 /** Metadata is free-form, except `task_defaults`, which must be usable defaults. */
-export const metadataPatchSchema = jsonObjectSchema.superRefine((patch, context) => {
+export const metadataPatchSchema = jsonObjectInputSchema.superRefine((patch, context) => {
   if (!Object.hasOwn(patch, TASK_DEFAULTS_KEY)) return;
   const parsed = taskDefaultsSchema.safeParse(patch[TASK_DEFAULTS_KEY]);
   if (parsed.success) return;

@@ -4,6 +4,7 @@
  * person reading the JSON file and a program reading a result see the same thing.
  */
 import { z } from "zod";
+import type { JsonObject } from "./json-value.js";
 
 export const TaskStatus = {
   PENDING: "pending",
@@ -21,9 +22,17 @@ export type FinalStatus = (typeof FINAL_STATUSES)[number];
 
 export const taskStatusSchema = z.enum(TASK_STATUSES);
 
-/** A JSON object: task data, results and metadata are always objects, as in the seed. */
-export const jsonObjectSchema = z.record(z.string(), z.json());
-export type JsonObject = z.infer<typeof jsonObjectSchema>;
+export type { JsonObject, JsonValue } from "./json-value.js";
+
+/**
+ * Task data or a result as stored: an object, as in the seed. JSON.parse made it, so it is
+ * JSON throughout and is not descended into: data written by hand may be nested deeper than
+ * input may be (core/json-value.ts) and is still read, and a descent would cost stack and time.
+ */
+export const storedJsonObjectSchema = z.custom<JsonObject>(
+  (value) => typeof value === "object" && value !== null && !Array.isArray(value),
+  "expected a JSON object",
+);
 
 export const HistoryEvent = {
   CREATED: "created",
@@ -60,8 +69,8 @@ export const storedTaskSchema = z.looseObject({
   locked_at: z.string().nullable(),
   created_at: z.string(),
   completed_at: z.string().nullable(),
-  data: jsonObjectSchema,
-  result: jsonObjectSchema.optional(),
+  data: storedJsonObjectSchema,
+  result: storedJsonObjectSchema.optional(),
   /** Claims made so far; absent in files from the seed, where it counts as 0. */
   attempts: z.number().int().nonnegative().optional(),
   // Coordination fields (see core/workflow-rules.ts). All optional: files from the seed and
@@ -102,6 +111,11 @@ export const workflowMetadataSchema = z.looseObject({
 });
 export type WorkflowMetadata = z.infer<typeof workflowMetadataSchema>;
 
+/**
+ * A state's shape, for its type. Not for reading one: zod leaves a "__proto__" key out of
+ * the record it builds, which would drop a task with that id; checkWorkflowState
+ * (core/workflow-state-check.ts) reads a state and keeps every task.
+ */
 export const workflowStateSchema = z.looseObject({
   workflow_type: z.string(),
   metadata: workflowMetadataSchema,

@@ -25,6 +25,7 @@ import {
   type ReleaseTaskInput,
 } from "./inputs.js";
 import type { ClaimedTask, CreatedTask, FinishedTask, JsonObject, StatusSummary, Task, TaskPage, WorkflowMetadata } from "./schema.js";
+import { reportingOverflow } from "./overflow-reporting-store.js";
 import type { NewTask, TaskStore } from "./task-store.js";
 import { toIsoTimestamp } from "./time.js";
 import { waitForClaim } from "./wait-for-claim.js";
@@ -50,7 +51,7 @@ export class TaskManagerCore {
   private readonly clock: () => Date;
 
   constructor(options: TaskManagerCoreOptions) {
-    this.store = options.store;
+    this.store = reportingOverflow(options.store);
     this.taskTimeoutHours = positiveNumber(options.taskTimeoutHours ?? DEFAULT_TASK_TIMEOUT_HOURS, "taskTimeoutHours");
     this.maxPayloadBytes = positiveNumber(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, "maxPayloadBytes");
     this.clock = options.clock ?? (() => new Date());

@@ -11,6 +11,7 @@
  * stores, a freshly parsed file) is simply asked, as before. Nothing here ever
  * removes a task: no rule does, and a store that does builds a new object.
  */
+import { defineOwn } from "./define-own.js";
 import type { StoredTask, WorkflowState } from "./schema.js";
 
 const orders = new WeakMap<object, string[]>();
@@ -24,7 +25,7 @@ export function taskIdsOf(state: WorkflowState): readonly string[] {
 export function addTask(state: WorkflowState, id: string, task: StoredTask): void {
   const order = orders.get(state.tasks);
   if (order && !Object.hasOwn(state.tasks, id)) order.push(id);
-  state.tasks[id] = task;
+  defineOwn(state.tasks, id, task);
 }
 
 /** Records the order of `tasks` from the object itself, unless it is recorded already. */

@@ -15,7 +15,8 @@ export const MAX_ATTEMPTS_LIMIT = 1000;
 /** The longest base retry delay: 7 days. */
 export const MAX_RETRY_DELAY_SETTING_SECONDS = 7 * 24 * 3600;
 
-export const leaseSecondsSchema = z.number().positive().max(MAX_LEASE_SECONDS);
+const LEASE_RANGE = `must be more than 0 and at most ${MAX_LEASE_SECONDS} seconds (30 days)`;
+export const leaseSecondsSchema = z.number({ error: LEASE_RANGE }).positive(LEASE_RANGE).max(MAX_LEASE_SECONDS, LEASE_RANGE);
 export const maxAttemptsSchema = z.number().int().min(1).max(MAX_ATTEMPTS_LIMIT);
 export const retryDelaySecondsSchema = z.number().min(0).max(MAX_RETRY_DELAY_SETTING_SECONDS);
 

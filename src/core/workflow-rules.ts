@@ -14,6 +14,7 @@ import {
   TaskNotPendingError,
 } from "./errors.js";
 import { claimSecretDigest, formatClaimToken, newClaimSecret, parseClaimToken } from "./claim-token.js";
+import { defineOwn } from "./define-own.js";
 import { blockersOf, isReady, pendingStateOf, type BlockerMemo } from "./readiness.js";
 import { failAttempt } from "./retry-policy.js";
 import {
@@ -557,10 +558,7 @@ export function summarize(state: WorkflowState, now: Date): StatusSummary {
 export function updateMetadata(state: WorkflowState, patch: JsonObject, now: Date): Mutation<WorkflowMetadata> {
   // initialized_at records the workflow's birth and last_updated the last write; neither is the caller's to set.
   const { initialized_at: _born, last_updated: _touched, ...rest } = patch;
-  for (const [key, value] of Object.entries(rest)) {
-    // defineProperty, not assignment: a "__proto__" key from JSON must stay plain data.
-    Object.defineProperty(state.metadata, key, { value, enumerable: true, writable: true, configurable: true });
-  }
+  for (const [key, value] of Object.entries(rest)) defineOwn(state.metadata, key, value);
   state.metadata.last_updated = toIsoTimestamp(now);
   return { value: { ...state.metadata }, changed: true };
 }

@@ -3,6 +3,7 @@
  * workflow as the seed's state file holds it, a task at a time, so a workflow of a
  * million tasks never has to sit in memory as one object on the way.
  */
+import { defineOwn } from "./define-own.js";
 import { InvalidInputError } from "./errors.js";
 import type { StoredTask, WorkflowMetadata, WorkflowState } from "./schema.js";
 import type { Mutation } from "./workflow-rules.js";
@@ -41,14 +42,11 @@ export function importIntoState(state: WorkflowState, source: WorkflowImport, wo
   const count = Object.keys(state.tasks).length;
   if (count > 0) throw workflowNotEmptyError(workflow, count);
   const { workflow_type: type, metadata, ...extra } = source.header;
-  Object.assign(state, extra);
+  for (const [field, value] of Object.entries(extra)) defineOwn(state, field, value);
   state.workflow_type = type;
   state.metadata = { ...metadata };
   const tasks: WorkflowState["tasks"] = {};
-  for (const [id, task] of source.tasks) {
-    // defineProperty, not assignment: an id "__proto__" must stay a task.
-    Object.defineProperty(tasks, id, { value: task, enumerable: true, writable: true, configurable: true });
-  }
+  for (const [id, task] of source.tasks) defineOwn(tasks, id, task);
   state.tasks = tasks;
   return { value: Object.keys(tasks).length, changed: true };
 }

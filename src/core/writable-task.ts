@@ -7,12 +7,13 @@
  * in place, as before. A rule that changed a frozen task without this would throw,
  * never lose the change silently.
  */
+import { defineOwn } from "./define-own.js";
 import type { StoredTask, WorkflowState } from "./schema.js";
 
 export function writableTask(state: WorkflowState, id: string): StoredTask {
   const task = state.tasks[id] as StoredTask;
   if (!Object.isFrozen(task)) return task;
   const copy = { ...task }; // the same keys in the same order; nested values stay frozen and shared
-  state.tasks[id] = copy;
+  defineOwn(state.tasks, id, copy);
   return copy;
 }

@@ -14,9 +14,16 @@ export const workflowArg = z.string().optional().describe('Workflow (default "de
 export const taskIdArg = z.string().describe("Task id");
 /** The server passes the tokens of the claims it made: an agent sends one only after its server restarted. */
 export const claimTokenArg = z.string().optional().describe("Only after a server restart: your claim_token");
-/** A JSON object. Typed loosely here (the JSON Schema of z.json() is long); the core checks it is JSON. */
-export const jsonObjectArg = z.looseObject({});
-
+/**
+ * A JSON object (data, a result, metadata). Only that it is an object is checked here, and
+ * the value goes on as the client sent it: a zod object schema would copy it without a
+ * "__proto__" key, and one that descended into it would run out of stack on data nested
+ * thousands deep before the core refuses it (core/json-value.ts: JSON, at most 64 deep).
+ */
+export const jsonObjectArg = z
+  .unknown()
+  .refine((value) => typeof value === "object" && value !== null && !Array.isArray(value), "expected a JSON object")
+  .meta({ type: "object" }) as z.ZodType<Record<string, unknown>, unknown>;
 
 /** A jsonObjectArg value, handed to the core, which validates it as JSON before use. */
 export function asJsonObject<T extends Record<string, unknown> | undefined>(value: T): T extends undefined ? undefined : JsonObject {

@@ -6,6 +6,7 @@
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { isTaskManagerError } from "../core/errors.js";
+import { isStackOverflow, TOO_DEEP_PROBLEM } from "../core/stack-overflow.js";
 import type { Log } from "./log.js";
 
 export function toolSuccess(structured: Record<string, unknown>, text: string): CallToolResult {
@@ -18,6 +19,8 @@ export function toolFailure(error: unknown, log: Log): CallToolResult {
 
 function describeFailure(error: unknown, log: Log): string {
   if (isTaskManagerError(error)) return `${error.code}: ${error.message}`;
+  // Rendering a task nested thousands deep, which only a hand edit can store: the workflow's problem, not a bug.
+  if (isStackOverflow(error)) return `STATE_FILE_CORRUPT: The workflow is corrupt (${TOO_DEEP_PROBLEM}).`;
   // Not a refusal of the domain: a file system problem or a bug. The agent gets the
   // gist; the operator gets the whole story on stderr.
   log(`unexpected error in a tool call: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -9,14 +9,14 @@
  * and the workflow as the store keeps it in the seed's format (`stored`).
  */
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { afterEach, describe } from "vitest";
 import { SqliteStore, TaskManager, type TaskManagerOptions, type WorkflowState } from "../../src/index.js";
 import { ManualClock } from "./coordination.js";
 import { PostgresStore } from "../../src/store/postgres-store.js";
-import { TEST_DATABASE_URL, dumpWorkflow, testSchema } from "./postgres.js";
+import { TEST_DATABASE_URL, dumpWorkflow, testSchema, withClient } from "./postgres.js";
 import { tempDir } from "./temp-dir.js";
 
 /** What a test may set on the TaskManager; the store is the fixture's. */
@@ -28,6 +28,13 @@ export interface OpenedWorkflow {
   snapshot(): Promise<unknown>;
   /** The workflow as kept, in the seed's state-file format; null while nothing was written. */
   stored(): Promise<WorkflowState | null>;
+  /** Another TaskManager over the same workflow, which knows nothing the first one read or wrote. */
+  reopen(): TaskManager;
+  /**
+   * Replaces `from` with `to` in the text the store keeps of the workflow (its state file, its
+   * task rows), as a person editing it by hand would: what no call of the library could write.
+   */
+  editByHand(from: string, to: string): Promise<void>;
 }
 
 export interface StoreFixture {
@@ -54,6 +61,8 @@ export const jsonStore: StoreFixture = {
     const read = () => readFile(stateFile).catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? null : Promise.reject(error)));
     return {
       tm: track(new TaskManager({ lockTimeout: 5, ...options, stateFile })),
+      reopen: () => track(new TaskManager({ lockTimeout: 5, ...options, stateFile })),
+      editByHand: async (from, to) => writeFile(stateFile, (await readFile(stateFile, "utf8")).replaceAll(from, to)),
       snapshot: read,
       async stored() {
         const bytes = await read();
@@ -71,9 +80,19 @@ export const sqliteStore: StoreFixture = {
     const neighbour = new TaskManager({ store: new SqliteStore({ file, workflow: "neighbour" }) });
     await neighbour.createTask({ type: "bystander" });
     await neighbour.close();
-    const tm = track(new TaskManager({ ...options, store: new SqliteStore({ file, workflow: "wf", lockTimeoutSeconds: 5 }) }));
+    const reopen = () => track(new TaskManager({ ...options, store: new SqliteStore({ file, workflow: "wf", lockTimeoutSeconds: 5 }) }));
+    const tm = reopen();
     return {
       tm,
+      reopen,
+      editByHand: async (from, to) => {
+        const db = new BetterSqlite3(file);
+        try {
+          db.prepare("UPDATE tasks SET body = replace(body, ?, ?) WHERE wf = (SELECT wf FROM workflows WHERE name = 'wf')").run(from, to);
+        } finally {
+          db.close();
+        }
+      },
       snapshot: async () => dumpDatabase(file),
       stored: () => exportedState(tm),
     };
@@ -91,9 +110,16 @@ export const postgresStore: StoreFixture = {
     const neighbour = new TaskManager({ store: new PostgresStore({ url: TEST_DATABASE_URL, schema, workflow: `${workflow}-neighbour` }) });
     await neighbour.createTask({ type: "bystander" });
     await neighbour.close();
-    const tm = track(new TaskManager({ ...options, store: new PostgresStore({ url: TEST_DATABASE_URL, schema, workflow }) }));
+    const reopen = () => track(new TaskManager({ ...options, store: new PostgresStore({ url: TEST_DATABASE_URL, schema, workflow }) }));
+    const tm = reopen();
     return {
       tm,
+      reopen,
+      editByHand: (from, to) =>
+        withClient(async (client) => {
+          const s = `"${schema}"`;
+          await client.query(`UPDATE ${s}.tasks SET body = replace(body, $1, $2) WHERE wf = (SELECT wf FROM ${s}.workflows WHERE name = $3)`, [from, to, workflow]);
+        }),
       snapshot: () => dumpWorkflow(schema, workflow),
       stored: () => exportedState(tm),
     };
@@ -119,7 +145,8 @@ export async function exportedState(tm: TaskManager): Promise<WorkflowState | nu
   const exported = await tm.store.exportWorkflow?.();
   if (!exported) return null;
   const tasks: WorkflowState["tasks"] = {};
-  for await (const [id, task] of exported.tasks) tasks[id] = task;
+  // defineProperty, not assignment: a task with id "__proto__" must stay a task.
+  for await (const [id, task] of exported.tasks) Object.defineProperty(tasks, id, { value: task, enumerable: true, writable: true, configurable: true });
   return { ...exported.header, tasks };
 }
 

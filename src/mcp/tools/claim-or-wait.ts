@@ -11,9 +11,8 @@ import type { GetNextTaskInput } from "../../core/inputs.js";
 import type { ClaimedTask } from "../../core/schema.js";
 import type { TaskManager } from "../../task-manager.js";
 import type { ServerContext } from "../context.js";
+import { waitSecondsArg } from "../range-args.js";
 
-/** Below the request timeouts of common clients (60 s in the SDK's). */
-export const MAX_WAIT_SECONDS = 50;
 /** How often a waiting call reports progress when the client asked for it. */
 export const PROGRESS_INTERVAL_MS = 5_000;
 
@@ -27,7 +26,7 @@ export async function claimOrWait(
   waitSeconds: number | undefined,
   extra: Extra,
 ): Promise<ClaimedTask | null> {
-  const seconds = Math.min(Math.max(waitSeconds ?? 0, 0), MAX_WAIT_SECONDS);
+  const seconds = waitSecondsArg(waitSeconds);
   if (seconds === 0) return tm.getNextTask(request);
   const { signal, dispose } = eitherAborted(extra.signal, context.stopWaiting);
   const stopProgress = reportProgress(extra, seconds);

@@ -6,7 +6,8 @@ import { withoutHistory } from "../compact-task.js";
 import { claimedTaskOutput, workflowArg } from "../schemas.js";
 import { toolSuccess } from "../tool-result.js";
 import { ADDITIVE_WRITE } from "./annotations.js";
-import { claimOrWait, MAX_WAIT_SECONDS } from "./claim-or-wait.js";
+import { leaseSecondsArg, MAX_WAIT_SECONDS } from "../range-args.js";
+import { claimOrWait } from "./claim-or-wait.js";
 
 const inputSchema = {
   workflow: workflowArg,
@@ -29,7 +30,7 @@ export function registerGetNextTaskTool(server: McpServer, context: ServerContex
     (args, extra) =>
       context.run(async () => {
         const { name, tm } = context.workflow(args.workflow);
-        const claim = { agentId: context.agentId(), taskTypes: args.task_types, leaseSeconds: args.lease_seconds };
+        const claim = { agentId: context.agentId(), taskTypes: args.task_types, leaseSeconds: leaseSecondsArg(args.lease_seconds) };
         const task = await claimOrWait(context, tm, claim, args.wait_seconds, extra);
         if (!task) {
           const text = args.wait_seconds ? "no task became ready while waiting; call again to keep waiting" : "no pending task is ready; pass wait_seconds to wait for one";

@@ -1,6 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { ServerContext } from "../context.js";
+import { leaseSecondsArg } from "../range-args.js";
 import { claimTokenArg, taskIdArg, workflowArg } from "../schemas.js";
 import { toolSuccess } from "../tool-result.js";
 import { ADDITIVE_WRITE } from "./annotations.js";
@@ -32,7 +33,7 @@ export function registerHeartbeatTaskTool(server: McpServer, context: ServerCont
         const task = await tm.heartbeatTask({
           taskId: args.task_id,
           agentId: context.agentId(),
-          leaseSeconds: args.lease_seconds,
+          leaseSeconds: leaseSecondsArg(args.lease_seconds),
           ...(claimToken !== undefined && { claimToken }),
         });
         const leaseExpiresAt = task.lease_expires_at ?? "";

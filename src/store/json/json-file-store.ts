@@ -24,6 +24,7 @@ import type {
   TaskStore,
 } from "../../core/task-store.js";
 import { timed, type Clock } from "../../core/task-store.js";
+import { copyPlainData } from "../../core/json-value.js";
 import { toIsoTimestamp } from "../../core/time.js";
 import * as rules from "../../core/workflow-rules.js";
 import { importIntoState, tasksOf, type WorkflowExport, type WorkflowImport } from "../../core/workflow-transfer.js";
@@ -135,7 +136,7 @@ export class JsonFileStore implements TaskStore {
   async exportWorkflow(): Promise<WorkflowExport | null> {
     const state = this.readState();
     if (state === null) return null;
-    const { tasks, ...header } = structuredClone(state);
+    const { tasks, ...header } = copyPlainData(state);
     return { header: header as WorkflowExport["header"], tasks: tasksOf(tasks) };
   }
 
@@ -154,7 +155,7 @@ export class JsonFileStore implements TaskStore {
 
   /** What `query` makes of the committed state, copied: the state itself stays the store's. */
   private read<T>(query: (state: WorkflowState) => T): T {
-    return structuredClone(query(this.readState() ?? rules.newWorkflowState(new Date())));
+    return copyPlainData(query(this.readState() ?? rules.newWorkflowState(new Date())));
   }
 
   /**
@@ -166,7 +167,7 @@ export class JsonFileStore implements TaskStore {
     return serializeInProcess(this.location, async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          return structuredClone(await this.changeOnce(clock, rule));
+          return copyPlainData(await this.changeOnce(clock, rule));
         } catch (error) {
           if (error instanceof LockCompromisedError && attempt < LOCK_LOSS_RETRIES) continue;
           throw this.failure(error);

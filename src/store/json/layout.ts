@@ -14,11 +14,13 @@
  * Tasks are split at the first `\n    }` after their start: inside a task every line is
  * indented further, and a split in the wrong place leaves a task that does not parse.
  */
-import type { ZodError } from "zod";
-import { InvalidInputError, StateFileCorruptError } from "../../core/errors.js";
+import { ZodError } from "zod";
+import { defineOwn } from "../../core/define-own.js";
+import { StateFileCorruptError } from "../../core/errors.js";
 import { describeIssues } from "../../core/inputs.js";
-import { storedTaskSchema, workflowMetadataSchema, type StoredTask, type WorkflowState } from "../../core/schema.js";
+import { storedTaskSchema, type StoredTask, type WorkflowState } from "../../core/schema.js";
 import { recordTaskOrder, taskIdsOf } from "../../core/task-order.js";
+import { checkWorkflowState } from "../../core/workflow-state-check.js";
 
 /** Where a task's text lies in a version's bytes, and the (frozen) task it holds. */
 export interface Place {
@@ -163,8 +165,10 @@ function readIndexed(file: string, bytes: Buffer, previous: Layout | null): { st
   }
   // A second "tasks" field would be the one JSON.parse keeps: leave such a file to it.
   if (!isPlainObject(header) || !isPlainObject(header.tasks) || Object.keys(header.tasks).length > 0) return null;
+  const checked = checkWorkflowState(header);
+  if (!checked.success) throw new StateFileCorruptError(file, `not a workflow state: ${describeIssues(checked.error)}`);
   recordTaskOrder(tasks, ids);
-  return { state: stateOf(file, header, tasks), layout: { bytes, places } };
+  return { state: withTasks(header, tasks), layout: { bytes, places } };
 }
 
 /** The whole file through JSON.parse: any layout, and the error messages for corrupt files. */
@@ -177,32 +181,29 @@ export function parseWhole(file: string, bytes: Buffer): WorkflowState {
   } catch (error) {
     throw new StateFileCorruptError(file, describeJsonError(error, text));
   }
-  if (!isPlainObject(json) || !isPlainObject(json.tasks)) return stateOf(file, json, Object.create(null) as WorkflowState["tasks"]);
+  const checked = checkWorkflowState(json);
+  if (!checked.success) throw new StateFileCorruptError(file, `not a workflow state: ${describeIssues(checked.error)}`);
   const tasks = Object.create(null) as WorkflowState["tasks"];
-  const ids = Object.keys(json.tasks);
-  for (const id of ids) defineTask(tasks, id, checkTask(file, id, json.tasks[id]));
+  const ids = Object.keys(checked.data.tasks);
+  for (const id of ids) defineTask(tasks, id, Object.freeze(checked.data.tasks[id] as StoredTask));
   recordTaskOrder(tasks, ids);
-  return stateOf(file, json, tasks);
+  return withTasks(checked.data, tasks);
 }
 
-/** The workflow `json` holds with `tasks` in the place of its tasks, checked; its fields keep their order. */
-function stateOf(file: string, json: unknown, tasks: WorkflowState["tasks"]): WorkflowState {
-  if (!isPlainObject(json)) throw new StateFileCorruptError(file, "not a workflow state: it is not a JSON object");
-  if (typeof json.workflow_type !== "string") throw new StateFileCorruptError(file, "not a workflow state: workflow_type is not a string");
-  const metadata = workflowMetadataSchema.safeParse(json.metadata);
-  if (!metadata.success) throw new StateFileCorruptError(file, `not a workflow state: metadata ${describeIssues(metadata.error as ZodError)}`);
-  if (!isPlainObject(json.tasks)) throw new StateFileCorruptError(file, "not a workflow state: tasks is not an object");
-  const state = {} as WorkflowState;
-  for (const key of Object.keys(json)) {
-    Object.defineProperty(state, key, { value: key === "tasks" ? tasks : json[key], enumerable: true, writable: true, configurable: true });
-  }
-  return state;
+/** `state` with `tasks` in the place of its tasks; its fields keep their order. */
+function withTasks(state: Record<string, unknown>, tasks: WorkflowState["tasks"]): WorkflowState {
+  const copy = {} as WorkflowState;
+  for (const key of Object.keys(state)) defineOwn(copy, key, key === "tasks" ? tasks : state[key]);
+  return copy;
 }
 
-/** A task as the file holds it, checked, frozen; the parsed object itself, not zod's copy, so it keeps the file's key order. */
+/** A task as the file holds it, checked, frozen: the parsed object itself, not zod's copy, which would lose a "__proto__" field and the file's order. */
 function checkTask(file: string, id: string, json: unknown): StoredTask {
   const valid = storedTaskSchema.safeParse(json);
-  if (!valid.success) throw new StateFileCorruptError(file, `task ${JSON.stringify(id)} is not a task: ${describeIssues(valid.error as ZodError)}`);
+  if (!valid.success) {
+    const issues = valid.error.issues.map((issue) => ({ ...issue, path: ["tasks", id, ...issue.path] }));
+    throw new StateFileCorruptError(file, `not a workflow state: ${describeIssues(new ZodError(issues))}`);
+  }
   return Object.freeze(json as StoredTask);
 }
 
@@ -213,14 +214,7 @@ function defineTask(tasks: WorkflowState["tasks"], id: string, task: StoredTask)
 
 /** `    "<id>": {…}`, as JSON.stringify(state, null, 2) lays out a task. */
 function taskText(id: string, task: StoredTask): string {
-  let json: string;
-  try {
-    json = JSON.stringify(task, null, 2);
-  } catch (error) {
-    if (error instanceof RangeError) throw new InvalidInputError(`Task ${JSON.stringify(id)} holds data nested too deeply to be written; edit it in the state file.`);
-    throw error;
-  }
-  return `    ${JSON.stringify(id)}: ${json.replaceAll("\n", "\n    ")}`;
+  return `    ${JSON.stringify(id)}: ${JSON.stringify(task, null, 2).replaceAll("\n", "\n    ")}`;
 }
 
 /** Where the value begins in `    "<id>": {…}`: after the key's closing quote and ": "; -1 if not there. */

@@ -7,10 +7,11 @@
  * written back, each only if its row is still the version that was read (else
  * WriteConflict, and the operation starts over).
  */
+import { defineOwn } from "../../core/define-own.js";
 import { TaskStatus, type StoredTask, type WorkflowMetadata, type WorkflowState } from "../../core/schema.js";
 import type { Session } from "./database.js";
 import { writeRows, type RowWrite } from "./row-writes.js";
-import { TASK_COLUMNS, derivedColumns, taskOfRow, type TaskRow } from "./task-rows.js";
+import { TASK_COLUMNS, derivedColumns, hasUnfoldedClaim, taskOfRow, type TaskRow } from "./task-rows.js";
 
 interface Loaded {
   seq: string;
@@ -49,7 +50,9 @@ export class PartialState {
     if (known) return known;
     const task = taskOfRow(this.location, row);
     this.put(row.id, task);
-    this.loaded.set(row.id, { seq: row.seq, version: row.version, status: row.status, json: JSON.stringify(task) });
+    // The body is the task's JSON unless a claim was folded in: reusing it spares a stringify, and reads a task nested too deep to stringify.
+    const json = hasUnfoldedClaim(row) ? JSON.stringify(task) : row.body;
+    this.loaded.set(row.id, { seq: row.seq, version: row.version, status: row.status, json });
     return task;
   }
 
@@ -174,7 +177,6 @@ export class PartialState {
   }
 
   private put(id: string, task: StoredTask): void {
-    // defineProperty, not assignment: an id "__proto__" (only possible by hand-editing) must stay a task.
-    Object.defineProperty(this.state.tasks, id, { value: task, enumerable: true, writable: true, configurable: true });
+    defineOwn(this.state.tasks, id, task);
   }
 }

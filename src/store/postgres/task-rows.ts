@@ -65,6 +65,11 @@ function readableMs(stamp: string): number {
   return Number.isNaN(ms) ? UNREADABLE_TIME_MS : Math.floor(ms);
 }
 
+/** Whether the row records a claim its body does not hold yet. */
+export function hasUnfoldedClaim(row: TaskRow): row is TaskRow & { claim_agent: string; claim_at_ms: number; claim_lease_seconds: number } {
+  return row.claim_agent !== null && row.claim_at_ms !== null && row.claim_lease_seconds !== null;
+}
+
 /** The task a row holds, with a claim not yet folded in applied; STATE_FILE_CORRUPT, naming the task, if its body is not JSON. */
 export function taskOfRow(location: string, row: TaskRow): StoredTask {
   let task: StoredTask;
@@ -73,7 +78,7 @@ export function taskOfRow(location: string, row: TaskRow): StoredTask {
   } catch (error) {
     throw new StateFileCorruptError(location, `task "${row.id}" is not valid JSON: ${(error as Error).message}`);
   }
-  if (row.claim_agent !== null && row.claim_at_ms !== null && row.claim_lease_seconds !== null) {
+  if (hasUnfoldedClaim(row)) {
     const leaseSeconds = row.claim_lease_seconds;
     rules.claimTask(
       task,

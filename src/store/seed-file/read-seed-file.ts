@@ -12,6 +12,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { ZodError } from "zod";
+import { defineOwn } from "../../core/define-own.js";
 import { StateFileCorruptError } from "../../core/errors.js";
 import { describeIssues } from "../../core/inputs.js";
 import { storedTaskSchema, workflowMetadataSchema, type StoredTask } from "../../core/schema.js";
@@ -49,8 +50,7 @@ export function scanSeedFile(file: string, bytes: Buffer): SeedFile {
   if (!tasksField || bytes[tasksField.start] !== OPEN_BRACE) throw scanner.corrupt(tasksField?.start ?? 0, 'not a workflow state: it has no "tasks" object');
   const header: Record<string, unknown> = {};
   for (const [key, { start, end }] of fields) {
-    // defineProperty, not assignment: a "__proto__" field must stay plain data.
-    if (key !== "tasks") Object.defineProperty(header, key, { value: scanner.parse(start, end), enumerable: true, writable: true, configurable: true });
+    if (key !== "tasks") defineOwn(header, key, scanner.parse(start, end));
   }
   if (typeof header.workflow_type !== "string") throw new StateFileCorruptError(file, 'not a workflow state: "workflow_type" must be a string');
   const metadata = workflowMetadataSchema.safeParse(header.metadata);

@@ -6,6 +6,7 @@
  * from their rows; after the rule has run, the tasks it changed (or added) are
  * written back. So the SQLite store applies the very rules the JSON store applies.
  */
+import { defineOwn } from "../../core/define-own.js";
 import { TaskStatus, type StoredTask, type WorkflowMetadata, type WorkflowState } from "../../core/schema.js";
 import type { Statements, TaskRow } from "./statements.js";
 import { derivedColumns, parseBody } from "./task-rows.js";
@@ -107,7 +108,6 @@ export class PartialState {
   }
 
   private put(id: string, task: StoredTask): void {
-    // defineProperty, not assignment: an id "__proto__" (only possible by hand-editing) must stay a task.
-    Object.defineProperty(this.state.tasks, id, { value: task, enumerable: true, writable: true, configurable: true });
+    defineOwn(this.state.tasks, id, task);
   }
 }

@@ -1,0 +1,27 @@
+/**
+ * The store as TaskManagerCore calls it: a call that runs out of stack on data nested too
+ * deep (see stack-overflow.ts) fails with STATE_FILE_CORRUPT naming the store instead of a
+ * RangeError, whichever store and whichever of its paths overflowed. Everything else, the
+ * store's other properties included, passes through as it is.
+ */
+import { isStackOverflow, tooDeepError } from "./stack-overflow.js";
+import type { TaskStore } from "./task-store.js";
+
+export function reportingOverflow<S extends TaskStore>(store: S): S {
+  const reported = (error: unknown): unknown => (isStackOverflow(error) ? tooDeepError(store.location) : error);
+  return new Proxy(store, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]): unknown => {
+        let result: unknown;
+        try {
+          result = (value as (...given: unknown[]) => unknown).apply(target, args);
+        } catch (error) {
+          throw reported(error);
+        }
+        return result instanceof Promise ? result.catch((error: unknown) => Promise.reject(reported(error))) : result;
+      };
+    },
+  });
+}
