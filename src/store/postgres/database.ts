@@ -72,6 +72,15 @@ const NOTIFY_SQL = "SELECT set_config('synchronous_commit', 'off', true), pg_not
 /** Keys of pg_advisory_xact_lock: the same for every process using the package. */
 const MIGRATION_LOCK: [number, number] = [0x74_6d_63_70, 1];
 
+/**
+ * How the store's connections show in pg_stat_activity: the package and the schema, so that an
+ * administrator can tell whose they are. An application_name in the URL, or PGAPPNAME, wins
+ * (pg lets the URL's override this, and reads PGAPPNAME only when this is undefined).
+ */
+export function applicationNameOf(schema: string): string | undefined {
+  return process.env["PGAPPNAME"] ? undefined : `task-manager-mcp ${schema}`;
+}
+
 const SCHEMA_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
 
 /** SQLSTATE classes and Node error codes that mean "try again on a fresh connection". */
@@ -114,6 +123,7 @@ export class PostgresDatabase {
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       // Idle connections do not keep a process alive that is done and forgot to close().
       allowExitOnIdle: true,
+      application_name: applicationNameOf(options.schema),
       ...(options.synchronousCommit === "off" ? { options: "-c synchronous_commit=off" } : {}),
     });
     // A connection that dies while idle in the pool is dropped by pg; without a handler the error would end the process.
@@ -124,7 +134,7 @@ export class PostgresDatabase {
     this.pool.on("connect", (client) => {
       client.on("error", () => lostClients.add(client));
     });
-    this.changes = new ChangeListener(options.url, options.schema);
+    this.changes = new ChangeListener(options.url, options.schema, applicationNameOf(options.schema));
     this.vacuums = new VacuumPacer(() => this.pool.query(`VACUUM (SKIP_LOCKED) ${this.s}.tasks`));
   }
 
