@@ -6,7 +6,7 @@
  * - Start-up: the first operation (or `ready()`) connects, creates the schema and runs the
  *   migrations not yet applied, under a transaction-level advisory lock so that servers
  *   starting together apply each once. Failing that, STORE_UNAVAILABLE names the URL
- *   without its password.
+ *   without its password and says why in words (failures.ts), the driver's error its cause.
  * - Dropped connections: an operation that fails because the connection broke (or on a
  *   serialisation failure or deadlock) is run again on a fresh connection, up to a few
  *   times, unless a write of it may already have committed — a COMMIT or a single-statement
@@ -24,6 +24,7 @@ import { loadPg } from "./load-pg.js";
 import { StoreUnavailableError } from "../../core/errors.js";
 import { ChangeListener } from "./change-listener.js";
 import { redactDatabaseUrl } from "./connection-url.js";
+import { PlainReason, inWords, isConnectionError, isRetryable, reasonOf } from "./failures.js";
 import { MIGRATIONS, channelOf } from "./migrations.js";
 import { VacuumPacer } from "./vacuum-pacer.js";
 
@@ -82,10 +83,6 @@ export function applicationNameOf(schema: string): string | undefined {
 }
 
 const SCHEMA_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
-
-/** SQLSTATE classes and Node error codes that mean "try again on a fresh connection". */
-const RETRYABLE_SQLSTATES = new Set(["40001", "40P01", "57P01", "57P02", "57P03", "53300"]);
-const CONNECTION_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
 
 export class PostgresDatabase {
   readonly url: string;
@@ -194,7 +191,7 @@ export class PostgresDatabase {
       }
       if (isConnectionError(error)) {
         const applied = session.mayHaveCommitted ? "it may or may not have been applied (check with get_task)" : "nothing was changed";
-        throw new StoreUnavailableError(`Lost the connection to PostgreSQL at ${this.safeUrl}; ${applied}. (${describe(error)})`, error);
+        throw new StoreUnavailableError(`Lost the connection to PostgreSQL at ${this.safeUrl} (${reasonOf(error).what}); ${applied}.`, error);
       }
       throw error;
     }
@@ -252,7 +249,7 @@ export class PostgresDatabase {
     const client = await this.pool.connect();
     let failed = true;
     try {
-      await migrate(client, this.schema, this.s);
+      await migrate(client, this.s);
       failed = false;
     } finally {
       // A connection the migration failed on may be broken or mid-transaction: closed, not pooled.
@@ -273,10 +270,7 @@ export class PostgresDatabase {
 
   private unavailable(error: unknown): StoreUnavailableError {
     if (error instanceof StoreUnavailableError) return error;
-    return new StoreUnavailableError(
-      `Cannot use PostgreSQL at ${this.safeUrl} (schema ${this.schema}): ${describe(error)}. Check that the server is running and the URL (--database-url or TASK_MANAGER_DATABASE_URL) is right.`,
-      error,
-    );
+    return new StoreUnavailableError(`Cannot use PostgreSQL at ${this.safeUrl} (schema ${this.schema}): ${inWords(reasonOf(error))}`, error);
   }
 }
 
@@ -351,7 +345,7 @@ function prepared(text: string, values: unknown[]): pg.QueryConfig {
 }
 
 /** Creates the schema and applies the migrations it lacks, one process at a time. */
-async function migrate(client: pg.PoolClient, schema: string, s: string): Promise<void> {
+async function migrate(client: pg.PoolClient, s: string): Promise<void> {
   await client.query("BEGIN");
   try {
     await client.query("SELECT pg_advisory_xact_lock($1, $2)", MIGRATION_LOCK);
@@ -363,7 +357,7 @@ async function migrate(client: pg.PoolClient, schema: string, s: string): Promis
     const newest = Math.max(0, ...applied);
     const known = Math.max(...MIGRATIONS.map((migration) => migration.version));
     if (newest > known) {
-      throw new Error(`schema ${schema} was migrated by a newer version of task-manager-mcp (migration ${newest}, this one knows ${known}); upgrade to use it`);
+      throw new PlainReason(`it was migrated by a newer version of task-manager-mcp (migration ${newest}, this one knows ${known}) — upgrade to use it`);
     }
     for (const migration of MIGRATIONS) {
       if (applied.has(migration.version)) continue;
@@ -375,24 +369,6 @@ async function migrate(client: pg.PoolClient, schema: string, s: string): Promis
     await client.query("ROLLBACK").catch(() => {});
     throw error;
   }
-}
-
-function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === "string" && (CONNECTION_ERRNOS.has(code) || code.startsWith("08") || code.startsWith("57P"))) return true;
-  const message = error instanceof Error ? error.message : "";
-  return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(message);
-}
-
-function isRetryable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return isConnectionError(error) || (typeof code === "string" && RETRYABLE_SQLSTATES.has(code));
-}
-
-function describe(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);
-  if (error instanceof Error) return error.message || (error as { code?: string }).code || error.name;
-  return String(error);
 }
 
 function delay(ms: number): Promise<void> {
