@@ -89,6 +89,12 @@ describe("a PostgreSQL store that cannot start says why in words, naming the URL
       cause: (error) => expect((error as { code?: string }).code).toBe("28000"),
     },
     {
+      name: "the server accepts no writes",
+      url: async () => urlWith({ password: "hunter2", params: { options: "-c default_transaction_read_only=on" } }),
+      reason: "the server accepts no writes — is it a standby? Point the URL at the primary",
+      cause: (error) => expect((error as { code?: string }).code).toBe("25006"),
+    },
+    {
       name: "what listens hangs up at once",
       url: async () => urlWith({ user: "agent", password: "hunter2", port: await fakeServer("hang up") }),
       reason: "the server ended the connection — is it restarting, or is that port not PostgreSQL's?",
@@ -184,5 +190,73 @@ describe("a PostgreSQL store at work", () => {
       `Lost the connection to PostgreSQL at ${shown(url)} (the server ended the connection); it may or may not have been applied (check with get_task).`,
     );
     expect((error.cause as { code?: string }).code).toBe("57P01");
+  });
+
+  it("whose write the server cancels (statement_timeout) says so in words, and that nothing was changed", async () => {
+    const schema = freshSchema();
+    const { url } = taggedUrl(["statement_timeout=300"]);
+    const tm = new TaskManager({ store: new PostgresStore({ url, schema, workflow: "cancelled" }) });
+    cleanups.push(() => tm.close());
+    const id = await tm.createTask({ type: "job" });
+    const claim = await tm.getNextTask({ agentId: "a" });
+    const locker = await connected();
+    await locker.query("BEGIN");
+    await locker.query(`SELECT 1 FROM "${schema}".tasks WHERE id = $1 FOR UPDATE`, [id]);
+    const error = await failureOf(tm.completeTask({ taskId: id, agentId: "a", claimToken: claim?.claim_token }));
+    await locker.query("ROLLBACK");
+    expect(error.code).toBe("STORE_UNAVAILABLE");
+    expect(error.message).toBe(
+      `PostgreSQL at ${shown(url)} could not carry out this call (a statement was cancelled — by statement_timeout, or by an administrator); nothing was changed.`,
+    );
+    expect((error.cause as { code?: string }).code).toBe("57014");
+    expect(await tm.getTask(id)).toMatchObject({ status: "in_progress", locked_by: "a" });
+  });
+
+  it("whose change deadlocks with another transaction every time it is tried gives up with LOCK_TIMEOUT, saying that nothing was changed", async () => {
+    const schema = freshSchema();
+    // The store's sessions detect a deadlock after 100 ms instead of 1 s: the test is quicker, and the store is the one that gives way.
+    const { url, tag } = taggedUrl(["deadlock_timeout=100"]);
+    const tm = new TaskManager({ store: new PostgresStore({ url, schema, workflow: "deadlocks" }) });
+    cleanups.push(() => tm.close());
+    const first = await tm.createTask({ type: "first" });
+    const dependent = await tm.createTask({ type: "then", dependsOn: [first] });
+    const claim = await tm.getNextTask({ agentId: "a" });
+    expect(claim?.id).toBe(first);
+
+    // Completing `first` updates its row, then counts down `dependent`'s unmet dependencies. Another transaction
+    // holds `dependent` throughout, and each time the completion waits for it, asks for `first`: a deadlock, which
+    // the store's session detects (this one would wait a minute before looking) and is rolled back for.
+    const other = await connected();
+    await other.query("BEGIN");
+    await other.query("SET LOCAL deadlock_timeout = '1min'");
+    await other.query(`SELECT 1 FROM "${schema}".tasks WHERE id = $1 FOR UPDATE`, [dependent]);
+    let settled = false;
+    const completing = failureOf(tm.completeTask({ taskId: first, agentId: "a", claimToken: claim?.claim_token })).finally(() => (settled = true));
+    const watcher = await connected();
+    const waiting = async () => settled || (await watcher.query("SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [tag])).rowCount === 1;
+    let rounds = 0;
+    for (;;) {
+      await waitUntil(waiting, "completion waiting for a lock");
+      if (settled) break;
+      await other.query("SAVEPOINT round");
+      await other.query(`SELECT 1 FROM "${schema}".tasks WHERE id = $1 FOR UPDATE`, [first]);
+      await other.query("ROLLBACK TO SAVEPOINT round"); // lets go of `first` again, keeping `dependent`
+      rounds += 1;
+    }
+    const error = await completing;
+    await other.query("ROLLBACK");
+
+    expect(rounds).toBeGreaterThanOrEqual(2);
+    expect((error.cause as { code?: string }).code).toBe("40P01");
+    expect(error.code).toBe("LOCK_TIMEOUT");
+    expect(error.message.replace(/tried \d+ times/, "tried N times")).toBe(
+      `Could not carry out this call in PostgreSQL at ${shown(url)}: other changes to the same tasks kept conflicting with it (the last time: a deadlock; tried N times); nothing was changed, try again.`,
+    );
+    expect(error.message).not.toMatch(RAW);
+    // Truthfully: nothing was changed, and trying again, once the other transaction is gone, succeeds.
+    expect(await tm.getTask(first)).toMatchObject({ status: "in_progress", locked_by: "a" });
+    expect((await tm.getTask(dependent))?.status).toBe("pending");
+    expect((await tm.completeTask({ taskId: first, agentId: "a", claimToken: claim?.claim_token })).status).toBe("completed");
+    expect((await tm.getNextTask({ agentId: "a" }))?.id).toBe(dependent);
   });
 });

@@ -15,16 +15,19 @@
  *   nothing half-applied. Every connection has an 'error' listener for its whole life, lent
  *   or idle: pg emits 'error' when the server ends a connection, and an emitter without a
  *   listener would end the process. A connection that failed is closed, not pooled again.
+ * - Failures: when the tries run out, a deadlock or serialisation failure is LOCK_TIMEOUT
+ *   (rolled back: nothing was changed), and any other error of the server or the connection
+ *   STORE_UNAVAILABLE, saying whether the call may have been applied (see failure()).
  * - Time: the database clock is the reference (see clockOffsetMs).
  * - Announcing: after a change commits, NOTIFY with the workflow's id (see announce).
  */
 import { createHash } from "node:crypto";
 import type pg from "pg";
 import { loadPg } from "./load-pg.js";
-import { StoreUnavailableError } from "../../core/errors.js";
+import { StoreUnavailableError, TaskManagerError, isTaskManagerError } from "../../core/errors.js";
 import { ChangeListener } from "./change-listener.js";
 import { redactDatabaseUrl } from "./connection-url.js";
-import { PlainReason, inWords, isConnectionError, isRetryable, reasonOf } from "./failures.js";
+import { PlainReason, inWords, isConnectionError, isContention, isDatabaseFailure, isRetryable, reasonOf } from "./failures.js";
 import { MIGRATIONS, channelOf } from "./migrations.js";
 import { VacuumPacer } from "./vacuum-pacer.js";
 
@@ -189,12 +192,20 @@ export class PostgresDatabase {
         await delay(FIRST_RETRY_DELAY_MS * 2 ** (attempt - 1) * Math.random());
         continue;
       }
-      if (isConnectionError(error)) {
-        const applied = session.mayHaveCommitted ? "it may or may not have been applied (check with get_task)" : "nothing was changed";
-        throw new StoreUnavailableError(`Lost the connection to PostgreSQL at ${this.safeUrl} (${reasonOf(error).what}); ${applied}.`, error);
-      }
-      throw error;
+      throw this.failure(error, session.mayHaveCommitted, attempt);
     }
+  }
+
+  /**
+   * LOCK_TIMEOUT: the call was rolled back, `tries` times, because other transactions held or
+   * changed the rows it needed. Said only where nothing was committed, which a rollback ensures.
+   */
+  contended(error: unknown, tries: number, what = reasonOf(error).what): TaskManagerError {
+    return new TaskManagerError(
+      "LOCK_TIMEOUT",
+      `Could not carry out this call in PostgreSQL at ${this.safeUrl}: other changes to the same tasks kept conflicting with it (the last time: ${what}; tried ${tries === 1 ? "once" : `${tries} times`}); nothing was changed, try again.`,
+      { cause: error },
+    );
   }
 
   /**
@@ -268,6 +279,19 @@ export class PostgresDatabase {
     this.offsetMeasuredAt = after;
   }
 
+  /**
+   * A call's failure as the caller gets it: a code, and whether it may have been applied. An
+   * error the server answered with rolled its transaction back, so only a lost connection
+   * leaves a write in doubt. Errors of the store's own (a refusal, a bug) pass as they are.
+   */
+  private failure(error: unknown, mayHaveCommitted: boolean, tries: number): unknown {
+    if (isTaskManagerError(error) || !isDatabaseFailure(error)) return error;
+    const applied = mayHaveCommitted ? "it may or may not have been applied (check with get_task)" : "nothing was changed";
+    if (isConnectionError(error)) return new StoreUnavailableError(`Lost the connection to PostgreSQL at ${this.safeUrl} (${reasonOf(error).what}); ${applied}.`, error);
+    if (isContention(error) && !mayHaveCommitted) return this.contended(error, tries);
+    return new StoreUnavailableError(`PostgreSQL at ${this.safeUrl} could not carry out this call (${inWords(reasonOf(error))}); ${applied}.`, error);
+  }
+
   private unavailable(error: unknown): StoreUnavailableError {
     if (error instanceof StoreUnavailableError) return error;
     return new StoreUnavailableError(`Cannot use PostgreSQL at ${this.safeUrl} (schema ${this.schema}): ${inWords(reasonOf(error))}`, error);
@@ -321,8 +345,15 @@ export class Session {
     await this.client.query(`BEGIN ISOLATION LEVEL ${options.isolation ?? "READ COMMITTED"}${options.readOnly === true ? " READ ONLY" : ""}`);
     this.inTransaction = true;
     const value = await body();
+    const before = this.mayHaveCommitted;
     if (options.readOnly !== true && !this.lost) this.mayHaveCommitted = true;
-    await this.client.query("COMMIT");
+    try {
+      await this.client.query("COMMIT");
+    } catch (error) {
+      // A COMMIT the server refused (a serialisation failure, a deferred constraint) rolled back: only a lost answer leaves it in doubt.
+      if (!isConnectionError(error)) this.mayHaveCommitted = before;
+      throw error;
+    }
     this.inTransaction = false;
     return value;
   }

@@ -17,6 +17,8 @@ export interface Reason {
 /** An error whose message is already a reason a person can act on (the schema is newer than this version, say). */
 export class PlainReason extends Error {}
 
+/** SQLSTATEs of a transaction rolled back because others held or changed what it needed: trying again may succeed. */
+const CONTENTION_SQLSTATES = new Set(["40001", "40P01", "55P03"]);
 /** Node error codes and SQLSTATEs that mean "try again on a fresh connection". */
 const RETRYABLE_SQLSTATES = new Set(["40001", "40P01", "57P01", "57P02", "57P03", "53300"]);
 const CONNECTION_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
@@ -59,6 +61,20 @@ export function isRetryable(error: unknown): boolean {
   return isConnectionError(error) || (code !== undefined && RETRYABLE_SQLSTATES.has(code));
 }
 
+/** Rolled back because other transactions held or changed what it needed (a deadlock, a serialisation failure, lock_timeout). */
+export function isContention(error: unknown): boolean {
+  const state = sqlStateOf(error);
+  return state !== undefined && CONTENTION_SQLSTATES.has(state);
+}
+
+/** An error that came from PostgreSQL or its driver (the server's answer, the connection, the network), not from the store's own logic. */
+export function isDatabaseFailure(error: unknown): boolean {
+  const cause = first(error);
+  if (sqlStateOf(cause) !== undefined || isConnectionError(cause)) return true;
+  if (typeof (cause as { syscall?: unknown } | null)?.syscall === "string") return true;
+  return describeDriverMessage(messageOf(cause)) !== undefined || /CERT|SSL|TLS/.test(codeOf(cause) ?? "");
+}
+
 /** The reason for an error of the server, by its SQLSTATE. */
 function serverReason(state: string): Reason {
   switch (state) {
@@ -84,6 +100,12 @@ function serverReason(state: string): Reason {
       return { what: "the server's disk is full" };
     case "53200":
       return { what: "the server is out of memory" };
+    case "40P01":
+      return { what: "a deadlock" };
+    case "40001":
+      return { what: "a serialisation failure" };
+    case "55P03":
+      return { what: "a lock held past lock_timeout" };
   }
   if (state.startsWith("08")) return { what: "the connection failed", hint: "is the server restarting?" };
   if (state.startsWith("53")) return { what: "the server is out of resources" };
