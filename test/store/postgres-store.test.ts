@@ -2,13 +2,14 @@
  * What the PostgreSQL store promises beyond the conformance suite (which runs every
  * behavioural test of the core on it, see test/helpers/stores.ts): its schema is made
  * once however many processes start together, a database it cannot reach is named
- * without its password, a dropped connection is retried, a waiting agent is woken by a
- * task created by another process, its connections are named for its schema, and times
- * come from the database's clock.
+ * without its password, a dropped connection is retried (the start-up migration's too),
+ * a waiting agent is woken by a task created by another process, its connections are
+ * named for its schema, and times come from the database's clock.
  */
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { PostgresStore, TaskManager } from "../../src/index.js";
 import { MIGRATIONS } from "../../src/store/postgres/migrations.js";
@@ -105,6 +106,53 @@ describe("PostgresStore", () => {
     const task = await tm.getNextTask({ agentId: "a" });
     expect(task?.id).toBe(id);
     expect((await tm.completeTask({ taskId: id, agentId: "a", claimToken: task?.claim_token })).status).toBe("completed");
+  });
+
+  it("migrates again on a fresh connection when the connection is dropped while the start-up migration holds its lock", async () => {
+    const schema = freshSchema();
+    const tag = `migrating_${process.pid}_${workflows}`;
+    // Another transaction creating the same schema, not committed yet: the migration, once it holds its advisory lock, waits for it.
+    const blocker = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await blocker.connect();
+    try {
+      await blocker.query("BEGIN");
+      await blocker.query(`CREATE SCHEMA "${schema}"`);
+      const tm = open({ schema, url: `${TEST_DATABASE_URL}?application_name=${tag}` });
+      const creating = tm.createTask({ type: "first" }).then(
+        (id) => ({ id }),
+        (error: unknown) => ({ error }),
+      );
+      const migrating = async () =>
+        withClient(async (client) =>
+          (
+            await client.query<{ pid: number }>(
+              `SELECT a.pid FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid
+               WHERE a.application_name = $1 AND a.wait_event_type = 'Lock' AND l.locktype = 'advisory' AND l.granted`,
+              [tag],
+            )
+          ).rows,
+        );
+      let holders: { pid: number }[] = [];
+      for (const deadline = Date.now() + 10_000; holders.length === 0; holders = await migrating()) {
+        if (Date.now() > deadline) throw new Error("no migration holding its lock within 10 s");
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const [holder] = holders as [{ pid: number }];
+      await withClient((client) => client.query("SELECT pg_terminate_backend($1)", [holder.pid]));
+      const gone = async () => (await withClient((client) => client.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1", [holder.pid]))).rowCount === 0;
+      for (const deadline = Date.now() + 5_000; !(await gone()); ) {
+        if (Date.now() > deadline) throw new Error("the terminated migration is still there after 5 s");
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await blocker.query("ROLLBACK");
+      const outcome = await creating;
+      expect(outcome, String((outcome as { error?: unknown }).error)).toHaveProperty("id");
+      expect(await tm.getTask((outcome as { id: string }).id)).toMatchObject({ type: "first", status: "pending" });
+      const migrations = await withClient(async (client) => (await client.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`)).rows);
+      expect(migrations).toEqual(MIGRATIONS.map(({ version }) => ({ version })));
+    } finally {
+      await blocker.end();
+    }
   });
 
   it("wakes a waiting agent when another process creates a task, through LISTEN/NOTIFY", async () => {

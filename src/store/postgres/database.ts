@@ -5,8 +5,9 @@
  *
  * - Start-up: the first operation (or `ready()`) connects, creates the schema and runs the
  *   migrations not yet applied, under a transaction-level advisory lock so that servers
- *   starting together apply each once. Failing that, STORE_UNAVAILABLE names the URL
- *   without its password and says why in words (failures.ts), the driver's error its cause.
+ *   starting together apply each once; if its connection is lost meanwhile, the migration
+ *   runs again on a fresh one. Failing that, STORE_UNAVAILABLE names the URL without its
+ *   password and says why in words (failures.ts), the driver's error its cause.
  * - Dropped connections: an operation that fails because the connection broke (or on a
  *   serialisation failure or deadlock) is run again on a fresh connection, up to a few
  *   times, unless a write of it may already have committed — a COMMIT or a single-statement
@@ -163,12 +164,26 @@ export class PostgresDatabase {
   async run<T>(operation: (session: Session) => Promise<T>): Promise<T> {
     await this.ready();
     if (Date.now() - this.offsetMeasuredAt > CLOCK_REFRESH_MS) await this.measureClock().catch(() => {});
+    return this.attempt(operation, true, (error, mayHaveCommitted, tries) => this.failure(error, mayHaveCommitted, tries));
+  }
+
+  /**
+   * run()'s loop: `operation` on a pooled connection, again on a fresh one (a few times, with
+   * back-off) when the connection drops or the database asks for a retry, unless a write of it
+   * may have committed. `reconnect`: whether a connection that cannot be made is tried again
+   * too. What finally fails goes through `fail`.
+   */
+  private async attempt<T>(
+    operation: (session: Session) => Promise<T>,
+    reconnect: boolean,
+    fail: (error: unknown, mayHaveCommitted: boolean, tries: number) => unknown,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       let client: pg.PoolClient;
       try {
         client = await this.pool.connect();
       } catch (error) {
-        if (attempt < MAX_ATTEMPTS && isRetryable(error)) {
+        if (reconnect && attempt < MAX_ATTEMPTS && isRetryable(error)) {
           await delay(FIRST_RETRY_DELAY_MS * 2 ** (attempt - 1));
           continue;
         }
@@ -192,7 +207,7 @@ export class PostgresDatabase {
         await delay(FIRST_RETRY_DELAY_MS * 2 ** (attempt - 1) * Math.random());
         continue;
       }
-      throw this.failure(error, session.mayHaveCommitted, attempt);
+      throw fail(error, session.mayHaveCommitted, attempt);
     }
   }
 
@@ -256,25 +271,24 @@ export class PostgresDatabase {
     await this.pool.end();
   }
 
+  /**
+   * A server that cannot be reached is reported at once, not tried again: at start-up that is
+   * a wrong URL or a server that is down. A connection lost during the migration is: the
+   * migration applies only what is missing, in one transaction under its advisory lock, so it
+   * is safe to run again whether or not its COMMIT got through.
+   */
   private async start(): Promise<void> {
-    const client = await this.pool.connect();
-    let failed = true;
-    try {
-      await migrate(client, this.s);
-      failed = false;
-    } finally {
-      // A connection the migration failed on may be broken or mid-transaction: closed, not pooled.
-      client.release(failed || lostClients.has(client) ? true : undefined);
-    }
-    await this.measureClock();
+    await this.attempt((session) => migrate(session), false, (error) => error);
+    await this.attempt((session) => this.measureClock(session), false, (error) => error);
   }
 
-  /** The midpoint of a round trip against the database's clock_timestamp(). */
-  private async measureClock(): Promise<void> {
+  /** The midpoint of a round trip against the database's clock_timestamp(), on the session's connection or any. */
+  private async measureClock(session?: Session): Promise<void> {
+    const sql = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8::text AS ms";
     const before = Date.now();
-    const result = await this.pool.query<{ ms: string }>("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8::text AS ms");
+    const rows = session ? await session.query<{ ms: string }>(sql) : (await this.pool.query<{ ms: string }>(sql)).rows;
     const after = Date.now();
-    const offset = Number(result.rows[0]?.ms) - (before + after) / 2;
+    const offset = Number(rows[0]?.ms) - (before + after) / 2;
     this.offset = Number.isFinite(offset) && Math.abs(offset) >= CLOCK_TOLERANCE_MS ? Math.round(offset) : 0;
     this.offsetMeasuredAt = after;
   }
@@ -375,31 +389,32 @@ function prepared(text: string, values: unknown[]): pg.QueryConfig {
   return { name, text, values };
 }
 
-/** Creates the schema and applies the migrations it lacks, one process at a time. */
-async function migrate(client: pg.PoolClient, s: string): Promise<void> {
+/**
+ * Creates the schema and applies the migrations it lacks, one process at a time. Never
+ * marked as maybe committed: run again after a lost COMMIT, it finds nothing left to do.
+ */
+async function migrate(session: Session): Promise<void> {
+  const { client, s } = session;
   await client.query("BEGIN");
-  try {
-    await client.query("SELECT pg_advisory_xact_lock($1, $2)", MIGRATION_LOCK);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
-    );
-    const applied = new Set((await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`)).rows.map((row) => row.version));
-    const newest = Math.max(0, ...applied);
-    const known = Math.max(...MIGRATIONS.map((migration) => migration.version));
-    if (newest > known) {
-      throw new PlainReason(`it was migrated by a newer version of task-manager-mcp (migration ${newest}, this one knows ${known}) — upgrade to use it`);
-    }
-    for (const migration of MIGRATIONS) {
-      if (applied.has(migration.version)) continue;
-      await client.query(migration.sql(s));
-      await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
-    }
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
+  session.inTransaction = true;
+  await client.query("SELECT pg_advisory_xact_lock($1, $2)", MIGRATION_LOCK);
+  await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+  await client.query(
+    `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+  );
+  const applied = new Set((await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`)).rows.map((row) => row.version));
+  const newest = Math.max(0, ...applied);
+  const known = Math.max(...MIGRATIONS.map((migration) => migration.version));
+  if (newest > known) {
+    throw new PlainReason(`it was migrated by a newer version of task-manager-mcp (migration ${newest}, this one knows ${known}) — upgrade to use it`);
   }
+  for (const migration of MIGRATIONS) {
+    if (applied.has(migration.version)) continue;
+    await client.query(migration.sql(s));
+    await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+  }
+  await client.query("COMMIT");
+  session.inTransaction = false;
 }
 
 function delay(ms: number): Promise<void> {
