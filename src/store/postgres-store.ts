@@ -516,7 +516,10 @@ export class PostgresStore implements TaskStore {
         try {
           return await apply(session);
         } catch (error) {
-          if (attempt >= MAX_CONFLICT_RETRIES || !isConflict(error)) throw error;
+          if (!isConflict(error)) throw error;
+          if (attempt >= MAX_CONFLICT_RETRIES) {
+            throw this.db.contended(error, attempt, error instanceof WriteConflict ? "the tasks changed while it was being made" : "a new task's id or key was taken meanwhile");
+          }
           if (session.inTransaction) await session.client.query("ROLLBACK");
           session.inTransaction = false;
           session.mayHaveCommitted = false; // a conflicting write changed nothing

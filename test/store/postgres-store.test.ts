@@ -2,12 +2,14 @@
  * What the PostgreSQL store promises beyond the conformance suite (which runs every
  * behavioural test of the core on it, see test/helpers/stores.ts): its schema is made
  * once however many processes start together, a database it cannot reach is named
- * without its password, a dropped connection is retried, a waiting agent is woken by a
- * task created by another process, and times come from the database's clock.
+ * without its password, a dropped connection is retried (the start-up migration's too),
+ * a waiting agent is woken by a task created by another process, its connections are
+ * named for its schema, and times come from the database's clock.
  */
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { PostgresStore, TaskManager } from "../../src/index.js";
 import { MIGRATIONS } from "../../src/store/postgres/migrations.js";
@@ -86,17 +88,17 @@ describe("PostgresStore", () => {
   });
 
   it("runs an operation again on a fresh connection when the database dropped its connections", async () => {
-    const tm = open({ url: `${TEST_DATABASE_URL}?application_name=dropped` });
+    // A name of this test's own: the same file may run in another process against the same database.
+    const tag = `dropped_${process.pid}_${workflows}`;
+    const tm = open({ url: `${TEST_DATABASE_URL}?application_name=${tag}` });
     const id = await tm.createTask({ type: "job" });
     // The server ends every connection of this store, as a restart or a network cut would.
-    const ended = await withClient(async (client) =>
-      (await client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dropped'")).rowCount,
-    );
+    const ended = await withClient(async (client) => (await client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [tag])).rowCount);
     expect(ended).toBeGreaterThan(0);
     // pg_terminate_backend only signals: wait until the backends are gone, so that the store
     // finds its connection dropped, rather than losing it in the middle of the next change
     // (which it rightly reports as maybe applied instead of running it again).
-    const gone = async () => (await withClient((client) => client.query("SELECT 1 FROM pg_stat_activity WHERE application_name = 'dropped'"))).rowCount === 0;
+    const gone = async () => (await withClient((client) => client.query("SELECT 1 FROM pg_stat_activity WHERE application_name = $1", [tag]))).rowCount === 0;
     for (const deadline = Date.now() + 5_000; !(await gone()); ) {
       if (Date.now() > deadline) throw new Error("the terminated backends are still there after 5 s");
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -104,6 +106,53 @@ describe("PostgresStore", () => {
     const task = await tm.getNextTask({ agentId: "a" });
     expect(task?.id).toBe(id);
     expect((await tm.completeTask({ taskId: id, agentId: "a", claimToken: task?.claim_token })).status).toBe("completed");
+  });
+
+  it("migrates again on a fresh connection when the connection is dropped while the start-up migration holds its lock", async () => {
+    const schema = freshSchema();
+    const tag = `migrating_${process.pid}_${workflows}`;
+    // Another transaction creating the same schema, not committed yet: the migration, once it holds its advisory lock, waits for it.
+    const blocker = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await blocker.connect();
+    try {
+      await blocker.query("BEGIN");
+      await blocker.query(`CREATE SCHEMA "${schema}"`);
+      const tm = open({ schema, url: `${TEST_DATABASE_URL}?application_name=${tag}` });
+      const creating = tm.createTask({ type: "first" }).then(
+        (id) => ({ id }),
+        (error: unknown) => ({ error }),
+      );
+      const migrating = async () =>
+        withClient(async (client) =>
+          (
+            await client.query<{ pid: number }>(
+              `SELECT a.pid FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid
+               WHERE a.application_name = $1 AND a.wait_event_type = 'Lock' AND l.locktype = 'advisory' AND l.granted`,
+              [tag],
+            )
+          ).rows,
+        );
+      let holders: { pid: number }[] = [];
+      for (const deadline = Date.now() + 10_000; holders.length === 0; holders = await migrating()) {
+        if (Date.now() > deadline) throw new Error("no migration holding its lock within 10 s");
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const [holder] = holders as [{ pid: number }];
+      await withClient((client) => client.query("SELECT pg_terminate_backend($1)", [holder.pid]));
+      const gone = async () => (await withClient((client) => client.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1", [holder.pid]))).rowCount === 0;
+      for (const deadline = Date.now() + 5_000; !(await gone()); ) {
+        if (Date.now() > deadline) throw new Error("the terminated migration is still there after 5 s");
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await blocker.query("ROLLBACK");
+      const outcome = await creating;
+      expect(outcome, String((outcome as { error?: unknown }).error)).toHaveProperty("id");
+      expect(await tm.getTask((outcome as { id: string }).id)).toMatchObject({ type: "first", status: "pending" });
+      const migrations = await withClient(async (client) => (await client.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`)).rows);
+      expect(migrations).toEqual(MIGRATIONS.map(({ version }) => ({ version })));
+    } finally {
+      await blocker.end();
+    }
   });
 
   it("wakes a waiting agent when another process creates a task, through LISTEN/NOTIFY", async () => {
@@ -154,6 +203,26 @@ describe("PostgresStore", () => {
   });
 });
 
+describe("PostgresStore's connections", () => {
+  it("are named for the package and the schema, so that an administrator (or a test) can tell whose they are", async () => {
+    const schema = testSchema();
+    const tm = open({ workflow: "named" });
+    await tm.createTask({ type: "job" });
+    const names = await withClient(async (client) =>
+      (await client.query<{ name: string }>("SELECT DISTINCT application_name AS name FROM pg_stat_activity WHERE application_name LIKE $1", [`%${schema}%`])).rows.map((row) => row.name),
+    );
+    expect(names).toEqual([`task-manager-mcp ${schema}`]);
+  });
+
+  it("keep the application_name the URL gives", async () => {
+    const tag = `named_${process.pid}_${workflows}`;
+    const tm = open({ workflow: "named", url: `${TEST_DATABASE_URL}?application_name=${tag}` });
+    await tm.createTask({ type: "job" });
+    const { rowCount } = await withClient((client) => client.query("SELECT 1 FROM pg_stat_activity WHERE application_name = $1", [tag]));
+    expect(rowCount).toBeGreaterThan(0);
+  });
+});
+
 describe("PostgresStore's LISTEN connection", () => {
   it("is opened again after the database drops it, and a waiter is then woken by a create elsewhere", async () => {
     const schema = testSchema();
@@ -163,15 +232,17 @@ describe("PostgresStore's LISTEN connection", () => {
     await tm.completeTask({ taskId: warmUp?.id ?? "", agentId: "waiter", claimToken: warmUp?.claim_token });
     // Shorter than the listener's 10 s safety re-check: only a notification can wake it in time.
     const waiting = tm.getNextTask({ agentId: "waiter", waitMs: 8_000 });
-    const listening = async () =>
-      withClient(async (client) => (await client.query("SELECT pid FROM pg_stat_activity WHERE application_name = 'task-manager-mcp listener'")).rows as { pid: number }[]);
+    // Only this process's listener, named for this file's schema: other test files share the database, and theirs are left alone.
+    const mine = "application_name = $1 AND query LIKE 'LISTEN%'";
+    const name = `task-manager-mcp ${schema}`;
+    const listening = async () => withClient(async (client) => (await client.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE ${mine}`, [name])).rows);
     let before: { pid: number }[] = [];
     for (let i = 0; i < 100 && before.length === 0; i += 1) {
       before = await listening();
       if (before.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    expect(before.length).toBeGreaterThan(0);
-    await withClient((client) => client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'task-manager-mcp listener'"));
+    expect(before.length).toBe(1);
+    await withClient((client) => client.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${mine}`, [name]));
     // Listening again, on a new connection.
     let after: { pid: number }[] = [];
     for (let i = 0; i < 200; i += 1) {

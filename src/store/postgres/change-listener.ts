@@ -20,8 +20,6 @@ export type WorkflowChangeListener = (wf: number | null) => void;
 
 const RECONNECT_DELAY_MS = 500;
 export const SAFETY_RECHECK_MS = 10_000;
-/** How the listening connection shows in pg_stat_activity. */
-export const LISTENER_APPLICATION_NAME = "task-manager-mcp listener";
 
 export class ChangeListener {
   private readonly listeners = new Set<WorkflowChangeListener>();
@@ -33,6 +31,8 @@ export class ChangeListener {
   constructor(
     private readonly url: string,
     private readonly schema: string,
+    /** As the pool's connections are named (see applicationNameOf); its query, LISTEN, tells it apart. */
+    private readonly applicationName: string | undefined,
   ) {}
 
   /** Adds a listener; returns the function that removes it. The connection is open while anyone listens. */
@@ -60,7 +60,7 @@ export class ChangeListener {
 
   private connect(): void {
     if (this.closed || this.client || this.listeners.size === 0) return;
-    const client = new (loadPg().Client)({ connectionString: this.url, connectionTimeoutMillis: 10_000, application_name: LISTENER_APPLICATION_NAME });
+    const client = new (loadPg().Client)({ connectionString: this.url, connectionTimeoutMillis: 10_000, application_name: this.applicationName });
     this.client = client;
     const lost = (): void => {
       if (this.client !== client) return;

@@ -5,8 +5,9 @@
  *
  * - Start-up: the first operation (or `ready()`) connects, creates the schema and runs the
  *   migrations not yet applied, under a transaction-level advisory lock so that servers
- *   starting together apply each once. Failing that, STORE_UNAVAILABLE names the URL
- *   without its password.
+ *   starting together apply each once; if its connection is lost meanwhile, the migration
+ *   runs again on a fresh one. Failing that, STORE_UNAVAILABLE names the URL without its
+ *   password and says why in words (failures.ts), the driver's error its cause.
  * - Dropped connections: an operation that fails because the connection broke (or on a
  *   serialisation failure or deadlock) is run again on a fresh connection, up to a few
  *   times, unless a write of it may already have committed — a COMMIT or a single-statement
@@ -15,15 +16,19 @@
  *   nothing half-applied. Every connection has an 'error' listener for its whole life, lent
  *   or idle: pg emits 'error' when the server ends a connection, and an emitter without a
  *   listener would end the process. A connection that failed is closed, not pooled again.
+ * - Failures: when the tries run out, a deadlock or serialisation failure is LOCK_TIMEOUT
+ *   (rolled back: nothing was changed), and any other error of the server or the connection
+ *   STORE_UNAVAILABLE, saying whether the call may have been applied (see failure()).
  * - Time: the database clock is the reference (see clockOffsetMs).
  * - Announcing: after a change commits, NOTIFY with the workflow's id (see announce).
  */
 import { createHash } from "node:crypto";
 import type pg from "pg";
 import { loadPg } from "./load-pg.js";
-import { StoreUnavailableError } from "../../core/errors.js";
+import { StoreUnavailableError, TaskManagerError, isTaskManagerError } from "../../core/errors.js";
 import { ChangeListener } from "./change-listener.js";
 import { redactDatabaseUrl } from "./connection-url.js";
+import { PlainReason, inWords, isConnectionError, isContention, isDatabaseFailure, isRetryable, reasonOf } from "./failures.js";
 import { MIGRATIONS, channelOf } from "./migrations.js";
 import { VacuumPacer } from "./vacuum-pacer.js";
 
@@ -72,11 +77,16 @@ const NOTIFY_SQL = "SELECT set_config('synchronous_commit', 'off', true), pg_not
 /** Keys of pg_advisory_xact_lock: the same for every process using the package. */
 const MIGRATION_LOCK: [number, number] = [0x74_6d_63_70, 1];
 
-const SCHEMA_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
+/**
+ * How the store's connections show in pg_stat_activity: the package and the schema, so that an
+ * administrator can tell whose they are. An application_name in the URL, or PGAPPNAME, wins
+ * (pg lets the URL's override this, and reads PGAPPNAME only when this is undefined).
+ */
+export function applicationNameOf(schema: string): string | undefined {
+  return process.env["PGAPPNAME"] ? undefined : `task-manager-mcp ${schema}`;
+}
 
-/** SQLSTATE classes and Node error codes that mean "try again on a fresh connection". */
-const RETRYABLE_SQLSTATES = new Set(["40001", "40P01", "57P01", "57P02", "57P03", "53300"]);
-const CONNECTION_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
+const SCHEMA_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
 
 export class PostgresDatabase {
   readonly url: string;
@@ -114,6 +124,7 @@ export class PostgresDatabase {
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       // Idle connections do not keep a process alive that is done and forgot to close().
       allowExitOnIdle: true,
+      application_name: applicationNameOf(options.schema),
       ...(options.synchronousCommit === "off" ? { options: "-c synchronous_commit=off" } : {}),
     });
     // A connection that dies while idle in the pool is dropped by pg; without a handler the error would end the process.
@@ -124,7 +135,7 @@ export class PostgresDatabase {
     this.pool.on("connect", (client) => {
       client.on("error", () => lostClients.add(client));
     });
-    this.changes = new ChangeListener(options.url, options.schema);
+    this.changes = new ChangeListener(options.url, options.schema, applicationNameOf(options.schema));
     this.vacuums = new VacuumPacer(() => this.pool.query(`VACUUM (SKIP_LOCKED) ${this.s}.tasks`));
   }
 
@@ -153,12 +164,26 @@ export class PostgresDatabase {
   async run<T>(operation: (session: Session) => Promise<T>): Promise<T> {
     await this.ready();
     if (Date.now() - this.offsetMeasuredAt > CLOCK_REFRESH_MS) await this.measureClock().catch(() => {});
+    return this.attempt(operation, true, (error, mayHaveCommitted, tries) => this.failure(error, mayHaveCommitted, tries));
+  }
+
+  /**
+   * run()'s loop: `operation` on a pooled connection, again on a fresh one (a few times, with
+   * back-off) when the connection drops or the database asks for a retry, unless a write of it
+   * may have committed. `reconnect`: whether a connection that cannot be made is tried again
+   * too. What finally fails goes through `fail`.
+   */
+  private async attempt<T>(
+    operation: (session: Session) => Promise<T>,
+    reconnect: boolean,
+    fail: (error: unknown, mayHaveCommitted: boolean, tries: number) => unknown,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       let client: pg.PoolClient;
       try {
         client = await this.pool.connect();
       } catch (error) {
-        if (attempt < MAX_ATTEMPTS && isRetryable(error)) {
+        if (reconnect && attempt < MAX_ATTEMPTS && isRetryable(error)) {
           await delay(FIRST_RETRY_DELAY_MS * 2 ** (attempt - 1));
           continue;
         }
@@ -182,12 +207,20 @@ export class PostgresDatabase {
         await delay(FIRST_RETRY_DELAY_MS * 2 ** (attempt - 1) * Math.random());
         continue;
       }
-      if (isConnectionError(error)) {
-        const applied = session.mayHaveCommitted ? "it may or may not have been applied (check with get_task)" : "nothing was changed";
-        throw new StoreUnavailableError(`Lost the connection to PostgreSQL at ${this.safeUrl}; ${applied}. (${describe(error)})`, error);
-      }
-      throw error;
+      throw fail(error, session.mayHaveCommitted, attempt);
     }
+  }
+
+  /**
+   * LOCK_TIMEOUT: the call was rolled back, `tries` times, because other transactions held or
+   * changed the rows it needed. Said only where nothing was committed, which a rollback ensures.
+   */
+  contended(error: unknown, tries: number, what = reasonOf(error).what): TaskManagerError {
+    return new TaskManagerError(
+      "LOCK_TIMEOUT",
+      `Could not carry out this call in PostgreSQL at ${this.safeUrl}: other changes to the same tasks kept conflicting with it (the last time: ${what}; tried ${tries === 1 ? "once" : `${tries} times`}); nothing was changed, try again.`,
+      { cause: error },
+    );
   }
 
   /**
@@ -238,35 +271,44 @@ export class PostgresDatabase {
     await this.pool.end();
   }
 
+  /**
+   * A server that cannot be reached is reported at once, not tried again: at start-up that is
+   * a wrong URL or a server that is down. A connection lost during the migration is: the
+   * migration applies only what is missing, in one transaction under its advisory lock, so it
+   * is safe to run again whether or not its COMMIT got through.
+   */
   private async start(): Promise<void> {
-    const client = await this.pool.connect();
-    let failed = true;
-    try {
-      await migrate(client, this.schema, this.s);
-      failed = false;
-    } finally {
-      // A connection the migration failed on may be broken or mid-transaction: closed, not pooled.
-      client.release(failed || lostClients.has(client) ? true : undefined);
-    }
-    await this.measureClock();
+    await this.attempt((session) => migrate(session), false, (error) => error);
+    await this.attempt((session) => this.measureClock(session), false, (error) => error);
   }
 
-  /** The midpoint of a round trip against the database's clock_timestamp(). */
-  private async measureClock(): Promise<void> {
+  /** The midpoint of a round trip against the database's clock_timestamp(), on the session's connection or any. */
+  private async measureClock(session?: Session): Promise<void> {
+    const sql = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8::text AS ms";
     const before = Date.now();
-    const result = await this.pool.query<{ ms: string }>("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8::text AS ms");
+    const rows = session ? await session.query<{ ms: string }>(sql) : (await this.pool.query<{ ms: string }>(sql)).rows;
     const after = Date.now();
-    const offset = Number(result.rows[0]?.ms) - (before + after) / 2;
+    const offset = Number(rows[0]?.ms) - (before + after) / 2;
     this.offset = Number.isFinite(offset) && Math.abs(offset) >= CLOCK_TOLERANCE_MS ? Math.round(offset) : 0;
     this.offsetMeasuredAt = after;
   }
 
+  /**
+   * A call's failure as the caller gets it: a code, and whether it may have been applied. An
+   * error the server answered with rolled its transaction back, so only a lost connection
+   * leaves a write in doubt. Errors of the store's own (a refusal, a bug) pass as they are.
+   */
+  private failure(error: unknown, mayHaveCommitted: boolean, tries: number): unknown {
+    if (isTaskManagerError(error) || !isDatabaseFailure(error)) return error;
+    const applied = mayHaveCommitted ? "it may or may not have been applied (check with get_task)" : "nothing was changed";
+    if (isConnectionError(error)) return new StoreUnavailableError(`Lost the connection to PostgreSQL at ${this.safeUrl} (${reasonOf(error).what}); ${applied}.`, error);
+    if (isContention(error) && !mayHaveCommitted) return this.contended(error, tries);
+    return new StoreUnavailableError(`PostgreSQL at ${this.safeUrl} could not carry out this call (${inWords(reasonOf(error))}); ${applied}.`, error);
+  }
+
   private unavailable(error: unknown): StoreUnavailableError {
     if (error instanceof StoreUnavailableError) return error;
-    return new StoreUnavailableError(
-      `Cannot use PostgreSQL at ${this.safeUrl} (schema ${this.schema}): ${describe(error)}. Check that the server is running and the URL (--database-url or TASK_MANAGER_DATABASE_URL) is right.`,
-      error,
-    );
+    return new StoreUnavailableError(`Cannot use PostgreSQL at ${this.safeUrl} (schema ${this.schema}): ${inWords(reasonOf(error))}`, error);
   }
 }
 
@@ -317,8 +359,15 @@ export class Session {
     await this.client.query(`BEGIN ISOLATION LEVEL ${options.isolation ?? "READ COMMITTED"}${options.readOnly === true ? " READ ONLY" : ""}`);
     this.inTransaction = true;
     const value = await body();
+    const before = this.mayHaveCommitted;
     if (options.readOnly !== true && !this.lost) this.mayHaveCommitted = true;
-    await this.client.query("COMMIT");
+    try {
+      await this.client.query("COMMIT");
+    } catch (error) {
+      // A COMMIT the server refused (a serialisation failure, a deferred constraint) rolled back: only a lost answer leaves it in doubt.
+      if (!isConnectionError(error)) this.mayHaveCommitted = before;
+      throw error;
+    }
     this.inTransaction = false;
     return value;
   }
@@ -340,49 +389,32 @@ function prepared(text: string, values: unknown[]): pg.QueryConfig {
   return { name, text, values };
 }
 
-/** Creates the schema and applies the migrations it lacks, one process at a time. */
-async function migrate(client: pg.PoolClient, schema: string, s: string): Promise<void> {
+/**
+ * Creates the schema and applies the migrations it lacks, one process at a time. Never
+ * marked as maybe committed: run again after a lost COMMIT, it finds nothing left to do.
+ */
+async function migrate(session: Session): Promise<void> {
+  const { client, s } = session;
   await client.query("BEGIN");
-  try {
-    await client.query("SELECT pg_advisory_xact_lock($1, $2)", MIGRATION_LOCK);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
-    );
-    const applied = new Set((await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`)).rows.map((row) => row.version));
-    const newest = Math.max(0, ...applied);
-    const known = Math.max(...MIGRATIONS.map((migration) => migration.version));
-    if (newest > known) {
-      throw new Error(`schema ${schema} was migrated by a newer version of task-manager-mcp (migration ${newest}, this one knows ${known}); upgrade to use it`);
-    }
-    for (const migration of MIGRATIONS) {
-      if (applied.has(migration.version)) continue;
-      await client.query(migration.sql(s));
-      await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
-    }
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
+  session.inTransaction = true;
+  await client.query("SELECT pg_advisory_xact_lock($1, $2)", MIGRATION_LOCK);
+  await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+  await client.query(
+    `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+  );
+  const applied = new Set((await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`)).rows.map((row) => row.version));
+  const newest = Math.max(0, ...applied);
+  const known = Math.max(...MIGRATIONS.map((migration) => migration.version));
+  if (newest > known) {
+    throw new PlainReason(`it was migrated by a newer version of task-manager-mcp (migration ${newest}, this one knows ${known}) — upgrade to use it`);
   }
-}
-
-function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === "string" && (CONNECTION_ERRNOS.has(code) || code.startsWith("08") || code.startsWith("57P"))) return true;
-  const message = error instanceof Error ? error.message : "";
-  return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(message);
-}
-
-function isRetryable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return isConnectionError(error) || (typeof code === "string" && RETRYABLE_SQLSTATES.has(code));
-}
-
-function describe(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);
-  if (error instanceof Error) return error.message || (error as { code?: string }).code || error.name;
-  return String(error);
+  for (const migration of MIGRATIONS) {
+    if (applied.has(migration.version)) continue;
+    await client.query(migration.sql(s));
+    await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+  }
+  await client.query("COMMIT");
+  session.inTransaction = false;
 }
 
 function delay(ms: number): Promise<void> {
