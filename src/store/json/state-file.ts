@@ -12,7 +12,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Bi
 import { StateFileCorruptError } from "../../core/errors.js";
 import type { WorkflowState } from "../../core/schema.js";
 import { replaceFileDurably } from "./durable-write.js";
-import { readLayout, taskAt, writeLayout, type Layout } from "./layout.js";
+import { memoryFor, readLayout, taskAt, writeLayout, type Layout } from "./layout.js";
 
 interface Version {
   /** Pins the version's inode while it is kept. */
@@ -29,6 +29,8 @@ const unclosed = new FinalizationRegistry<{ fd: number | null }>((pinned) => {
 
 export class StateFile {
   private version: Version | null = null;
+  /** The memory of the version before the kept one, free to hold the next (see memoryFor). */
+  private spare: Buffer | null = null;
   private readonly pinned = { fd: null as number | null };
 
   constructor(readonly path: string) {
@@ -46,7 +48,7 @@ export class StateFile {
       return null;
     }
     if (this.version && sameVersion(this.version.stats, stats)) return this.version.state;
-    const { fd, bytes } = openVersion(this.path);
+    const { fd, bytes } = openVersion(this.path, this.takeSpare());
     try {
       const { state, layout } = readLayout(this.path, bytes, this.version?.layout ?? null);
       this.keep({ fd, stats: fstatSync(fd, { bigint: true }), layout, state });
@@ -64,9 +66,11 @@ export class StateFile {
    */
   async write(state: WorkflowState, beforeRename: () => void): Promise<void> {
     // The kept version is used up by writeLayout: should the write fail, the file is read afresh.
+    const memory = this.takeSpare();
     const previous = this.version?.layout ?? null;
     this.close();
-    const { layout, written } = writeLayout(state, previous);
+    const { layout, written } = writeLayout(state, previous, memory);
+    this.spare = previous?.bytes ?? null;
     await replaceFileDurably(this.path, layout.bytes, beforeRename);
     // Still under the lock, so the path names what was just written.
     const fd = openSync(this.path, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -87,9 +91,17 @@ export class StateFile {
   }
 
   private keep(version: Version): void {
+    const replaced = this.version?.layout.bytes ?? null;
     this.close();
+    if (replaced !== null && replaced.buffer !== version.layout.bytes.buffer) this.spare = replaced;
     this.version = version;
     this.pinned.fd = version.fd;
+  }
+
+  private takeSpare(): Buffer | null {
+    const spare = this.spare;
+    this.spare = null;
+    return spare;
   }
 }
 
@@ -102,7 +114,7 @@ function sameVersion(a: BigIntStats, b: BigIntStats): boolean {
  * Opens the state file and reads it whole. A state file is a regular file in the state
  * directory: a symbolic link is refused, not followed, so no file outside is ever read.
  */
-function openVersion(path: string): { fd: number; bytes: Buffer } {
+function openVersion(path: string, memory: Buffer | null): { fd: number; bytes: Buffer } {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -113,7 +125,7 @@ function openVersion(path: string): { fd: number; bytes: Buffer } {
   try {
     const stats = fstatSync(fd);
     if (!stats.isFile()) throw new StateFileCorruptError(path, "it is not a regular file");
-    const bytes = Buffer.allocUnsafe(stats.size);
+    const bytes = memoryFor(stats.size, memory);
     let length = 0;
     for (let read = -1; read !== 0 && length < bytes.length; length += read) read = readSync(fd, bytes, length, bytes.length - length, length);
     return { fd, bytes: bytes.subarray(0, length) };
