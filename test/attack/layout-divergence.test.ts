@@ -85,6 +85,19 @@ describe("ATTACK: files almost in the store's layout", () => {
     expect(claimedFromLayout?.id).toBe(claimedWhole?.id);
   });
 
+  it("refuses a file whose task id holds a raw control character (not JSON), and never rewrites it", async () => {
+    const stateFile = join(await tempDir(), "wf.json");
+    for (const id of ["a\tb", "a\u0001b", "a\nb"]) {
+      const text = inLayout([`    "${id}": ${JSON.stringify(stored(), null, 2).replaceAll("\n", "\n    ")}`, taskText("b")]);
+      expect(() => JSON.parse(text)).toThrow(SyntaxError);
+      await writeFile(stateFile, text);
+      const tm = new TaskManager({ stateFile });
+      await expect(tm.getStatusSummary()).rejects.toMatchObject({ code: "STATE_FILE_CORRUPT" });
+      await expect(tm.getNextTask({ agentId: "w" })).rejects.toMatchObject({ code: "STATE_FILE_CORRUPT" });
+      expect(await readFile(stateFile, "utf8")).toBe(text);
+    }
+  });
+
   it("holds: odd ids, odd data, and another process's edits read as JSON.parse reads them", async () => {
     const stateFile = join(await tempDir(), "wf.json");
     const ids = ['q"uote', "back\\slash", "üñï€😀", '": {', "\u2028", "__proto__", "constructor", "a\\u0062"];
