@@ -32,7 +32,7 @@ describe("ATTACK: deeply nested data", () => {
     const root: Record<string, unknown> = {};
     let node = root;
     for (let i = 0; i < 20_000; i++) node = (node.a = {}) as Record<string, unknown>;
-    for (const call of [tm.createTask({ type: "t", data: root }), tm.updateWorkflowMetadata({ root })]) {
+    for (const call of [tm.createTask({ type: "t", data: root as never }), tm.updateWorkflowMetadata({ root } as never)]) {
       const error = await errorOf(call);
       expect({ code: error?.code, name: error?.name }).toMatchObject({ code: "INVALID_INPUT" });
     }

@@ -38,11 +38,11 @@ describe("ATTACK: the kept state", () => {
     const claimed = (await tm.getNextTask({ agentId: "w" })) as unknown as { history: unknown[]; data: { deep: { list: number[] } } };
     claimed.history.push({ at: "x", event: "forged" });
     claimed.data.deep.list.push(2);
-    const metadata = (await tm.getWorkflowMetadata()) as { nested: { a: number[] }; task_defaults: { max_attempts: number } };
+    const metadata = (await tm.getWorkflowMetadata()) as unknown as { nested: { a: number[] }; task_defaults: { max_attempts: number } };
     metadata.nested.a.push(2);
     metadata.task_defaults.max_attempts = 1000;
     const exported = await tm.exportWorkflow();
-    (exported?.header.metadata as { nested: { a: number[] } }).nested.a.push(3);
+    (exported?.header.metadata as unknown as { nested: { a: number[] } }).nested.a.push(3);
     for await (const [, task] of exported?.tasks ?? []) (task.data as { deep: { list: number[] } }).deep.list.push(3);
     const listed = (await tm.listTasks()).tasks[0] as unknown as { data: { deep: { list: number[] } } };
     listed.data.deep.list.push(4);
