@@ -124,4 +124,11 @@ describe("ATTACK: lock timeout 0 and odd paths", () => {
     },
     30_000,
   );
+
+  it("a refused change on a workflow not yet written leaves no trace: not even its state directory", async () => {
+    const root = await tempDir();
+    const tm = new TaskManager({ stateFile: join(root, "states", "wf.json") });
+    expect(await errorOf(tm.completeTask({ taskId: "x_00000000", agentId: "w" }))).toMatchObject({ code: "TASK_NOT_FOUND" });
+    expect(await readdir(root)).toEqual([]);
+  });
 });
