@@ -18,6 +18,14 @@ import { tempDir } from "../helpers/temp-dir.js";
 const canUnshare = spawnSync("unshare", ["--user", "--map-root-user", "--pid", "--fork", "true"]).status === 0;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** More acknowledgements from `worker`, or a failure with its stderr if it exits first. */
+async function moreAcks(worker: AckWorker, count: number): Promise<void> {
+  const exited = worker.exited.then((exit) => {
+    throw new Error(`worker exited (${JSON.stringify(exit)}): ${worker.stderr}`);
+  });
+  await Promise.race([worker.nextAcks(count), exited]);
+}
+
 describe.skipIf(!requirement(canUnshare, "a pid namespace (unshare --user --map-root-user --pid)"))("ATTACK: a holder stalled past the stale threshold, on another host", () => {
   it("loses nothing acknowledged and hands no claim out twice", async () => {
     const stateFile = join(await tempDir(), "wf.json");
@@ -35,7 +43,7 @@ describe.skipIf(!requirement(canUnshare, "a pid namespace (unshare --user --map-
     other.stderr.setEncoding("utf8").on("data", (chunk: string) => (otherErr += chunk));
     const otherExit = new Promise<number | null>((resolve) => other.on("close", resolve));
 
-    await stalled.nextAcks(3);
+    await moreAcks(stalled, 3);
     let stoppedHolding = 0;
     for (let round = 0; round < 5; round++) {
       await sleep(Math.random() * 30);
@@ -46,7 +54,7 @@ describe.skipIf(!requirement(canUnshare, "a pid namespace (unshare --user --map-
       await sleep(2_500); // past the 1 s threshold: the other host takes the lock over
       expect(otherAcks.length, "the other host got on with its work").toBeGreaterThan(before);
       stalled.child.kill("SIGCONT");
-      await stalled.nextAcks(3);
+      await moreAcks(stalled, 3);
     }
     expect(stoppedHolding, "some stops caught the holder with the lock").toBeGreaterThan(0);
     other.stdin.end();
