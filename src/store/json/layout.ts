@@ -244,7 +244,7 @@ function valueStart(text: string): number {
 /** The id whose JSON text (without its quotes) lies between `from` and `to`; undefined if it is not a JSON string. */
 function keyAt(bytes: Buffer, from: number, to: number): string | undefined {
   const raw = bytes.toString("utf8", from, to);
-  if (!raw.includes("\\") && !raw.includes('"')) return raw;
+  if (!/[\\"\p{Cc}]/u.test(raw)) return raw; // else JSON.parse decides: escapes, and raw control characters (not JSON)
   try {
     const key: unknown = JSON.parse(`"${raw}"`);
     return typeof key === "string" ? key : undefined;

@@ -1,0 +1,69 @@
+// ATTACK: a rule that throws after it has begun to change the state.
+//
+// Rules change the kept state in place (tasks by copy-on-write, but the copy is put in the
+// kept state's tasks at once). JsonFileStore.changeOnce drops the kept version only when a
+// write fails, not when the rule throws: the process then sees a state that is not the
+// file's, and its next change writes the half-applied rule to disk. Rules throw after they
+// began when a time is out of Date's range: a task timeout of 1e10 hours (a "never" that
+// passes option checks), or a task whose retry_delay_seconds or lease_seconds was edited by
+// hand or imported (the stored schema has no upper bound). The error itself has no code.
+import { readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { TaskManager } from "../../src/index.js";
+import { tempDir } from "../helpers/temp-dir.js";
+
+type OnDisk = { tasks: Record<string, Record<string, unknown>> };
+const onDisk = async (file: string) => JSON.parse(await readFile(file, "utf8")) as OnDisk;
+async function edit(file: string, change: (state: OnDisk) => void): Promise<void> {
+  const state = await onDisk(file);
+  change(state);
+  await writeFile(`${file}.edit`, `${JSON.stringify(state, null, 2)}\n`);
+  await rename(`${file}.edit`, file);
+}
+const DOCUMENTED = ["TASK_NOT_FOUND", "NOT_CLAIM_HOLDER", "TASK_NOT_IN_PROGRESS", "TASK_NOT_PENDING", "CLAIM_SUPERSEDED", "INVALID_INPUT", "LOCK_TIMEOUT", "LOCK_COMPROMISED", "STATE_FILE_CORRUPT", "STORE_UNAVAILABLE"];
+
+describe("ATTACK: a rule that throws half-way", () => {
+  it("a claim that fails (task timeout 1e10 h) leaves neither the process's view nor, after its next change, the file changed", async () => {
+    const stateFile = join(await tempDir(), "wf.json");
+    const tm = new TaskManager({ stateFile, taskTimeoutHours: 1e10 });
+    const id = await tm.createTask({ type: "t" });
+    const error = (await tm.getNextTask({ agentId: "w" }).catch((caught: unknown) => caught)) as { code?: string };
+    expect.soft(DOCUMENTED, "the error's code").toContain(error.code);
+    expect((await tm.getTask(id))?.status, "the process's view").toBe((await onDisk(stateFile)).tasks[id]?.status);
+    await tm.createTask({ type: "next" });
+    // Else the task is in_progress for "w", which never got a claim token, with no lease end: stuck for good.
+    expect((await onDisk(stateFile)).tasks[id]).toMatchObject({ status: "pending", locked_by: null });
+  });
+
+  it("a claim that fails on a hand-edited expired task (retry_delay_seconds 1e300) leaves the process's view the file's", async () => {
+    const stateFile = join(await tempDir(), "wf.json");
+    const tm = new TaskManager({ stateFile });
+    const id = await tm.createTask({ type: "t" });
+    await edit(stateFile, (state) =>
+      Object.assign(state.tasks[id] as object, {
+        status: "in_progress",
+        locked_by: "old",
+        locked_at: "2024-01-01T00:00:00.000Z",
+        lease_expires_at: "2024-01-01T00:01:00.000Z",
+        attempts: 1,
+        retry_delay_seconds: 1e300,
+      }),
+    );
+    const error = (await tm.getNextTask({ agentId: "w" }).catch((caught: unknown) => caught)) as { code?: string };
+    expect.soft(DOCUMENTED, "the error's code").toContain(error.code);
+    expect((await tm.getTask(id))?.status, "the process's view").toBe("in_progress");
+    await tm.createTask({ type: "next" });
+    expect((await onDisk(stateFile)).tasks[id]).toMatchObject({ status: "in_progress", locked_by: "old" });
+  });
+
+  it("a heartbeat on a task whose stored lease_seconds is out of range fails with a documented code", async () => {
+    const stateFile = join(await tempDir(), "wf.json");
+    const tm = new TaskManager({ stateFile });
+    const id = await tm.createTask({ type: "t" });
+    const claim = await tm.getNextTask({ agentId: "w" });
+    await edit(stateFile, (state) => Object.assign(state.tasks[id] as object, { lease_seconds: 1e300 }));
+    const error = (await tm.heartbeatTask({ taskId: id, agentId: "w", claimToken: claim?.claim_token }).catch((caught: unknown) => caught)) as { code?: string };
+    expect.soft(DOCUMENTED, "the error's code").toContain(error.code);
+  });
+});
