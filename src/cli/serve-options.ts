@@ -3,7 +3,7 @@
  * (which is how MCP client configs usually pass settings), then to defaults.
  */
 import { resolve } from "node:path";
-import { DEFAULT_TASK_TIMEOUT_HOURS } from "../core/task-manager.js";
+import { DEFAULT_TASK_TIMEOUT_HOURS, MAX_TASK_TIMEOUT_HOURS } from "../core/task-manager.js";
 import type { SqliteSynchronous } from "../store/sqlite/database.js";
 import { DEFAULT_STORE_KIND, STORE_KINDS, type StoreKind } from "../store/workflow-catalog.js";
 import { DEFAULT_LOCK_TIMEOUT_SECONDS } from "../task-manager.js";
@@ -75,7 +75,7 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, cw
 
   return {
     stateDir: resolve(cwd, stateDir?.value ?? DEFAULT_STATE_DIR),
-    taskTimeoutHours: number(pick("task-timeout-hours", "TASK_MANAGER_TASK_TIMEOUT_HOURS"), DEFAULT_TASK_TIMEOUT_HOURS, "a number of hours above 0, e.g. 24 or 0.5", (n) => n > 0),
+    taskTimeoutHours: number(pick("task-timeout-hours", "TASK_MANAGER_TASK_TIMEOUT_HOURS"), DEFAULT_TASK_TIMEOUT_HOURS, `a number of hours above 0 and at most ${MAX_TASK_TIMEOUT_HOURS}, e.g. 24 or 0.5`, (n) => n > 0 && n <= MAX_TASK_TIMEOUT_HOURS),
     lockTimeout: number(pick("lock-timeout", "TASK_MANAGER_LOCK_TIMEOUT"), DEFAULT_LOCK_TIMEOUT_SECONDS, "a number of seconds, 0 or more, e.g. 5", (n) => n >= 0),
     agentId: agentId?.value,
     store,

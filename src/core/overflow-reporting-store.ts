@@ -1,14 +1,15 @@
 /**
  * The store as TaskManagerCore calls it: a call that runs out of stack on data nested too
- * deep (see stack-overflow.ts) fails with STATE_FILE_CORRUPT naming the store instead of a
- * RangeError, whichever store and whichever of its paths overflowed. Everything else, the
- * store's other properties included, passes through as it is.
+ * deep, or computes a time out of range from a stored duration (see stack-overflow.ts),
+ * fails with STATE_FILE_CORRUPT naming the store instead of a RangeError, whichever store
+ * and whichever of its paths it was. Everything else, the store's other properties
+ * included, passes through as it is.
  */
-import { isStackOverflow, tooDeepError } from "./stack-overflow.js";
+import { isStackOverflow, isTimeOutOfRange, unusableDataError } from "./stack-overflow.js";
 import type { TaskStore } from "./task-store.js";
 
 export function reportingOverflow<S extends TaskStore>(store: S): S {
-  const reported = (error: unknown): unknown => (isStackOverflow(error) ? tooDeepError(store.location) : error);
+  const reported = (error: unknown): unknown => (isStackOverflow(error) || isTimeOutOfRange(error) ? unusableDataError(store.location, error) : error);
   return new Proxy(store, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);

@@ -27,9 +27,23 @@ export type StoreNotice =
   /** Claims whose leases ran out were released (by a claim or a cancel). */
   | { kind: "leases_expired"; location: string; leases: ExpiredLease[] }
   /** The state could not be read; reported once per distinct content. */
-  | { kind: "state_file_corrupt"; location: string; message: string };
+  | { kind: "state_file_corrupt"; location: string; message: string }
+  /** A change was made but the disk did not confirm it (the directory's fsync failed): a power loss could undo it. */
+  | { kind: "not_durable"; location: string };
 
 export type NoticeListener = (notice: StoreNotice) => void;
+
+/** `listener`, made unable to fail a call: a notice is told after its change is made, and a listener's error is its own. */
+export function guardedListener(listener: NoticeListener | undefined): NoticeListener | undefined {
+  if (listener === undefined) return undefined;
+  return (notice) => {
+    try {
+      listener(notice);
+    } catch {
+      // the listener's own failure: the change it was told of stands
+    }
+  };
+}
 
 /** The claims that a claim or cancel at `now` releases first (see releaseStaleClaims). */
 export function expiredClaims(state: WorkflowState, now: Date, staleAfterMs: number): ExpiredLease[] {

@@ -32,6 +32,8 @@ import { waitForClaim } from "./wait-for-claim.js";
 import type { WorkflowExport, WorkflowImport } from "./workflow-transfer.js";
 
 export const DEFAULT_TASK_TIMEOUT_HOURS = 24;
+/** Ten years: a lease counted from any time now still ends at a time a Date can hold. */
+export const MAX_TASK_TIMEOUT_HOURS = 87_600;
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
 export interface TaskManagerCoreOptions {
@@ -52,7 +54,7 @@ export class TaskManagerCore {
 
   constructor(options: TaskManagerCoreOptions) {
     this.store = reportingOverflow(options.store);
-    this.taskTimeoutHours = positiveNumber(options.taskTimeoutHours ?? DEFAULT_TASK_TIMEOUT_HOURS, "taskTimeoutHours");
+    this.taskTimeoutHours = positiveNumber(options.taskTimeoutHours ?? DEFAULT_TASK_TIMEOUT_HOURS, "taskTimeoutHours", MAX_TASK_TIMEOUT_HOURS);
     this.maxPayloadBytes = positiveNumber(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, "maxPayloadBytes");
     this.clock = options.clock ?? (() => new Date());
   }
@@ -230,9 +232,9 @@ export class TaskManagerCore {
   }
 }
 
-function positiveNumber(value: number, name: string): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidInputError(`Invalid option ${name}: must be a positive number, got ${String(value)}.`);
+function positiveNumber(value: number, name: string, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > max) {
+    throw new InvalidInputError(`Invalid option ${name}: must be a number above 0 and at most ${max}, got ${String(value)}.`);
   }
   return value;
 }

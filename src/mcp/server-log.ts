@@ -58,5 +58,8 @@ export function logStoreNotice(log: ServerLog, notice: StoreNotice, workflow: st
     case "state_file_corrupt":
       log("error", `workflow ${workflow}: ${notice.message}`, { workflow, file: notice.location, code: "STATE_FILE_CORRUPT" });
       return;
+    case "not_durable":
+      log("error", `workflow ${workflow}: a change was made, but the disk did not confirm it (the directory's fsync failed); a power loss could undo it`, { workflow, file: notice.location });
+      return;
   }
 }

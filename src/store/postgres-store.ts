@@ -41,7 +41,7 @@ import {
   type TaskPage,
   type WorkflowMetadata,
 } from "../core/schema.js";
-import { expiredClaims, type ExpiredLease, type NoticeListener } from "../core/store-notices.js";
+import { expiredClaims, guardedListener, type ExpiredLease, type NoticeListener } from "../core/store-notices.js";
 import {
   timed,
   type CancelRequest,
@@ -138,7 +138,7 @@ export class PostgresStore implements TaskStore {
     });
     this.s = this.db.s;
     this.location = `${this.db.safeUrl}#${this.db.schema}/${this.workflow}`;
-    this.onNotice = options.onNotice;
+    this.onNotice = guardedListener(options.onNotice);
   }
 
   /** Connects and migrates now: STORE_UNAVAILABLE, naming the URL without its password, when it cannot. */

@@ -32,7 +32,7 @@ import {
   type TaskPage,
   type WorkflowMetadata,
 } from "../core/schema.js";
-import { expiredClaims, type ExpiredLease, type NoticeListener } from "../core/store-notices.js";
+import { expiredClaims, guardedListener, type ExpiredLease, type NoticeListener } from "../core/store-notices.js";
 import {
   timed,
   type CancelRequest,
@@ -88,7 +88,7 @@ export class SqliteStore implements TaskStore {
       synchronous: options.synchronous ?? "full",
     });
     this.location = `${this.database.file}#${this.workflow}`;
-    this.onNotice = options.onNotice;
+    this.onNotice = guardedListener(options.onNotice);
   }
 
   // Changes

@@ -22,10 +22,10 @@ async function ageLock(stateFile: string, ms: number): Promise<void> {
 describe("ATTACK: lock timeout 0 and odd paths", () => {
   it("holds: timeout 0 takes a free lock, takes over a dead one, and gives LOCK_TIMEOUT changing nothing when one is held", async () => {
     const stateFile = join(await tempDir(), "wf.json");
-    const tm = new TaskManager({ stateFile, lockTimeout: 0, lockStaleMs: 1_000 });
+    const tm = new TaskManager({ stateFile, lockTimeout: 0, lockStaleMs: 2_000 });
     await tm.createTask({ type: "a" });
     const before = await readFile(stateFile);
-    const held = await acquireFileLock(stateFile, { timeoutMs: 0, staleMs: 1_000, updateMs: 200 });
+    const held = await acquireFileLock(stateFile, { timeoutMs: 0, staleMs: 2_000, updateMs: 500 });
     for (const call of [tm.createTask({ type: "b" }), tm.getNextTask({ agentId: "w" }), tm.updateWorkflowMetadata({ k: 1 })]) {
       expect(await errorOf(call)).toMatchObject({ code: "LOCK_TIMEOUT" });
     }
@@ -61,7 +61,7 @@ describe("ATTACK: lock timeout 0 and odd paths", () => {
 
   it("a stale lock directory holding a subdirectory is cleared, or refused with a code, not left to block the workflow for good", async () => {
     const stateFile = join(await tempDir(), "wf.json");
-    const tm = new TaskManager({ stateFile, lockTimeout: 1, lockStaleMs: 1_000 });
+    const tm = new TaskManager({ stateFile, lockTimeout: 1, lockStaleMs: 2_000 });
     await tm.createTask({ type: "a" });
     await mkdir(join(lockPathFor(stateFile), "junk"), { recursive: true });
     await ageLock(stateFile, 60_000);
@@ -84,7 +84,7 @@ describe("ATTACK: lock timeout 0 and odd paths", () => {
 
   it("a dead process's lock whose mtime is in the future (the clock was stepped back after the crash) is taken over, not waited on for an hour", async () => {
     const stateFile = join(await tempDir(), "wf.json");
-    const tm = new TaskManager({ stateFile, lockTimeout: 3, lockStaleMs: 1_000 });
+    const tm = new TaskManager({ stateFile, lockTimeout: 3, lockStaleMs: 2_000 });
     await tm.createTask({ type: "a" });
     await mkdir(lockPathFor(stateFile));
     await writeFile(join(lockPathFor(stateFile), "owner-999999-dead"), "999999\n");

@@ -3,7 +3,7 @@
 //
 // After each kill: the state file is whole and valid, holds the victim's task exactly when
 // the victim's rename of it happened, and the next process (a fresh one, as after a
-// restart) gets its change in once the dead lock is stale (1 s here), sweeping what the
+// restart) gets its change in once the dead lock is stale (2 s here), sweeping what the
 // dead one left: only the state file remains.
 import { spawnSync } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
@@ -30,18 +30,17 @@ interface Step {
   left: string[];
 }
 
-// The calls of one create (strace of create-one.mjs): mkdir(dir) EEXIST, mkdir(staging),
-// openat(token), rename(staging, lock), openat(dir) for the sweep, openat(file) to read,
-// openat(temp), fsync(temp), rename(temp, file), openat(dir) + fsync for the directory,
-// openat(file) to keep it, unlink(token), rmdir(lock).
+// The calls of one create (strace of create-one.mjs): mkdir(staging), openat(token),
+// rename(staging, lock), openat(dir) for the sweep, openat(file) to read, openat(temp),
+// fsync(temp), openat(temp) and openat(dir) for what follows the rename, rename(temp, file),
+// fsync(dir), unlink(token), rmdir(lock).
 const STEPS: Step[] = [
   { name: "while staging (staging dir and token made, not yet the lock)", syscall: "rename", when: 1, path: null, committed: false, left: ["staging dir with token"] },
   { name: "right after taking the lock", syscall: "openat", when: 1, path: "dir", committed: false, left: ["lock with token"] },
   { name: "while reading the state under the lock", syscall: "openat", when: 1, path: "file", committed: false, left: ["lock with token"] },
   { name: "mid-write (temp written, not fsynced)", syscall: "fsync", when: 1, path: null, committed: false, left: ["lock with token", "temp"] },
   { name: "after fsync, before the rename", syscall: "rename", when: 2, path: null, committed: false, left: ["lock with token", "temp"] },
-  { name: "after the state rename, before the directory fsync", syscall: "openat", when: 2, path: "dir", committed: true, left: ["lock with token"] },
-  { name: "after the directory fsync, before re-opening the file", syscall: "openat", when: 2, path: "file", committed: true, left: ["lock with token"] },
+  { name: "after the state rename, before the directory fsync", syscall: "fsync", when: 1, path: "dir", committed: true, left: ["lock with token"] },
   { name: "during release: token not yet removed", syscall: "unlink", when: 1, path: null, committed: true, left: ["lock with token"] },
   { name: "during release: token removed, lock dir not", syscall: "rmdir", when: 1, path: null, committed: true, left: ["empty lock"] },
 ];
@@ -58,7 +57,7 @@ describe.skipIf(!requirement(canStrace, "strace with signal injection"))("ATTACK
     const victim = spawnSync(
       "strace",
       ["-f", "-qq", "-o", "/dev/null", "-e", `trace=${step.syscall}`, "-e", `inject=${step.syscall}:signal=SIGKILL:when=${step.when}`, ...path,
-        process.execPath, fixture("create-one.mjs"), stateFile, "victim", "1000", "0"],
+        process.execPath, fixture("create-one.mjs"), stateFile, "victim", "2000", "0"],
       { encoding: "utf8", timeout: 30_000 },
     );
     expect(victim.stdout, "the victim was killed before it acknowledged anything").toBe("");
@@ -74,7 +73,7 @@ describe.skipIf(!requirement(canStrace, "strace with signal injection"))("ATTACK
     const types = async () => Object.values(parseWhole(stateFile, await readFile(stateFile)).tasks).map((task) => task.type).sort();
     expect(await types()).toEqual(step.committed ? ["seed", "victim"] : ["seed"]);
 
-    const next = await runNode(fixture("create-one.mjs"), [stateFile, "next", "1000", "0"]);
+    const next = await runNode(fixture("create-one.mjs"), [stateFile, "next", "2000", "0"]);
     expect(next.code, next.stderr).toBe(0);
     expect(await types()).toEqual(step.committed ? ["next", "seed", "victim"] : ["next", "seed"]);
     expect(await readdir(dir)).toEqual(["wf.json"]);

@@ -1,6 +1,6 @@
 // ATTACK: a lock holder stalled (SIGSTOP) past the stale threshold, seen from "another
 // host": the other worker runs in a pid namespace of its own, where the holder's pid is
-// not running, so it takes the lock over after lockStaleMs (1 s) rather than 30 s. The
+// not running, so it takes the lock over after lockStaleMs (2 s) rather than 30 s. The
 // stalled holder then resumes mid-change: it must notice before it writes (assertHeld)
 // and redo its change, so nothing acknowledged is lost and no claim is handed out twice.
 import { spawn, spawnSync } from "node:child_process";
@@ -29,9 +29,9 @@ async function moreAcks(worker: AckWorker, count: number): Promise<void> {
 describe.skipIf(!requirement(canUnshare, "a pid namespace (unshare --user --map-root-user --pid)"))("ATTACK: a holder stalled past the stale threshold, on another host", () => {
   it("loses nothing acknowledged and hands no claim out twice", async () => {
     const stateFile = join(await tempDir(), "wf.json");
-    const stalled = new AckWorker(fixture("crash-worker.mjs"), [stateFile, "A", "1000"]);
+    const stalled = new AckWorker(fixture("crash-worker.mjs"), [stateFile, "A", "2000"]);
     // The other host: a worker in a pid namespace of its own.
-    const other = spawn("unshare", ["--user", "--map-root-user", "--pid", "--fork", process.execPath, fixture("crash-worker.mjs"), stateFile, "B", "1000"], { stdio: ["pipe", "pipe", "pipe"] });
+    const other = spawn("unshare", ["--user", "--map-root-user", "--pid", "--fork", process.execPath, fixture("crash-worker.mjs"), stateFile, "B", "2000"], { stdio: ["pipe", "pipe", "pipe"] });
     const otherAcks: Ack[] = [];
     let otherErr = "";
     let partial = "";
@@ -51,7 +51,7 @@ describe.skipIf(!requirement(canUnshare, "a pid namespace (unshare --user --map-
       const lock = await readdir(lockPathFor(stateFile)).catch(() => [] as string[]);
       if (lock.some((entry) => entry.startsWith(`owner-${stalled.child.pid}-`))) stoppedHolding += 1;
       const before = otherAcks.length;
-      await sleep(2_500); // past the 1 s threshold: the other host takes the lock over
+      await sleep(3_500); // past the 2 s threshold: the other host takes the lock over
       expect(otherAcks.length, "the other host got on with its work").toBeGreaterThan(before);
       stalled.child.kill("SIGCONT");
       await moreAcks(stalled, 3);

@@ -15,9 +15,9 @@ import { tempDir } from "../helpers/temp-dir.js";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("ATTACK: a holder on this machine stalled past the stale threshold", () => {
-  it("is waited for (not taken over at the 1 s threshold), taken over at 30 s, and loses nothing when it resumes", async () => {
+  it("is waited for (not taken over at the 2 s threshold), taken over at 30 s, and loses nothing when it resumes", async () => {
     const stateFile = join(await tempDir(), "wf.json");
-    const holder = new AckWorker(fixture("crash-worker.mjs"), [stateFile, "A", "1000"]);
+    const holder = new AckWorker(fixture("crash-worker.mjs"), [stateFile, "A", "2000"]);
     await holder.nextAcks(3);
     // Stop it while it holds the lock.
     for (let tries = 0; ; tries++) {
@@ -28,7 +28,7 @@ describe("ATTACK: a holder on this machine stalled past the stale threshold", ()
       expect(tries).toBeLessThan(200);
       await sleep(Math.random() * 5);
     }
-    const other = await runNode(fixture("attack-create-one.mjs"), [stateFile, "B", "1000", "60"]);
+    const other = await runNode(fixture("attack-create-one.mjs"), [stateFile, "B", "2000", "60"]);
     expect(other.code, other.stderr).toBe(0);
     const { id, waitedMs } = JSON.parse(other.stdout) as { id: string; waitedMs: number };
     expect(waitedMs).toBeGreaterThan(25_000);

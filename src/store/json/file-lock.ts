@@ -15,7 +15,7 @@
  *   the lock fresh (`assertHeld`), so a holder that stalled and lost the lock never writes.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LockCompromisedError, LockTimeoutError } from "../../core/errors.js";
 import { isRunningProcess } from "../process-alive.js";
@@ -68,21 +68,19 @@ export async function acquireFileLock(file: string, options: FileLockOptions): P
   const staging = `${lockPath}.${token}.tmp`;
   let tookOver = false;
   let retryMs = FIRST_RETRY_MS;
-  let stagedAt = Date.now();
+  let stagedAt = 0;
   try {
-    stage(staging, token);
     for (;;) {
       // The lock's mtime says its holder is alive: it must not arrive looking old after a long wait.
+      // A staging directory found gone was swept by a holder that could not tell this process is alive.
       if (Date.now() - stagedAt > FRESH_MS) {
-        const now = new Date();
-        utimesSync(staging, now, now);
-        stagedAt = now.getTime();
+        if (!stage(staging, token)) continue;
+        stagedAt = Date.now();
       }
       const renamed = tryRename(staging, lockPath);
       if (renamed === "taken") return holding(file, lockPath, token, options, tookOver, Date.now() - started);
       if (renamed === "no staging") {
-        stage(staging, token); // swept by a holder that could not tell this process is alive
-        stagedAt = Date.now();
+        stagedAt = 0;
         continue;
       }
       if (removeIfNotADirectory(lockPath)) continue;
@@ -138,10 +136,15 @@ function holding(file: string, lockPath: string, token: string, options: FileLoc
   };
 }
 
-/** The staging directory: the lock-to-be, with the token already inside. */
-function stage(staging: string, token: string): void {
-  mkdirSync(staging);
-  writeFileSync(join(staging, token), `${process.pid}\n`, { flag: "wx" });
+/**
+ * Makes the staging directory, the lock-to-be, with the token already inside, or gives it
+ * a fresh mtime if it is there; false if it was swept away meanwhile (try again).
+ */
+function stage(staging: string, token: string): boolean {
+  const now = new Date();
+  if (ignoring(["ENOENT"], () => utimesSync(staging, now, now)) && existsSync(join(staging, token))) return true;
+  ignoring(["EEXIST"], () => mkdirSync(staging));
+  return ignoring(["EEXIST", "ENOENT"], () => writeFileSync(join(staging, token), `${process.pid}\n`, { flag: "wx" })) || existsSync(join(staging, token));
 }
 
 /** Renames the staging directory into place as the lock: "taken", or why not. */
@@ -165,16 +168,16 @@ function removeIfNotADirectory(lockPath: string): boolean {
   const stats = lstatSync(lockPath, { throwIfNoEntry: false });
   if (stats === undefined) return true;
   if (stats.isDirectory()) return false;
-  ignoring(["ENOENT"], () => unlinkSync(lockPath));
-  return true;
+  // EISDIR, EPERM: a lock has taken its place meanwhile.
+  return ignoring(["ENOENT", "EISDIR", "EPERM"], () => unlinkSync(lockPath));
 }
 
-/** Removes the lock if its holder is dead; true when it is gone (or was gone already). */
+/**
+ * Removes the lock if its holder is dead; true when it is gone (or was gone already).
+ * The entries are read before the age: a lock only ever gives way to a newer one, so the
+ * tokens read belong to the lock judged stale, or to an older one, never to a newer one.
+ */
 function removeIfStale(lockPath: string, staleMs: number): boolean {
-  const stats = lstatSync(lockPath, { throwIfNoEntry: false });
-  if (stats === undefined) return true;
-  const age = Date.now() - stats.mtimeMs;
-  if (age < staleMs) return false;
   let entries: string[];
   try {
     entries = readdirSync(lockPath);
@@ -182,8 +185,13 @@ function removeIfStale(lockPath: string, staleMs: number): boolean {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return true;
     throw error;
   }
+  const stats = lstatSync(lockPath, { throwIfNoEntry: false });
+  if (stats === undefined) return true;
+  // A time far ahead means the clock was set back since it was touched: it says nothing of its holder.
+  const age = Math.abs(Date.now() - stats.mtimeMs);
+  if (age < staleMs) return false;
   if (age < LIVE_HOLDER_STALE_MS && entries.some((entry) => isOtherLiveProcess(ownerPidOf(entry)))) return false;
-  for (const entry of entries) ignoring(["ENOENT"], () => unlinkSync(join(lockPath, entry)));
+  for (const entry of entries) rmSync(join(lockPath, entry), { recursive: true, force: true });
   // ENOTEMPTY: a new owner's lock is there now, with its own token; it stays.
   return ignoring(["ENOENT", "ENOTEMPTY"], () => rmdirSync(lockPath)) || !existsSync(lockPath);
 }

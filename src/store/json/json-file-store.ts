@@ -7,7 +7,7 @@
  * Reads take no lock: a rename is atomic, so a reader always sees one whole committed
  * state. Between calls the store keeps the version it last read or wrote (state-file.ts).
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { LockCompromisedError, StoreUnavailableError, TaskManagerError } from "../../core/errors.js";
 import { nextClaimTime, type ClaimabilityQuery } from "../../core/claim-timing.js";
@@ -30,7 +30,6 @@ import * as rules from "../../core/workflow-rules.js";
 import { importIntoState, tasksOf, type WorkflowExport, type WorkflowImport } from "../../core/workflow-transfer.js";
 import { serializeInProcess } from "../in-process-queue.js";
 import { watchStateDirectory } from "../state-dir-watcher.js";
-import { DirectorySyncError } from "./durable-write.js";
 import { acquireFileLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_UPDATE_MS, type FileLockOptions } from "./file-lock.js";
 import { sweepLeftovers } from "./leftovers.js";
 import { NoticeReporter } from "./notices.js";
@@ -49,6 +48,9 @@ export interface JsonFileStoreOptions {
 /** A change's rule, applied at the time read when the lock is held. */
 type Rule<T> = (state: WorkflowState, now: Date) => rules.Mutation<T>;
 
+/** The least lockStaleMs: a live holder's refreshes must reach the disk well within it. */
+const MIN_LOCK_STALE_MS = 2_000;
+
 /** How often a change is tried again after its lock was lost before it wrote anything. */
 const LOCK_LOSS_RETRIES = 3;
 
@@ -61,10 +63,13 @@ export class JsonFileStore implements TaskStore {
   constructor(options: JsonFileStoreOptions) {
     this.location = resolve(options.file);
     this.file = new StateFile(this.location);
+    const staleMs = options.lockStaleMs ?? DEFAULT_LOCK_STALE_MS;
+    // A holder touches its lock several times per threshold, or a live one would look dead.
+    if (!(staleMs >= MIN_LOCK_STALE_MS)) throw new TypeError(`lockStaleMs must be at least ${MIN_LOCK_STALE_MS} (milliseconds), got ${String(staleMs)}.`);
     this.lockOptions = {
       timeoutMs: options.lockTimeoutSeconds * 1000,
-      staleMs: options.lockStaleMs ?? DEFAULT_LOCK_STALE_MS,
-      updateMs: options.lockUpdateMs ?? DEFAULT_LOCK_UPDATE_MS,
+      staleMs,
+      updateMs: options.lockUpdateMs ?? Math.min(DEFAULT_LOCK_UPDATE_MS, staleMs / 4),
     };
     this.notices = new NoticeReporter(this.location, options.onNotice);
   }
@@ -177,17 +182,30 @@ export class JsonFileStore implements TaskStore {
   }
 
   private async changeOnce<T>(clock: Clock, rule: Rule<T>): Promise<T> {
-    mkdirSync(dirname(this.location), { recursive: true });
+    const directory = dirname(this.location);
+    if (!existsSync(directory)) {
+      // Nothing was ever written here: a change that is refused, or changes nothing, leaves no trace, not even the directory.
+      const now = clock();
+      const mutation = rule(rules.newWorkflowState(now), now);
+      if (!mutation.changed) return mutation.value;
+      mkdirSync(directory, { recursive: true });
+    }
     const lock = await acquireFileLock(this.location, this.lockOptions);
     try {
       this.notices.lockAcquired(lock);
       sweepLeftovers(this.location);
       const now = clock();
       const state = this.readState() ?? rules.newWorkflowState(now);
-      const mutation = rule(state, now);
+      let mutation: rules.Mutation<T>;
+      try {
+        mutation = rule(state, now);
+      } catch (error) {
+        this.file.forget(); // a rule that failed part way (a time out of range) may have changed the kept state
+        throw error;
+      }
       if (mutation.changed) {
         state.metadata.last_updated = toIsoTimestamp(now);
-        await this.file.write(state, () => lock.assertHeld());
+        if (!(await this.file.write(state, () => lock.assertHeld()))) this.notices.notDurable();
       }
       return mutation.value;
     } finally {
@@ -207,19 +225,16 @@ export class JsonFileStore implements TaskStore {
   /** Every error a caller sees has a code: a file system failure says what failed, never in raw errno text. */
   private failure(error: unknown): unknown {
     if (error instanceof TaskManagerError) return this.notices.reported(error, this.lockOptions.timeoutMs);
-    if (error instanceof DirectorySyncError) {
-      return new StoreUnavailableError(
-        `The change to "${this.location}" was made, but the disk did not confirm it (${describeErrno(error.cause)}): it may not survive a power loss.`,
-        error,
-      );
-    }
     const code = (error as NodeJS.ErrnoException | null)?.code;
-    if (typeof code === "string" && code.startsWith("E")) {
+    if (typeof code === "string" && ERRNO_CODE.test(code)) {
       return new StoreUnavailableError(`Cannot use "${this.location}": ${describeErrno(error)}. Nothing was changed.`, error);
     }
     return error;
   }
 }
+
+/** An errno code (ENOSPC, EACCES, …), not one of Node's own (ERR_…). */
+const ERRNO_CODE = /^E[A-Z0-9]+$/;
 
 const ERRNO_REASONS: Record<string, string> = {
   ENOSPC: "the disk is full",

@@ -38,13 +38,30 @@ export interface Layout {
 const TASKS_OPEN = '\n  "tasks": {\n';
 const EMPTY_TASKS = '\n  "tasks": {}';
 const TASKS_CLOSE = "\n  }";
+/** What stands for the tasks block when the rest of the file is parsed: a value no tasks field can have. */
+const TASKS_PLACEHOLDER = '\n  "tasks": 0';
+/** A key JavaScript objects keep in numeric order, ahead of all others (an array index). */
+const ARRAY_INDEX = /^(0|[1-9]\d{0,9})$/;
 const TASK_START = '    "';
 const KEY_END = '": {\n';
 const TASK_END = "\n    }";
+// Searched for as bytes: a string needle is encoded again on every search.
+const TASKS_OPEN_BYTES = Buffer.from(TASKS_OPEN);
+const KEY_END_BYTES = Buffer.from(KEY_END);
+const TASK_END_BYTES = Buffer.from(TASK_END);
 const SEPARATOR = Buffer.from(",\n");
 
-/** The state and its layout read from `bytes`; STATE_FILE_CORRUPT, naming the file, if they are not a workflow. */
-export function readLayout(file: string, bytes: Buffer, previous: Layout | null): { state: WorkflowState; layout: Layout } {
+/** A version of the file as read or written: its layout and the state it holds. */
+export interface Version {
+  layout: Layout;
+  state: WorkflowState;
+}
+
+/**
+ * The state and its layout read from `bytes`; STATE_FILE_CORRUPT, naming the file, if they
+ * are not a workflow. `previous` is used up: its objects may be reused.
+ */
+export function readLayout(file: string, bytes: Buffer, previous: Version | null): Version {
   return readIndexed(file, bytes, previous) ?? { state: parseWhole(file, bytes), layout: { bytes, places: new Map() } };
 }
 
@@ -52,19 +69,17 @@ export function readLayout(file: string, bytes: Buffer, previous: Layout | null)
  * The bytes of `state`, reusing those of its unchanged tasks from `previous`, and where
  * each task lies in them. `previous` is used up: its places are moved to the new bytes
  * (building a new index for every write cost more than the rest of it). `written` lists
- * the tasks stringified afresh, with their places.
+ * the tasks stringified afresh, with their places; `outline` is the state without its tasks.
  */
-export function writeLayout(state: WorkflowState, previous: Layout | null, memory: Buffer | null): { layout: Layout; written: [string, Place][] } {
+export function writeLayout(state: WorkflowState, previous: Layout | null, memory: Buffer | null): { layout: Layout; written: [string, Place][]; outline: string } {
   const outline = JSON.stringify({ ...state, tasks: {} }, null, 2);
   const at = outline.indexOf(EMPTY_TASKS); // the only line indented two spaces that names "tasks"
   const ids = taskIdsOf(state);
   const places = previous?.places ?? new Map<string, Place>();
-  if (ids.length === 0) return { layout: { bytes: Buffer.from(`${outline}\n`), places }, written: [] };
-  const head = Buffer.from(outline.slice(0, at) + TASKS_OPEN);
-  const tail = Buffer.from(`${TASKS_CLOSE}${outline.slice(at + EMPTY_TASKS.length)}\n`);
-  const pieces: Buffer[] = [head];
+  const tail = Buffer.from(ids.length === 0 ? `${outline}\n` : `${TASKS_CLOSE}${outline.slice(at + EMPTY_TASKS.length)}\n`);
+  const pieces: Buffer[] = ids.length === 0 ? [] : [Buffer.from(outline.slice(0, at) + TASKS_OPEN)];
   const written: [string, Place][] = [];
-  let length = head.length;
+  let length = pieces[0]?.length ?? 0;
   // A run of unchanged tasks lying one after the other in the previous bytes is copied as one piece.
   let runStart = -1;
   let runEnd = -1;
@@ -109,7 +124,7 @@ export function writeLayout(state: WorkflowState, previous: Layout | null, memor
   const bytes = memoryFor(length + tail.length, memory);
   let offset = 0;
   for (const piece of pieces) offset += piece.copy(bytes, offset);
-  return { layout: { bytes, places }, written };
+  return { layout: { bytes, places }, written, outline };
 }
 
 /**
@@ -128,40 +143,58 @@ export function taskAt(bytes: Buffer, place: Place): StoredTask {
   return JSON.parse(text.slice(valueStart(text))) as StoredTask;
 }
 
-/** The file read in the layout, reusing every task whose bytes are those of `previous`; null if it is not in the layout. */
-function readIndexed(file: string, bytes: Buffer, previous: Layout | null): { state: WorkflowState; layout: Layout } | null {
-  const open = bytes.indexOf(TASKS_OPEN);
+/**
+ * The file read in the layout, reusing every task whose bytes are those of `previous`;
+ * null if it is not in the layout. Tasks are compared with the task at the same place in
+ * `previous` first, so an unchanged task costs a search for its end and a memcmp; when the
+ * ids run as before (tasks changed in place, or added at the end), the previous tasks object
+ * and places are updated rather than built again.
+ */
+function readIndexed(file: string, bytes: Buffer, previous: Version | null): Version | null {
+  const open = bytes.indexOf(TASKS_OPEN_BYTES);
   if (open < 0) return null;
-  const tasks = Object.create(null) as WorkflowState["tasks"];
+  const before = previous === null ? [] : taskIdsOf(previous.state);
+  const kept = previous?.layout ?? null;
   const ids: string[] = [];
-  const places = new Map<string, Place>();
+  const found: StoredTask[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const added = new Set<string>();
+  /** Whether the ids are those of `previous`, in its order, then new ones. */
+  let inOrder = previous !== null;
   let start = open + TASKS_OPEN.length;
   let close: number;
-  for (;;) {
+  for (let index = 0; ; index++) {
     if (!startsWith(bytes, TASK_START, start)) return null;
-    // The key ends at the first `": {` and a line break: a JSON string holds no raw line break.
-    const keyEnd = bytes.indexOf(KEY_END, start + TASK_START.length);
-    const found = keyEnd < 0 ? -1 : bytes.indexOf(TASK_END, keyEnd);
-    if (found < 0) return null;
-    const end = found + TASK_END.length;
-    const id = keyAt(bytes, start + TASK_START.length, keyEnd);
-    if (id === undefined || places.has(id)) return null; // an id twice: JSON.parse's rules decide which one counts
-    const kept = previous?.places.get(id);
-    let task: StoredTask;
-    if (kept !== undefined && kept.end - kept.start === end - start && previous !== null && bytes.compare(previous.bytes, kept.start, kept.end, start, end) === 0) {
-      task = kept.task;
-    } else {
-      let json: unknown;
-      try {
-        json = JSON.parse(bytes.toString("utf8", keyEnd + KEY_END.length - 2, end));
-      } catch {
-        return null; // not split where this layout splits: the whole-file parse says what is wrong
+    const last = bytes.indexOf(TASK_END_BYTES, start);
+    if (last < 0) return null;
+    const end = last + TASK_END.length;
+    let id = before[index];
+    let task = id === undefined ? undefined : sameTask(kept, id, bytes, start, end);
+    if (task === undefined) {
+      // The key ends at the first `": {` and a line break: a JSON string holds no raw line break.
+      const keyEnd = bytes.indexOf(KEY_END_BYTES, start + TASK_START.length);
+      const key = keyEnd < 0 || keyEnd > end ? undefined : keyAt(bytes, start + TASK_START.length, keyEnd);
+      // One like "10", which JSON.parse puts first: its rules decide, so it reads the file whole.
+      if (key === undefined || ARRAY_INDEX.test(key)) return null;
+      if (index < before.length ? key !== id : previous === null || Object.hasOwn(previous.state.tasks, key) || added.has(key)) inOrder = false;
+      if (index >= before.length) added.add(key);
+      id = key;
+      task = sameTask(kept, id, bytes, start, end);
+      if (task === undefined) {
+        let json: unknown;
+        try {
+          json = JSON.parse(bytes.toString("utf8", keyEnd + KEY_END.length - 2, end));
+        } catch {
+          return null; // not split where this layout splits: the whole-file parse says what is wrong
+        }
+        task = checkTask(file, id, json);
       }
-      task = checkTask(file, id, json);
     }
-    defineTask(tasks, id, task);
-    ids.push(id);
-    places.set(id, { task, start, end });
+    ids.push(id as string); // read above whenever it was not the one at this place before
+    found.push(task);
+    starts.push(start);
+    ends.push(end);
     if (startsWith(bytes, ",\n", end)) {
       start = end + 2;
       continue;
@@ -170,18 +203,45 @@ function readIndexed(file: string, bytes: Buffer, previous: Layout | null): { st
     close = end + TASKS_CLOSE.length;
     break;
   }
+  if (ids.length < before.length) inOrder = false;
+  // An id twice: JSON.parse's rules decide which one counts, so it reads the file whole.
+  if (!inOrder && new Set(ids).size !== ids.length) return null;
   let header: unknown;
   try {
-    header = JSON.parse(`${bytes.toString("utf8", 0, open)}${EMPTY_TASKS}${bytes.toString("utf8", close)}`);
+    header = JSON.parse(`${bytes.toString("utf8", 0, open)}${TASKS_PLACEHOLDER}${bytes.toString("utf8", close)}`);
   } catch {
     return null;
   }
-  // A second "tasks" field would be the one JSON.parse keeps: leave such a file to it.
-  if (!isPlainObject(header) || !isPlainObject(header.tasks) || Object.keys(header.tasks).length > 0) return null;
+  // The tasks block must be the top-level "tasks" field, and the only one: else JSON.parse reads the file.
+  if (!isPlainObject(header) || header.tasks !== 0) return null;
+  header.tasks = {};
   const checked = checkWorkflowState(header);
   if (!checked.success) throw new StateFileCorruptError(file, `not a workflow state: ${describeIssues(checked.error)}`);
+
+  const reuse = inOrder && previous !== null;
+  const tasks = reuse ? previous.state.tasks : (Object.create(null) as WorkflowState["tasks"]);
+  const places = reuse ? previous.layout.places : new Map<string, Place>();
+  for (let index = 0; index < ids.length; index++) {
+    const id = ids[index] as string;
+    const task = found[index] as StoredTask;
+    if (tasks[id] !== task) defineOwn(tasks, id, task);
+    const place = places.get(id);
+    if (place === undefined) places.set(id, { task, start: starts[index] as number, end: ends[index] as number });
+    else {
+      place.task = task;
+      place.start = starts[index] as number;
+      place.end = ends[index] as number;
+    }
+  }
   recordTaskOrder(tasks, ids);
   return { state: withTasks(header, tasks), layout: { bytes, places } };
+}
+
+/** The task `previous` kept under `id`, if its bytes are exactly those from `start` to `end`. */
+function sameTask(previous: Layout | null, id: string, bytes: Buffer, start: number, end: number): StoredTask | undefined {
+  const place = previous?.places.get(id);
+  if (place === undefined || place.end - place.start !== end - start) return undefined;
+  return bytes.compare((previous as Layout).bytes, place.start, place.end, start, end) === 0 ? place.task : undefined;
 }
 
 /** The whole file through JSON.parse: any layout, and the error messages for corrupt files. */

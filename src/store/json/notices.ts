@@ -4,7 +4,7 @@
  */
 import { LockTimeoutError, StateFileCorruptError, type TaskManagerError } from "../../core/errors.js";
 import type { WorkflowState } from "../../core/schema.js";
-import { applyReleasingExpired, type ExpiredLease, type NoticeListener } from "../../core/store-notices.js";
+import { applyReleasingExpired, guardedListener, type ExpiredLease, type NoticeListener } from "../../core/store-notices.js";
 import type { Mutation } from "../../core/workflow-rules.js";
 import type { HeldLock } from "./file-lock.js";
 
@@ -17,15 +17,24 @@ export class NoticeReporter {
   /** The message of the corrupt file last reported, so a file read again and again is reported once. */
   private reportedCorrupt: string | null = null;
 
+  private readonly listener: NoticeListener | undefined;
+
   constructor(
     private readonly location: string,
-    private readonly listener: NoticeListener | undefined,
-  ) {}
+    listener: NoticeListener | undefined,
+  ) {
+    this.listener = guardedListener(listener);
+  }
 
   lockAcquired(lock: HeldLock): void {
     if (!this.listener) return;
     if (lock.tookOverStaleLock) this.listener({ kind: "stale_lock_taken_over", location: this.location });
     if (lock.waitedMs >= LOCK_WAIT_NOTICE_MS) this.listener({ kind: "lock_waited", location: this.location, waitedMs: lock.waitedMs });
+  }
+
+  /** A change was made, but the directory's fsync failed: a power loss could still undo it. */
+  notDurable(): void {
+    this.listener?.({ kind: "not_durable", location: this.location });
   }
 
   /** The error, after reporting a LOCK_TIMEOUT or (once per problem) a corrupt state file. */

@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { replaceFileDurably } from "../../../src/store/json/durable-write.js";
 import { tempDir } from "../../helpers/temp-dir.js";
 
-function replace(file: string, content: string, beforeRename?: () => void): Promise<void> {
-  return replaceFileDurably(file, Buffer.from(content), beforeRename);
+async function replace(file: string, content: string, beforeRename?: () => void): Promise<void> {
+  expect(await replaceFileDurably(file, Buffer.from(content), beforeRename)).toBe(true);
 }
 
 describe("replaceFileDurably", () => {
