@@ -49,8 +49,8 @@ describe("the layout reader", () => {
       let text = edit === "compact" ? JSON.stringify(state) : `${JSON.stringify(state, null, 2)}\n`;
       // The same id twice, the second under an escape: JSON.parse keeps the last, at the first's place.
       if (edit === "escape-duplicate" && tasks.length > 1) {
-        const [first] = tasks[0] as [string];
-        const [second] = tasks[1] as [string];
+        const [first] = tasks[0] as [string, unknown];
+        const [second] = tasks[1] as [string, unknown];
         const escaped = JSON.stringify(first).replace(/[a-z]/, (letter) => `\\u00${letter.charCodeAt(0).toString(16)}`);
         text = text.replace(`\n    ${JSON.stringify(second)}: {`, `\n    ${escaped}: {`);
       }

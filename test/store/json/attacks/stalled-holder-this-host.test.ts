@@ -5,12 +5,12 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { lockPathFor } from "../../src/store/json/file-lock.js";
-import { parseWhole } from "../../src/store/json/layout.js";
-import { AckWorker } from "../helpers/ack-worker.js";
-import { fixture } from "../helpers/paths.js";
-import { runNode } from "../helpers/processes.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { lockPathFor } from "../../../../src/store/json/file-lock.js";
+import { parseWhole } from "../../../../src/store/json/layout.js";
+import { AckWorker } from "../../../helpers/ack-worker.js";
+import { fixture } from "../../../helpers/paths.js";
+import { runNode } from "../../../helpers/processes.js";
+import { tempDir } from "../../../helpers/temp-dir.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,18 +1,13 @@
-// ATTACK: a process near its file descriptor limit (EMFILE at random moments).
-//
-// A change's file system calls after the rename that commits it can still fail: the
-// directory fsync's open() (DirectorySyncError: "the change was made … may not survive
-// a power loss") and StateFile.write's re-open of the path (mapped to "… Nothing was
-// changed."). Either way the caller gets an error for a change that is in the file: a
-// claim errs while its task is in_progress for an agent that never saw the claim token
-// (stuck until its lease runs out: 24 h by default), a create errs and a retry without an
-// idempotency key makes it twice. The promise: a call that returns an error changed nothing.
+// ATTACK: a process near its file descriptor limit (EMFILE at random moments). Every
+// descriptor a change needs is opened before the rename that commits it, so a call that
+// returns an error changed nothing: no claim is left held by an agent that never saw its
+// claim token, no create is made twice by a retry.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fixture } from "../helpers/paths.js";
-import { requirement } from "../helpers/requirements.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { fixture } from "../../../helpers/paths.js";
+import { requirement } from "../../../helpers/requirements.js";
+import { tempDir } from "../../../helpers/temp-dir.js";
 
 const hasPrlimit = spawnSync("prlimit", ["--nofile=200:200", "true"]).status === 0;
 

@@ -1,13 +1,11 @@
-// ATTACK: the descriptor a StateFile keeps open pins the inode of the version it last read,
-// so once another writer replaces the file, that old version's blocks stay allocated
-// (invisible to du) until the reader's next call. Every idle reader of a workflow holds one
-// more copy of it on disk: on a nearly full disk a writer fails with "the disk is full"
-// where, without the idle reader, its change fits.
+// ATTACK: an idle reader of a workflow on a nearly full disk. It holds nothing open between
+// calls, so a version another writer replaced keeps no disk space, and the writer's change
+// fits exactly as it would without the reader.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { fixture } from "../helpers/paths.js";
-import { requirement } from "../helpers/requirements.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { fixture } from "../../../helpers/paths.js";
+import { requirement } from "../../../helpers/requirements.js";
+import { tempDir } from "../../../helpers/temp-dir.js";
 
 const MOUNT = 'mount -t tmpfs -o size=256k tmpfs "$1" && exec "$2" "$3" "$1"';
 const canMount = spawnSync("unshare", ["--user", "--map-root-user", "--mount", "sh", "-c", "mount -t tmpfs tmpfs /mnt"]).status === 0;

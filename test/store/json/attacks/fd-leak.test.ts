@@ -1,17 +1,12 @@
-// ATTACK: a long-running process, many workflows, many TaskManagers.
-//
-// StateFile keeps the descriptor of the version it last read or wrote open between calls
-// (to pin its inode), one per workflow a process has touched, until close(). The README
-// says only a SQLite store needs close(), TaskManagerCore.close says "a JSON file holds
-// nothing between calls", and JsonCatalog.close says "a state file is open only during a
-// call". A server that has served N workflows holds N descriptors (and N old versions'
-// disk blocks once others rewrite them); a program that makes a TaskManager per request
-// runs out of descriptors long before garbage collection runs the FinalizationRegistry.
+// ATTACK: a long-running process, many workflows, many TaskManagers. A process holds no
+// descriptor per workflow between calls (the store reads the file each call, see
+// state-file.ts), so a server that has served hundreds of workflows, or a program that makes
+// a TaskManager per request and never closes it, never runs out of descriptors.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { fixture } from "../helpers/paths.js";
-import { requirement } from "../helpers/requirements.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { fixture } from "../../../helpers/paths.js";
+import { requirement } from "../../../helpers/requirements.js";
+import { tempDir } from "../../../helpers/temp-dir.js";
 
 const hasPrlimit = spawnSync("prlimit", ["--nofile=256:256", "true"]).status === 0;
 

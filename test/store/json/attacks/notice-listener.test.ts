@@ -1,12 +1,11 @@
-// ATTACK: an onNotice listener that throws. JsonFileStore.claimNextTask and cancelTask call
-// the listener (leases_expired) after the change is written: if it throws, the caller gets
-// that error for a claim that was made, so the claimed task is held by an agent that never
-// saw its claim token.
+// ATTACK: an onNotice listener that throws. Notices are told after the change is written,
+// so a listener's failure must not turn a claim that was made into an error (the task would
+// be held by an agent that never saw its claim token).
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { TaskManager } from "../../src/index.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { TaskManager } from "../../../../src/index.js";
+import { tempDir } from "../../../helpers/temp-dir.js";
 
 describe("ATTACK: a notice listener that throws", () => {
   it("a claim that returns an error has claimed nothing", async () => {

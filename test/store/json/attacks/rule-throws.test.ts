@@ -1,17 +1,13 @@
-// ATTACK: a rule that throws after it has begun to change the state.
-//
-// Rules change the kept state in place (tasks by copy-on-write, but the copy is put in the
-// kept state's tasks at once). JsonFileStore.changeOnce drops the kept version only when a
-// write fails, not when the rule throws: the process then sees a state that is not the
-// file's, and its next change writes the half-applied rule to disk. Rules throw after they
-// began when a time is out of Date's range: a task timeout of 1e10 hours (a "never" that
-// passes option checks), or a task whose retry_delay_seconds or lease_seconds was edited by
-// hand or imported (the stored schema has no upper bound). The error itself has no code.
+// ATTACK: a rule that throws after it has begun to change the state (rules change the kept
+// state in place). Rules throw part way when a time is out of Date's range: a task whose
+// retry_delay_seconds or lease_seconds was edited by hand or imported. The process's view
+// must stay the file's, its next change must not write the half-applied rule, and the error
+// has a documented code. A task timeout that leads to such times is refused up front.
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { TaskManager } from "../../src/index.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { TaskManager } from "../../../../src/index.js";
+import { tempDir } from "../../../helpers/temp-dir.js";
 
 type OnDisk = { tasks: Record<string, Record<string, unknown>> };
 const onDisk = async (file: string) => JSON.parse(await readFile(file, "utf8")) as OnDisk;

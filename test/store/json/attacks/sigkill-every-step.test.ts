@@ -9,12 +9,12 @@ import { spawnSync } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { TaskManager } from "../../src/index.js";
-import { parseWhole } from "../../src/store/json/layout.js";
-import { fixture } from "../helpers/paths.js";
-import { runNode } from "../helpers/processes.js";
-import { requirement } from "../helpers/requirements.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { TaskManager } from "../../../../src/index.js";
+import { parseWhole } from "../../../../src/store/json/layout.js";
+import { fixture } from "../../../helpers/paths.js";
+import { runNode } from "../../../helpers/processes.js";
+import { requirement } from "../../../helpers/requirements.js";
+import { tempDir } from "../../../helpers/temp-dir.js";
 
 const canStrace = spawnSync("strace", ["-f", "-qq", "-o", "/dev/null", "-e", "trace=openat", "-e", "inject=openat:signal=SIGUSR1:when=1", "true"]).signal === "SIGUSR1";
 

@@ -1,11 +1,7 @@
-// ATTACK: two processes take over the same dead lock at once.
-//
-// removeIfStale() judges the lock by lstat (age) and then, in a separate call, reads the
-// lock directory's entries and unlinks them all. If, between the two, another process
-// removed the dead lock and put its own in place, the entries read are the NEW holder's
-// token: when the dead lock was older than 30 s (LIVE_HOLDER_STALE_MS) the live-holder
-// check is skipped, and so it is on another host (or pid namespace, a container sharing
-// the volume) whatever the age, and the new, fresh, live lock is emptied and removed.
+// ATTACK: two processes take over the same dead lock at once, on this host (a lock dead for
+// over 30 s, past the live-holder rule) and from another host (a pid namespace of its own).
+// The second taker must never remove the first taker's fresh lock, or an acknowledged
+// create is lost.
 //
 // strace widens two windows that are otherwise microseconds (real code, no mocks):
 //  - B: the openat() of readdir(lock), just after B judged the dead lock stale;
@@ -16,11 +12,11 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { TaskManager } from "../../src/index.js";
-import { lockPathFor } from "../../src/store/json/file-lock.js";
-import { fixture } from "../helpers/paths.js";
-import { requirement } from "../helpers/requirements.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { TaskManager } from "../../../../src/index.js";
+import { lockPathFor } from "../../../../src/store/json/file-lock.js";
+import { fixture } from "../../../helpers/paths.js";
+import { requirement } from "../../../helpers/requirements.js";
+import { tempDir } from "../../../helpers/temp-dir.js";
 
 const canStrace = spawnSync("strace", ["--seccomp-bpf", "-f", "-qq", "-o", "/dev/null", "-e", "trace=openat", "-e", "inject=openat:delay_enter=1000:when=1", "true"]).status === 0;
 

@@ -4,8 +4,8 @@ import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { TaskManager } from "../../src/index.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { TaskManager } from "../../../../src/index.js";
+import { tempDir } from "../../../helpers/temp-dir.js";
 
 const stored = {
   type: "t",

@@ -3,11 +3,11 @@ import { spawn, spawnSync } from "node:child_process";
 import { lstat, mkdir, readdir, readFile, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { TaskManager } from "../../src/index.js";
-import { acquireFileLock, lockPathFor } from "../../src/store/json/file-lock.js";
-import { fixture } from "../helpers/paths.js";
-import { requirement } from "../helpers/requirements.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { TaskManager } from "../../../../src/index.js";
+import { acquireFileLock, lockPathFor } from "../../../../src/store/json/file-lock.js";
+import { fixture } from "../../../helpers/paths.js";
+import { requirement } from "../../../helpers/requirements.js";
+import { tempDir } from "../../../helpers/temp-dir.js";
 
 const canStrace = spawnSync("strace", ["--seccomp-bpf", "-f", "-qq", "-o", "/dev/null", "-e", "trace=openat", "-e", "inject=openat:delay_enter=1:when=1", "true"]).status === 0;
 

@@ -1,13 +1,11 @@
 // ATTACK: a state file too big for a JavaScript string (over 512 MiB) or a Buffer (over
-// 4 GiB), here sparse files of zero bytes (not JSON). The store reports them as
-// STORE_UNAVAILABLE "a file system error (ERR_STRING_TOO_LONG / ERR_OUT_OF_RANGE)": Node's
-// internal error codes start with "E" like errno codes, so failure() takes them for file
-// system errors. A corrupt file is STATE_FILE_CORRUPT, and it is left as it is.
+// 4 GiB), here sparse files of zero bytes (not JSON): STATE_FILE_CORRUPT, saying why, and
+// left as it is (never a file system error with Node's internal error code).
 import { stat, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { TaskManager } from "../../src/index.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { TaskManager } from "../../../../src/index.js";
+import { tempDir } from "../../../helpers/temp-dir.js";
 
 describe("ATTACK: state files too big to read", () => {
   it.each([540e6, 5e9])("a sparse file of %d zero bytes is STATE_FILE_CORRUPT, not a file system error, and is left as it is", async (size) => {

@@ -1,19 +1,15 @@
-// ATTACK: a waiter's staging directory swept while it waits for the lock.
-//
-// A holder sweeps the staging directories of owners it cannot see running (leftovers.ts),
-// which on another host or in another pid namespace (containers sharing the volume) is
-// every waiter there. acquireFileLock restages when tryRename finds its staging gone, but
-// before each attempt after 100 ms of waiting it first refreshes the staging's mtime with
-// utimesSync, which then throws ENOENT: the waiter's call fails with STORE_UNAVAILABLE
-// "its directory was removed", though it only had to wait.
+// ATTACK: a waiter's staging directory swept while it waits for the lock, as a holder on
+// another host or in another pid namespace (containers sharing the volume) does to every
+// waiter it cannot see running (leftovers.ts). The waiter makes it again and waits on: it
+// gets the lock once it is free, never an error.
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { TaskManager } from "../../src/index.js";
-import { acquireFileLock } from "../../src/store/json/file-lock.js";
-import { fixture } from "../helpers/paths.js";
-import { runNode } from "../helpers/processes.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { TaskManager } from "../../../../src/index.js";
+import { acquireFileLock } from "../../../../src/store/json/file-lock.js";
+import { fixture } from "../../../helpers/paths.js";
+import { runNode } from "../../../helpers/processes.js";
+import { tempDir } from "../../../helpers/temp-dir.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

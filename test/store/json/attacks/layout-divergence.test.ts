@@ -6,8 +6,8 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { TaskManager } from "../../src/index.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { TaskManager } from "../../../../src/index.js";
+import { tempDir } from "../../../helpers/temp-dir.js";
 
 const stored = (extra: Record<string, unknown> = {}) => ({
   type: "t",
