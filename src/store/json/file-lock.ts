@@ -78,7 +78,13 @@ export async function acquireFileLock(file: string, options: FileLockOptions): P
         stagedAt = Date.now();
       }
       const renamed = tryRename(staging, lockPath);
-      if (renamed === "taken") return holding(file, lockPath, token, options, tookOver, Date.now() - started);
+      if (renamed === "taken") {
+        if (existsSync(join(lockPath, token))) return holding(file, lockPath, token, options, tookOver, Date.now() - started);
+        // Swept half way (its token gone, not yet the directory): an empty lock is nobody's, take it away and stage again.
+        ignoring(["ENOENT", "ENOTEMPTY"], () => rmdirSync(lockPath));
+        stagedAt = 0;
+        continue;
+      }
       if (renamed === "no staging") {
         stagedAt = 0;
         continue;
