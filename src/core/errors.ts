@@ -2,17 +2,20 @@
  * Every failure the library reports is a TaskManagerError with a stable `code`
  * (for programs and tool results) and a sentence a person can act on (for humans and agents).
  */
-export type ErrorCode =
-  | "TASK_NOT_FOUND"
-  | "NOT_CLAIM_HOLDER"
-  | "TASK_NOT_IN_PROGRESS"
-  | "TASK_NOT_PENDING"
-  | "CLAIM_SUPERSEDED"
-  | "INVALID_INPUT"
-  | "LOCK_TIMEOUT"
-  | "LOCK_COMPROMISED"
-  | "STATE_FILE_CORRUPT"
-  | "STORE_UNAVAILABLE";
+/** Every code a caller can see; nothing else reaches one. */
+export const ERROR_CODES = [
+  "TASK_NOT_FOUND",
+  "NOT_CLAIM_HOLDER",
+  "TASK_NOT_IN_PROGRESS",
+  "TASK_NOT_PENDING",
+  "CLAIM_SUPERSEDED",
+  "INVALID_INPUT",
+  "LOCK_TIMEOUT",
+  "LOCK_COMPROMISED",
+  "STATE_FILE_CORRUPT",
+  "STORE_UNAVAILABLE",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class TaskManagerError extends Error {
   readonly code: ErrorCode;

@@ -7,19 +7,11 @@
 import { expect, it } from "vitest";
 import { isTaskManagerError, type JsonObject } from "../../src/index.js";
 import { depthOf, nested, nestedText } from "../helpers/deep-json.js";
+import { refusal } from "../helpers/refusals.js";
 import { describeStores } from "../helpers/stores.js";
 
 const LIMIT = 64;
 
-/** What a call that must be refused threw; fails the test if it did not throw. */
-async function refusal(call: Promise<unknown>): Promise<{ code?: string; message: string }> {
-  try {
-    await call;
-  } catch (error) {
-    return error as { code?: string; message: string };
-  }
-  throw new Error("the call was not refused");
-}
 
 function expectTooDeep(error: { code?: string; message: string }, field: string): void {
   expect(error.code, error.message).toBe("INVALID_INPUT");

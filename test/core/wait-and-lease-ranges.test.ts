@@ -5,16 +5,9 @@
  */
 import { expect, it } from "vitest";
 import { MAX_LEASE_SECONDS } from "../../src/core/workflow-defaults.js";
+import { refusal } from "../helpers/refusals.js";
 import { describeStores } from "../helpers/stores.js";
 
-async function refusal(call: Promise<unknown>): Promise<{ code?: string; message: string }> {
-  try {
-    await call;
-  } catch (error) {
-    return error as { code?: string; message: string };
-  }
-  throw new Error("the call was not refused");
-}
 
 const LEASE_RANGE = /leaseSeconds: must be more than 0 and at most 2592000 seconds \(30 days\)/;
 

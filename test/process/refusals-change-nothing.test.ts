@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { AckWorker } from "../helpers/ack-worker.js";
 import { fixture } from "../helpers/paths.js";
 import { tempDir } from "../helpers/temp-dir.js";
+import { ERROR_CODES as DOCUMENTED } from "../helpers/refusals.js";
 
 interface Outcome {
   agentId: string;
@@ -18,7 +19,6 @@ interface Outcome {
   message?: string;
 }
 
-const DOCUMENTED = ["TASK_NOT_FOUND", "NOT_CLAIM_HOLDER", "TASK_NOT_IN_PROGRESS", "TASK_NOT_PENDING", "CLAIM_SUPERSEDED", "INVALID_INPUT", "LOCK_TIMEOUT", "LOCK_COMPROMISED", "STATE_FILE_CORRUPT", "STORE_UNAVAILABLE"];
 
 function start(stateFile: string, workers: number, lockTimeout: string): AckWorker[] {
   return Array.from({ length: workers }, (_, i) => new AckWorker(fixture("outcome-worker.mjs"), [stateFile, `w${i}`, lockTimeout]));

@@ -8,10 +8,10 @@ import { acquireFileLock, lockPathFor } from "../../../../src/store/json/file-lo
 import { fixture } from "../../../helpers/paths.js";
 import { requirement } from "../../../helpers/requirements.js";
 import { tempDir } from "../../../helpers/temp-dir.js";
+import { ERROR_CODES as DOCUMENTED } from "../../../helpers/refusals.js";
 
 const canStrace = spawnSync("strace", ["--seccomp-bpf", "-f", "-qq", "-o", "/dev/null", "-e", "trace=openat", "-e", "inject=openat:delay_enter=1:when=1", "true"]).status === 0;
 
-const DOCUMENTED = ["TASK_NOT_FOUND", "NOT_CLAIM_HOLDER", "TASK_NOT_IN_PROGRESS", "TASK_NOT_PENDING", "CLAIM_SUPERSEDED", "INVALID_INPUT", "LOCK_TIMEOUT", "LOCK_COMPROMISED", "STATE_FILE_CORRUPT", "STORE_UNAVAILABLE"];
 const errorOf = (promise: Promise<unknown>) => promise.then(() => null, (error: unknown) => error as { code?: string; message: string });
 
 async function ageLock(stateFile: string, ms: number): Promise<void> {

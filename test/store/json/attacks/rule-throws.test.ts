@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TaskManager } from "../../../../src/index.js";
 import { tempDir } from "../../../helpers/temp-dir.js";
+import { ERROR_CODES as DOCUMENTED } from "../../../helpers/refusals.js";
 
 type OnDisk = { tasks: Record<string, Record<string, unknown>> };
 const onDisk = async (file: string) => JSON.parse(await readFile(file, "utf8")) as OnDisk;
@@ -17,7 +18,6 @@ async function edit(file: string, change: (state: OnDisk) => void): Promise<void
   await writeFile(`${file}.edit`, `${JSON.stringify(state, null, 2)}\n`);
   await rename(`${file}.edit`, file);
 }
-const DOCUMENTED = ["TASK_NOT_FOUND", "NOT_CLAIM_HOLDER", "TASK_NOT_IN_PROGRESS", "TASK_NOT_PENDING", "CLAIM_SUPERSEDED", "INVALID_INPUT", "LOCK_TIMEOUT", "LOCK_COMPROMISED", "STATE_FILE_CORRUPT", "STORE_UNAVAILABLE"];
 
 describe("ATTACK: a rule that throws half-way", () => {
   it("a task timeout whose leases no Date can hold (1e10 h) is refused when the TaskManager is made", async () => {
