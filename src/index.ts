@@ -1,6 +1,6 @@
 export { TaskManager, DEFAULT_LOCK_TIMEOUT_SECONDS, type TaskManagerOptions } from "./task-manager.js";
 export { Workflows, type WorkflowsOptions } from "./workflows.js";
-export { TaskManagerCore, DEFAULT_TASK_TIMEOUT_HOURS, DEFAULT_MAX_PAYLOAD_BYTES } from "./core/task-manager.js";
+export { TaskManagerCore, DEFAULT_TASK_TIMEOUT_HOURS, DEFAULT_MAX_PAYLOAD_BYTES } from "./core/task-manager-core.js";
 export {
   TaskStatus,
   TASK_STATUSES,
@@ -61,8 +61,8 @@ export {
   type ErrorCode,
 } from "./core/errors.js";
 export { JsonFileStore, type JsonFileStoreOptions } from "./store/json/json-file-store.js";
-export { SqliteStore, type SqliteStoreOptions } from "./store/sqlite-store.js";
-export { PostgresStore, DEFAULT_POSTGRES_SCHEMA, type PostgresStoreOptions } from "./store/postgres-store.js";
+export { SqliteStore, type SqliteStoreOptions } from "./store/sqlite/sqlite-store.js";
+export { PostgresStore, DEFAULT_POSTGRES_SCHEMA, type PostgresStoreOptions } from "./store/postgres/postgres-store.js";
 export { STORE_KINDS, type StoreKind, type WorkflowChange } from "./store/workflow-catalog.js";
 export { SQLITE_FILE_NAME, type SqliteSynchronous } from "./store/sqlite/database.js";
 export type { WorkflowExport, WorkflowHeader, WorkflowImport } from "./core/workflow-transfer.js";
@@ -70,5 +70,5 @@ export { readSeedFile, scanSeedFile, type SeedFile } from "./store/seed-file/rea
 export { writeSeedFile } from "./store/seed-file/write-seed-file.js";
 export { nextClaimTime, type ClaimabilityQuery } from "./core/claim-timing.js";
 export type { ExpiredLease, NoticeListener, StoreNotice } from "./core/store-notices.js";
-export { watchStateDirectory, type StateFileChange, type StateFileChangeKind } from "./store/state-dir-watcher.js";
+export { watchStateDirectory, type StateFileChange, type StateFileChangeKind } from "./store/json/state-dir-watcher.js";
 export { createServer, type ServerOptions } from "./mcp/server.js";

@@ -4,13 +4,14 @@
  * or `new TaskManager({ store: "sqlite", stateDir, workflow })` over the SQLite database
  * of a state directory; or over any TaskStore.
  */
-import { TaskManagerCore, type TaskManagerCoreOptions } from "./core/task-manager.js";
+import { TaskManagerCore, type TaskManagerCoreOptions } from "./core/task-manager-core.js";
 import type { NoticeListener } from "./core/store-notices.js";
 import type { TaskStore } from "./core/task-store.js";
 import { DEFAULT_WORKFLOW } from "./core/workflow-name.js";
 import { JsonFileStore } from "./store/json/json-file-store.js";
 import type { SqliteSynchronous } from "./store/sqlite/database.js";
-import { isStoreKind, openCatalog, STORE_KINDS, type StoreKind } from "./store/workflow-catalog.js";
+import { openCatalog } from "./store/open-catalog.js";
+import { isStoreKind, STORE_KINDS, type StoreKind } from "./store/workflow-catalog.js";
 
 export const DEFAULT_LOCK_TIMEOUT_SECONDS = 5;
 

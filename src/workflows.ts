@@ -6,18 +6,18 @@
  */
 import { resolve } from "node:path";
 import { InvalidInputError } from "./core/errors.js";
-import type { TaskManagerCoreOptions } from "./core/task-manager.js";
+import type { TaskManagerCoreOptions } from "./core/task-manager-core.js";
 import type { StoreNotice } from "./core/store-notices.js";
 import type { SqliteSynchronous } from "./store/sqlite/database.js";
 import {
   DEFAULT_STORE_KIND,
   isStoreKind,
-  openCatalog,
   STORE_KINDS,
   type StoreKind,
   type WorkflowCatalog,
   type WorkflowChange,
 } from "./store/workflow-catalog.js";
+import { openCatalog } from "./store/open-catalog.js";
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, TaskManager } from "./task-manager.js";
 
 export type { StoreKind, WorkflowChange } from "./store/workflow-catalog.js";

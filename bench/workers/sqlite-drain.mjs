@@ -1,7 +1,7 @@
 // One process of the SQLite drain: AGENTS agents of this process claim and complete
 // tasks of workflow "big" concurrently until the budget (ms after "go") runs out, then
 // it prints the ids they completed. With more than one agent, their changes share
-// transactions (group commit, src/store/sqlite/group-commit.ts).
+// transactions (group commit, src/store/sqlite/shared-transaction.ts).
 // args: stateDir synchronous agents name budgetMs
 import { TaskManager } from "../../dist/index.js";
 import { waitForGo } from "../lib/processes.mjs";

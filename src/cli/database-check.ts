@@ -4,7 +4,7 @@
  * sentence on stderr naming the URL without its password, instead of on an agent's
  * first call.
  */
-import { PostgresStore } from "../store/postgres-store.js";
+import { PostgresStore } from "../store/postgres/postgres-store.js";
 import { DEFAULT_WORKFLOW } from "../core/workflow-name.js";
 import type { ServeConfig } from "./serve-options.js";
 

@@ -3,7 +3,7 @@
  * (which is how MCP client configs usually pass settings), then to defaults.
  */
 import { resolve } from "node:path";
-import { DEFAULT_TASK_TIMEOUT_HOURS, MAX_TASK_TIMEOUT_HOURS } from "../core/task-manager.js";
+import { DEFAULT_TASK_TIMEOUT_HOURS, MAX_TASK_TIMEOUT_HOURS } from "../core/task-manager-core.js";
 import type { SqliteSynchronous } from "../store/sqlite/database.js";
 import { DEFAULT_STORE_KIND, STORE_KINDS, type StoreKind } from "../store/workflow-catalog.js";
 import { DEFAULT_LOCK_TIMEOUT_SECONDS } from "../task-manager.js";

@@ -2,14 +2,11 @@
  * The workflows of one state directory, in one kind of store: how a workflow is
  * opened by name, which exist, and how any process's change to them is heard of.
  * Workflows (src/workflows.ts) is the same for every kind; only this differs.
+ * open-catalog.ts picks the implementation; this file only says what one is.
  */
-import { InvalidInputError } from "../core/errors.js";
 import type { StoreNotice } from "../core/store-notices.js";
 import type { TaskStore } from "../core/task-store.js";
-import { JsonCatalog } from "./json/catalog.js";
-import { PostgresCatalog } from "./postgres-catalog.js";
 import type { SqliteSynchronous } from "./sqlite/database.js";
-import { SqliteCatalog } from "./sqlite-catalog.js";
 
 /**
  * "json": one state file per workflow, in the seed's format. "sqlite": one database for all, for big workflows.
@@ -59,15 +56,4 @@ export interface WorkflowCatalog {
 
 export function isStoreKind(value: unknown): value is StoreKind {
   return typeof value === "string" && (STORE_KINDS as readonly string[]).includes(value);
-}
-
-/** The catalog of `stateDir` for the kind of store asked for. */
-export function openCatalog(kind: StoreKind, stateDir: string, options: StoreOptions): WorkflowCatalog {
-  if (kind === "postgres") {
-    if (options.databaseUrl === undefined || options.databaseUrl === "") {
-      throw new InvalidInputError("The postgres store needs a database URL (--database-url or TASK_MANAGER_DATABASE_URL), e.g. postgres://user:password@host:5432/tasks.");
-    }
-    return new PostgresCatalog({ url: options.databaseUrl, schema: options.databaseSchema });
-  }
-  return kind === "sqlite" ? new SqliteCatalog(stateDir, options) : new JsonCatalog(stateDir, options);
 }

@@ -10,7 +10,7 @@ import { nextClaimTime } from "../../src/core/claim-timing.js";
 import type { WorkflowState } from "../../src/core/schema.js";
 import { TaskManager, type TaskStore } from "../../src/index.js";
 import { JsonFileStore } from "../../src/store/json/json-file-store.js";
-import { watchedDirectoryCount } from "../../src/store/state-dir-watcher.js";
+import { watchedDirectoryCount } from "../../src/store/json/state-dir-watcher.js";
 import { ManualClock, codeOf } from "../helpers/coordination.js";
 import { repoRoot } from "../helpers/paths.js";
 import { runNode } from "../helpers/processes.js";

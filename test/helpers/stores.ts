@@ -15,7 +15,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { afterEach, describe } from "vitest";
 import { SqliteStore, TaskManager, type TaskManagerOptions, type WorkflowState } from "../../src/index.js";
 import { ManualClock } from "./coordination.js";
-import { PostgresStore } from "../../src/store/postgres-store.js";
+import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { TEST_DATABASE_URL, dumpWorkflow, testSchema, withClient } from "./postgres.js";
 import { tempDir } from "./temp-dir.js";
 

@@ -16,7 +16,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { createServer, TaskManager } from "../../src/index.js";
-import { watchedDirectoryCount } from "../../src/store/state-dir-watcher.js";
+import { watchedDirectoryCount } from "../../src/store/json/state-dir-watcher.js";
 import { acquireFileLock } from "../../src/store/json/file-lock.js";
 import { EventLog } from "../helpers/events.js";
 import { ok, refusal, startServer, type RunningServer } from "../helpers/mcp-client.js";

@@ -4,7 +4,7 @@
  * the holder's heartbeat or completion runs the rule on the row its claim returned and
  * writes it, shared with other agents' changes of the moment, only if it is still that
  * version. Each test here fails if that shortcut gave a different answer from the rule on
- * the row as it is now (postgres/batcher.ts, PostgresStore.mutateClaimed).
+ * the row as it is now (postgres/shared-statement.ts, PostgresStore.mutateClaimed).
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { PostgresStore, TaskManager } from "../../src/index.js";

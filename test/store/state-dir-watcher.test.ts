@@ -11,7 +11,7 @@ import {
   watchedDirectoryCount,
   watchStateDirectory,
   type StateFileChange,
-} from "../../src/store/state-dir-watcher.js";
+} from "../../src/store/json/state-dir-watcher.js";
 import { EventLog } from "../helpers/events.js";
 import { tempDir } from "../helpers/temp-dir.js";
 

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import type { StoreNotice } from "../../core/store-notices.js";
 import { assertWorkflowName, isWorkflowName } from "../../core/workflow-name.js";
 import { JsonFileStore } from "./json-file-store.js";
-import { watchStateDirectory } from "../state-dir-watcher.js";
+import { watchStateDirectory } from "./state-dir-watcher.js";
 import type { StoreOptions, WorkflowCatalog, WorkflowChange } from "../workflow-catalog.js";
 
 const STATE_FILE_SUFFIX = ".json";

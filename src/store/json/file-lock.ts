@@ -18,7 +18,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LockCompromisedError, LockTimeoutError } from "../../core/errors.js";
-import { isRunningProcess } from "../process-alive.js";
+import { isRunningProcess } from "./process-alive.js";
 
 export interface FileLockOptions {
   /** Give up with LOCK_TIMEOUT after this long; 0 makes one attempt. */

@@ -28,8 +28,8 @@ import { copyPlainData } from "../../core/json-value.js";
 import { toIsoTimestamp } from "../../core/time.js";
 import * as rules from "../../core/workflow-rules.js";
 import { importIntoState, tasksOf, type WorkflowExport, type WorkflowImport } from "../../core/workflow-transfer.js";
-import { serializeInProcess } from "../in-process-queue.js";
-import { watchStateDirectory } from "../state-dir-watcher.js";
+import { queueFileCall } from "./file-call-queue.js";
+import { watchStateDirectory } from "./state-dir-watcher.js";
 import { acquireFileLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_UPDATE_MS, type FileLockOptions } from "./file-lock.js";
 import { sweepLeftovers } from "./leftovers.js";
 import { NoticeReporter } from "./notices.js";
@@ -169,7 +169,7 @@ export class JsonFileStore implements TaskStore {
    * write wrote nothing, and runs again.
    */
   private change<T>(clock: Clock, rule: Rule<T>): Promise<T> {
-    return serializeInProcess(this.location, async () => {
+    return queueFileCall(this.location, async () => {
       for (let attempt = 1; ; attempt++) {
         try {
           return copyPlainData(await this.changeOnce(clock, rule));

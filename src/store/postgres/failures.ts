@@ -5,7 +5,7 @@
  * say what happened and what to check, and keep the original error as their cause.
  *
  * Duck-typed, not instanceof pg.DatabaseError: pg is loaded only when a store connects
- * (load-pg.ts), and an error of the server is any error carrying a SQLSTATE and a severity.
+ * (../load-driver.ts), and an error of the server is any error carrying a SQLSTATE and a severity.
  */
 
 /** Why a call failed: what happened, and what a person may check or do about it. */

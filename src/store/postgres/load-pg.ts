@@ -1,14 +1,7 @@
-/**
- * node-postgres, loaded when a PostgreSQL store first connects rather than when the package
- * is imported: the catalogs import every store, and pg with its dependencies costs about
- * 15 MB of memory in each process that never uses it (most servers use the JSON store).
- */
-import { createRequire } from "node:module";
+/** node-postgres, loaded when a PostgreSQL store first connects (see ../load-driver.ts). */
 import type pg from "pg";
-
-let loaded: typeof pg | undefined;
+import { loadDriver } from "../load-driver.js";
 
 export function loadPg(): typeof pg {
-  loaded ??= createRequire(import.meta.url)("pg") as typeof pg;
-  return loaded;
+  return loadDriver<typeof pg>("pg", "postgres");
 }

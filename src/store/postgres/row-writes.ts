@@ -5,7 +5,7 @@
  * and the release of its dependents commit together or not at all.
  *
  * Used for one row by PartialState.writeChanges, and for the rows of several agents'
- * completions at once by PostgresStore's fast path (see batcher.ts).
+ * completions at once by PostgresStore's fast path (see shared-statement.ts).
  */
 import type { Session } from "./database.js";
 import type { DerivedColumns } from "./task-rows.js";

@@ -1,15 +1,16 @@
 /**
  * One SQLite database file holding every workflow of a state directory, shared by
- * all the workflows a process opens: one connection, one group commit, one change
+ * all the workflows a process opens: one connection, one shared transaction, one change
  * watcher. The file is created (with its directory) by the first change, never by
  * a read: reading a state directory without a database finds no workflows.
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import BetterSqlite3, { type Database } from "better-sqlite3";
+import type { Database } from "better-sqlite3";
 import { LockTimeoutError, StateFileCorruptError } from "../../core/errors.js";
 import { SqliteChangeWatcher } from "./change-watcher.js";
-import { GroupCommit } from "./group-commit.js";
+import { loadBetterSqlite3 } from "./load-better-sqlite3.js";
+import { SharedTransaction } from "./shared-transaction.js";
 import { SCHEMA, SCHEMA_VERSION, UPGRADES } from "./schema.js";
 import { Statements } from "./statements.js";
 
@@ -40,14 +41,14 @@ export class SqliteDatabase {
   readonly changes: SqliteChangeWatcher;
   private db: Database | null = null;
   private statements: Statements | null = null;
-  private readonly commits: GroupCommit;
+  private readonly commits: SharedTransaction;
   private users = 0;
   private closed = false;
 
   constructor(file: string, options: SqliteDatabaseOptions) {
     this.file = resolve(file);
     this.options = options;
-    this.commits = new GroupCommit(
+    this.commits = new SharedTransaction(
       () => this.connect(true).db,
       (db) => this.begin(db),
       () => this.changes.poke(),
@@ -58,7 +59,7 @@ export class SqliteDatabase {
     });
   }
 
-  /** Runs `change` in the next group transaction (see group-commit.ts); resolves once committed. */
+  /** Runs `change` in the next group transaction (see shared-transaction.ts); resolves once committed. */
   write<T>(change: (statements: Statements) => T): Promise<T> {
     return this.commits.run(() => change((this.statements as Statements)));
   }
@@ -107,7 +108,7 @@ export class SqliteDatabase {
     if (this.closed) throw new Error(`The database ${this.file} was closed.`);
     if (!create && !existsSync(this.file)) return null;
     if (create) mkdirSync(dirname(this.file), { recursive: true });
-    const db = this.translate(() => new BetterSqlite3(this.file));
+    const db = this.translate(() => new (loadBetterSqlite3())(this.file));
     try {
       this.translate(() => this.prepare(db));
     } catch (error) {

@@ -9,15 +9,14 @@
  * the counts of a summary, a page of a listing.
  *
  * Every change is one BEGIN IMMEDIATE transaction (shared with the other changes this
- * process asks for at the same moment, see sqlite/group-commit.ts), so a task is
+ * process asks for at the same moment, see sqlite/shared-transaction.ts), so a task is
  * claimed exactly once however many processes claim; reads take no lock and see the
  * last commit. Each change reads the clock as it is applied in that transaction, after
  * any wait for another process's: its lease and timestamps count from then.
  */
-import BetterSqlite3 from "better-sqlite3";
-import type { ClaimabilityQuery } from "../core/claim-timing.js";
-import { TaskNotFoundError } from "../core/errors.js";
-import { blockersOf, type BlockerMemo } from "../core/readiness.js";
+import type { ClaimabilityQuery } from "../../core/claim-timing.js";
+import { TaskNotFoundError } from "../../core/errors.js";
+import { blockersOf, type BlockerMemo } from "../../core/readiness.js";
 import {
   TASK_STATUSES,
   TaskStatus,
@@ -31,8 +30,8 @@ import {
   type Task,
   type TaskPage,
   type WorkflowMetadata,
-} from "../core/schema.js";
-import { expiredClaims, guardedListener, type ExpiredLease, type NoticeListener } from "../core/store-notices.js";
+} from "../../core/schema.js";
+import { expiredClaims, guardedListener, type ExpiredLease, type NoticeListener } from "../../core/store-notices.js";
 import {
   timed,
   type CancelRequest,
@@ -45,16 +44,17 @@ import {
   type TaskQuery,
   type TaskStore,
   type Timed,
-} from "../core/task-store.js";
-import { toIsoTimestamp } from "../core/time.js";
-import { assertWorkflowName } from "../core/workflow-name.js";
-import * as rules from "../core/workflow-rules.js";
-import { workflowNotEmptyError, type WorkflowExport, type WorkflowHeader, type WorkflowImport } from "../core/workflow-transfer.js";
-import { openSqliteDatabase, type SqliteDatabase, type SqliteSynchronous } from "./sqlite/database.js";
-import { PartialState } from "./sqlite/partial-state.js";
-import type { Statements, TaskRow, WorkflowRow } from "./sqlite/statements.js";
-import { TaskInserter } from "./sqlite/task-inserter.js";
-import { parseBody } from "./sqlite/task-rows.js";
+} from "../../core/task-store.js";
+import { toIsoTimestamp } from "../../core/time.js";
+import { assertWorkflowName } from "../../core/workflow-name.js";
+import * as rules from "../../core/workflow-rules.js";
+import { workflowNotEmptyError, type WorkflowExport, type WorkflowHeader, type WorkflowImport } from "../../core/workflow-transfer.js";
+import { openSqliteDatabase, type SqliteDatabase, type SqliteSynchronous } from "./database.js";
+import { PartialState } from "./partial-state.js";
+import type { Statements, TaskRow, WorkflowRow } from "./statements.js";
+import { TaskInserter } from "./task-inserter.js";
+import { parseBody } from "./task-rows.js";
+import { loadBetterSqlite3 } from "./load-better-sqlite3.js";
 
 export interface SqliteStoreOptions {
   /** The database file, `<state-dir>/tasks.sqlite` when opened through Workflows. */
@@ -462,7 +462,7 @@ export class SqliteStore implements TaskStore {
   }
 
   private async *exportedTasks(): AsyncGenerator<[string, StoredTask]> {
-    const db = new BetterSqlite3(this.database.file, { readonly: true, fileMustExist: true });
+    const db = new (loadBetterSqlite3())(this.database.file, { readonly: true, fileMustExist: true });
     try {
       db.exec("BEGIN");
       const wf = db.prepare("SELECT wf FROM workflows WHERE name = ?").pluck().get(this.workflow) as number | undefined;

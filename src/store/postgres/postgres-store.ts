@@ -12,7 +12,7 @@
  * holder's completion or heartbeat runs the rule on the row its claim returned, with no read,
  * and writes it only if it is still that version (mutateClaimed). Claims, and such writes,
  * that this process's agents ask for while the previous ones are under way go together in
- * one statement (postgres/batcher.ts): a round trip, an executor start and a commit for
+ * one statement (shared-statement.ts): a round trip, an executor start and a commit for
  * several agents instead of one each.
  *
  * Time: the core passes the process clock, which a change reads right before its statements
@@ -23,10 +23,10 @@
  *
  * Waiting: every committed change sends NOTIFY (a trigger); watchChanges LISTENs.
  */
-import type { ClaimabilityQuery } from "../core/claim-timing.js";
-import { formatClaimToken, newClaimSecret, type ClaimSecret } from "../core/claim-token.js";
-import { TaskNotFoundError } from "../core/errors.js";
-import { blockersOf, type BlockerMemo } from "../core/readiness.js";
+import type { ClaimabilityQuery } from "../../core/claim-timing.js";
+import { formatClaimToken, newClaimSecret, type ClaimSecret } from "../../core/claim-token.js";
+import { TaskNotFoundError } from "../../core/errors.js";
+import { blockersOf, type BlockerMemo } from "../../core/readiness.js";
 import {
   TASK_STATUSES,
   TaskStatus,
@@ -40,8 +40,8 @@ import {
   type Task,
   type TaskPage,
   type WorkflowMetadata,
-} from "../core/schema.js";
-import { expiredClaims, guardedListener, type ExpiredLease, type NoticeListener } from "../core/store-notices.js";
+} from "../../core/schema.js";
+import { expiredClaims, guardedListener, type ExpiredLease, type NoticeListener } from "../../core/store-notices.js";
 import {
   timed,
   type CancelRequest,
@@ -53,17 +53,17 @@ import {
   type ReleaseRequest,
   type TaskQuery,
   type TaskStore,
-} from "../core/task-store.js";
-import { toIsoTimestamp } from "../core/time.js";
-import { readTaskDefaults } from "../core/workflow-defaults.js";
-import { assertWorkflowName } from "../core/workflow-name.js";
-import * as rules from "../core/workflow-rules.js";
-import { workflowNotEmptyError, type WorkflowExport, type WorkflowHeader, type WorkflowImport } from "../core/workflow-transfer.js";
-import { Batcher } from "./postgres/batcher.js";
-import { CLOCK_TOLERANCE_MS, openPostgresDatabase, type PostgresDatabase, type Session } from "./postgres/database.js";
-import { PartialState, WriteConflict } from "./postgres/partial-state.js";
-import { writeRows, type RowWrite } from "./postgres/row-writes.js";
-import { TASK_COLUMNS, derivedColumns, taskOfRow, type TaskRow } from "./postgres/task-rows.js";
+} from "../../core/task-store.js";
+import { toIsoTimestamp } from "../../core/time.js";
+import { readTaskDefaults } from "../../core/workflow-defaults.js";
+import { assertWorkflowName } from "../../core/workflow-name.js";
+import * as rules from "../../core/workflow-rules.js";
+import { workflowNotEmptyError, type WorkflowExport, type WorkflowHeader, type WorkflowImport } from "../../core/workflow-transfer.js";
+import { SharedStatement } from "./shared-statement.js";
+import { CLOCK_TOLERANCE_MS, openPostgresDatabase, type PostgresDatabase, type Session } from "./database.js";
+import { PartialState, WriteConflict } from "./partial-state.js";
+import { writeRows, type RowWrite } from "./row-writes.js";
+import { TASK_COLUMNS, derivedColumns, taskOfRow, type TaskRow } from "./task-rows.js";
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database */
@@ -123,9 +123,9 @@ export class PostgresStore implements TaskStore {
   /** Rows this process claimed, by task id, as the claim left them. */
   private readonly claimed = new Map<string, TaskRow>();
   /** Claims asked for together, made by one statement. */
-  private readonly claims = new Batcher<ClaimRequest, ClaimedTask | null>((requests) => this.claimBatch(requests), BATCHING);
+  private readonly claims = new SharedStatement<ClaimRequest, ClaimedTask | null>((requests) => this.claimBatch(requests), BATCHING);
   /** The fast path's writes asked for together, made by one statement. */
-  private readonly writes = new Batcher<FastChange, boolean>((changes) => this.writeBatch(changes), BATCHING);
+  private readonly writes = new SharedStatement<FastChange, boolean>((changes) => this.writeBatch(changes), BATCHING);
   private closed = false;
 
   constructor(options: PostgresStoreOptions) {
@@ -202,7 +202,7 @@ export class PostgresStore implements TaskStore {
   }
 
   /**
-   * Claims for several requests of one group in one statement (see postgres/batcher.ts):
+   * Claims for several requests of one group in one statement (see shared-statement.ts):
    * as many ready tasks as there are requests, in claim order, the first to the request
    * that came first; each claimed for its own agent at its own time, under a token of its own.
    */

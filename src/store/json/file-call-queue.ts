@@ -6,7 +6,7 @@
  */
 const tails = new Map<string, Promise<unknown>>();
 
-export function serializeInProcess<T>(key: string, operation: () => Promise<T>): Promise<T> {
+export function queueFileCall<T>(key: string, operation: () => Promise<T>): Promise<T> {
   const previous = tails.get(key) ?? Promise.resolve();
   const result = previous.then(operation, operation);
   const tail = result.then(

@@ -2,11 +2,11 @@
  * The PostgreSQL store's workflows: every one in the tables of one schema, by name. The
  * state directory plays no part; the database URL says where they are.
  */
-import type { StoreNotice } from "../core/store-notices.js";
-import { assertWorkflowName } from "../core/workflow-name.js";
-import { openPostgresDatabase, type PostgresDatabase } from "./postgres/database.js";
+import type { StoreNotice } from "../../core/store-notices.js";
+import { assertWorkflowName } from "../../core/workflow-name.js";
+import { openPostgresDatabase, type PostgresDatabase } from "./database.js";
 import { DEFAULT_POSTGRES_POOL_SIZE, DEFAULT_POSTGRES_SCHEMA, PostgresStore } from "./postgres-store.js";
-import type { WorkflowCatalog, WorkflowChange } from "./workflow-catalog.js";
+import type { WorkflowCatalog, WorkflowChange } from "../workflow-catalog.js";
 
 export interface PostgresCatalogOptions {
   url: string;

@@ -1,10 +1,10 @@
 /** The SQLite store's workflows: every one in `<state-dir>/tasks.sqlite`, by name. */
 import { join, resolve } from "node:path";
-import type { StoreNotice } from "../core/store-notices.js";
-import { assertWorkflowName } from "../core/workflow-name.js";
-import { openSqliteDatabase, SQLITE_FILE_NAME, type SqliteDatabase } from "./sqlite/database.js";
+import type { StoreNotice } from "../../core/store-notices.js";
+import { assertWorkflowName } from "../../core/workflow-name.js";
+import { openSqliteDatabase, SQLITE_FILE_NAME, type SqliteDatabase } from "./database.js";
 import { SqliteStore } from "./sqlite-store.js";
-import type { StoreOptions, WorkflowCatalog, WorkflowChange } from "./workflow-catalog.js";
+import type { StoreOptions, WorkflowCatalog, WorkflowChange } from "../workflow-catalog.js";
 
 export class SqliteCatalog implements WorkflowCatalog {
   readonly kind = "sqlite";

@@ -1,9 +1,9 @@
 /**
- * Group commit: the changes a process asks for while the database is busy are
+ * One shared transaction (a group commit): the changes a process asks for while the database is busy are
  * applied together in one transaction, so they share one fsync.
  *
  * With synchronous=FULL every commit waits for the disk (about 4 ms on the machine
- * the figures in the README come from); one transaction per operation would cap a
+ * the figures in docs/performance.md come from); one transaction per operation would cap a
  * process at a few hundred operations a second however many agents it serves. Each
  * operation still runs alone in its own SAVEPOINT, in the order they were asked for:
  * a refused operation rolls back only itself, and each sees the ones before it. No
@@ -27,7 +27,7 @@ interface Outcome {
 /** A bound on one transaction, so a flood of calls still commits (and answers) in steps. */
 const MAX_GROUP = 256;
 
-export class GroupCommit {
+export class SharedTransaction {
   private queue: Pending[] = [];
   private scheduled = false;
 

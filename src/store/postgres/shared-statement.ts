@@ -7,7 +7,7 @@
  * one-row statements those costs are most of the work. So claims asked for at the same
  * moment by the agents of one process are made by one claim statement of several rows,
  * and their completions by one update of several rows (see postgres-store.ts): the
- * PostgreSQL counterpart of the SQLite store's group commit. A request that finds the
+ * PostgreSQL counterpart of the SQLite store's shared transaction (sqlite/shared-transaction.ts). A request that finds the
  * database idle is sent at once, alone, so batching adds no wait; requests only gather
  * while `maxInFlight` batches are already under way.
  *
@@ -21,7 +21,7 @@ interface Waiting<R, T> {
   reject: (error: unknown) => void;
 }
 
-export class Batcher<R, T> {
+export class SharedStatement<R, T> {
   /** Requests waiting for a batch, by group key, in the order they came. */
   private readonly queues = new Map<string, Waiting<R, T>[]>();
   private inFlight = 0;
