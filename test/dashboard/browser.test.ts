@@ -3,7 +3,7 @@
  * The page shows the workflows, who holds what with the lease counting down, the tree,
  * the dependency graph and a task's data and history; a task created by another process
  * appears without a reload; and the page breaks no rule of its own Content-Security-Policy.
- * It takes the screenshot the README shows: set DASHBOARD_SCREENSHOT=docs/dashboard.png
+ * It takes the screenshot the README links to: set DASHBOARD_SCREENSHOT=docs/dashboard.png
  * to write it there (otherwise it goes to a temp dir).
  */
 import { existsSync } from "node:fs";

@@ -1,4 +1,4 @@
-/** `npm run demo` as the README shows it: three agents work a pipeline through the real server. */
+/** `npm run demo` as docs/mcp.md shows it: three agents work a pipeline through the real server. */
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { repoRoot } from "../helpers/paths.js";
