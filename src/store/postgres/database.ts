@@ -140,7 +140,8 @@ export class PostgresDatabase {
   }
 
   /**
-   * The database clock minus this process's clock, in ms (0 when within CLOCK_TOLERANCE_MS).
+   * The database clock minus this process's clock, in ms (0 when within CLOCK_TOLERANCE_MS plus
+   * half the measuring round trip).
    * The store adds it to every time the core passes, so leases, schedules and expiry are
    * reckoned in database time by every machine, however skewed their own clocks.
    */
@@ -289,7 +290,10 @@ export class PostgresDatabase {
     const rows = session ? await session.query<{ ms: string }>(sql) : (await this.pool.query<{ ms: string }>(sql)).rows;
     const after = Date.now();
     const offset = Number(rows[0]?.ms) - (before + after) / 2;
-    this.offset = Number.isFinite(offset) && Math.abs(offset) >= CLOCK_TOLERANCE_MS ? Math.round(offset) : 0;
+    // The database read its clock somewhere within the round trip, so the midpoint is only
+    // good to half of it: a slow answer on a busy machine is no evidence of a skewed clock.
+    const uncertainty = CLOCK_TOLERANCE_MS + (after - before) / 2;
+    this.offset = Number.isFinite(offset) && Math.abs(offset) >= uncertainty ? Math.round(offset) : 0;
     this.offsetMeasuredAt = after;
   }
 
