@@ -7,6 +7,7 @@
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, McpError, type ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
 import { isTaskManagerError, TaskNotFoundError } from "../core/errors.js";
+import { withoutIdleClaim } from "./compact-task.js";
 import type { ServerContext } from "./context.js";
 import { workflowResourceBody } from "./workflow-resource.js";
 
@@ -65,7 +66,7 @@ export function registerResources(server: McpServer, context: ServerContext): vo
     (uri, variables) =>
       readAsResource(async () => {
         const task = await context.workflows.get(single(variables["workflow"])).requireTask(single(variables["task_id"]));
-        return { contents: [{ uri: uri.href, mimeType: JSON_MIME, text: JSON.stringify(task, null, 2) }] };
+        return { contents: [{ uri: uri.href, mimeType: JSON_MIME, text: JSON.stringify(withoutIdleClaim(task), null, 2) }] };
       }),
   );
 }
