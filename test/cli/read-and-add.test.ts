@@ -195,6 +195,21 @@ describe("exit codes and errors", () => {
     expect(await readFile(corrupt, "utf8")).toBe("{ not json");
   });
 
+  it("a workflow listed with an error leaves the table's columns as they were", async () => {
+    const dir = await tempDir();
+    await addTask(dir, ["t"]);
+    await addTask(dir, ["t", "-w", "a-longer-workflow-name"]);
+    const before = await runCli(dir, ["workflows"]);
+    await writeFile(join(dir, "broken.json"), "{ not json");
+    const after = await runCli(dir, ["workflows"]);
+    expect(after.code).toBe(0);
+    const [header, ...rows] = after.stdout.trimEnd().split("\n");
+    // The error spans the count columns without widening them: header and good rows are unchanged.
+    expect([header, ...rows.filter((row) => !row.startsWith("broken"))].join("\n")).toBe(before.stdout.trimEnd());
+    const firstWidth = (header ?? "").indexOf("TOTAL");
+    expect(rows.find((row) => row.startsWith("broken"))).toBe(`${"broken".padEnd(firstWidth)}STATE_FILE_CORRUPT`);
+  });
+
   it("an id in two workflows asks for --workflow", async () => {
     const dir = await tempDir();
     const id = await new Workflows({ stateDir: dir }).get("default").createTask({ type: "t" });

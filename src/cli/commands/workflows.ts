@@ -26,7 +26,7 @@ export function renderOverviews(context: CommandContext, overviews: readonly Wor
     ],
     overviews.map((overview) =>
       overview.error
-        ? [overview.name, style.red(overview.error.code)]
+        ? { cells: [overview.name], note: style.red(overview.error.code) }
         : [
             overview.name,
             String(overview.total_tasks ?? 0),
