@@ -228,7 +228,7 @@ describe("help and colour", () => {
     for (const command of ["workflows", "summary [W]", "tasks [W]", "show ID", "add TYPE", "release ID --force", "cancel ID", "watch [W]", "dashboard"]) {
       expect(help.stdout).toContain(command);
     }
-    expect(help.stdout).toContain("2 no such task or workflow");
+    expect(help.stdout).toContain("  2  no such task or workflow");
     const add = await runCli(dir, ["add", "--help"]);
     expect(add).toMatchObject({ code: 0, stderr: "" });
     expect(add.stdout).toContain("--depends-on ID");

@@ -5,8 +5,17 @@ import { expectPositionals, openContext, parseCommandLine, write, writeJson, typ
 import { findTask } from "../find-task.js";
 import { UsageError } from "../usage-error.js";
 
+const CANCEL_FLAGS = {
+  cascade: { type: "boolean" },
+  force: { type: "boolean" },
+  reason: { type: "string" },
+  workflow: { type: "string", short: "w" },
+  as: { type: "string" },
+} as const;
+
 export const cancelCommand: CliCommand = {
-  synopsis: "cancel ID [--cascade]",
+  synopsis: "cancel ID [--cascade] [--force] [--reason TEXT] [-w W] [--as WHO]",
+  flags: CANCEL_FLAGS,
   summary: "Cancel a task that is no longer needed; --cascade cancels its pending descendants too.",
   details: `Flags:
   --cascade                    also cancel the task's pending descendants (held ones stay with their agents)
@@ -19,13 +28,7 @@ A pending task, or one whose holder's lease ran out, is cancelled as it is. A ta
 needs --force (exit 3 without it); an already finished task exits 3. Tasks that depend on a
 cancelled task are blocked: cancel them too, or replace the cancelled task.`,
   async run(argv) {
-    const { values, positionals } = parseCommandLine(argv, {
-      cascade: { type: "boolean" },
-      force: { type: "boolean" },
-      reason: { type: "string" },
-      workflow: { type: "string", short: "w" },
-      as: { type: "string" },
-    });
+    const { values, positionals } = parseCommandLine(argv, CANCEL_FLAGS);
     expectPositionals(positionals, 1, cancelCommand.synopsis);
     const taskId = positionals[0];
     if (taskId === undefined) throw new UsageError(`which task? usage: task-manager-mcp ${cancelCommand.synopsis}.`);

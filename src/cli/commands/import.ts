@@ -15,8 +15,11 @@ import { UsageError } from "../usage-error.js";
 /** Files smaller than this import in a moment: no progress bar. */
 const PROGRESS_MIN_BYTES = 3 * 1024 * 1024;
 
+const IMPORT_FLAGS = { workflow: { type: "string", short: "w" } } as const;
+
 export const importCommand: CliCommand = {
   synopsis: "import FILE [-w W]",
+  flags: IMPORT_FLAGS,
   summary: "Read a seed-format JSON state file into a new or empty workflow of any store.",
   details: `Flags:
   -w, --workflow W             the workflow to fill (default "${DEFAULT_WORKFLOW}"); it must be new or empty
@@ -28,7 +31,7 @@ valid (exit 5). The store is the one chosen with --store / TASK_MANAGER_STORE, e
   task-manager-mcp import w.json -w W --store sqlite
 On a terminal a progress bar shows on stderr for large files.`,
   async run(argv) {
-    const { values, positionals } = parseCommandLine(argv, { workflow: { type: "string", short: "w" } });
+    const { values, positionals } = parseCommandLine(argv, IMPORT_FLAGS);
     expectPositionals(positionals, 1, importCommand.synopsis);
     const path = positionals[0];
     if (path === undefined) throw new UsageError(`which file? usage: task-manager-mcp ${importCommand.synopsis}.`);

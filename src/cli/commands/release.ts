@@ -5,8 +5,15 @@ import { findTask } from "../find-task.js";
 import { printable } from "../format/text.js";
 import { UsageError } from "../usage-error.js";
 
+const RELEASE_FLAGS = {
+  force: { type: "boolean" },
+  workflow: { type: "string", short: "w" },
+  as: { type: "string" },
+} as const;
+
 export const releaseCommand: CliCommand = {
-  synopsis: "release ID --force",
+  synopsis: "release ID --force [-w W] [--as WHO]",
+  flags: RELEASE_FLAGS,
   summary: "Take a claimed task back from whichever agent holds it and make it pending again.",
   details: `Flags:
   --force                      required: confirms overriding the agent's claim
@@ -17,11 +24,7 @@ For a stuck task: its agent crashed, hangs, or holds it with a long lease. The t
 pending (not counted as a failed attempt) and the next get_next_task can claim it; the old holder's
 later complete_task or heartbeat is refused. A task that is not in_progress exits 3.`,
   async run(argv) {
-    const { values, positionals } = parseCommandLine(argv, {
-      force: { type: "boolean" },
-      workflow: { type: "string", short: "w" },
-      as: { type: "string" },
-    });
+    const { values, positionals } = parseCommandLine(argv, RELEASE_FLAGS);
     expectPositionals(positionals, 1, releaseCommand.synopsis);
     const taskId = positionals[0];
     if (taskId === undefined) throw new UsageError(`which task? usage: task-manager-mcp ${releaseCommand.synopsis}.`);

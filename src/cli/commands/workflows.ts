@@ -44,6 +44,7 @@ export function renderOverviews(context: CommandContext, overviews: readonly Wor
 
 export const workflowsCommand: CliCommand = {
   synopsis: "workflows",
+  flags: {},
   summary: "List the workflows in the state directory with their task counts.",
   details: `A workflow whose state file is corrupt is listed with STATE_FILE_CORRUPT instead of counts
 (its error message is in --json); the others still list.`,
