@@ -210,6 +210,30 @@ describe("exit codes and errors", () => {
     expect(rows.find((row) => row.startsWith("broken"))).toBe(`${"broken".padEnd(firstWidth)}STATE_FILE_CORRUPT`);
   });
 
+  it("--json shows a claim's fields on an in-progress task only", async () => {
+    const dir = await tempDir();
+    const tm = new Workflows({ stateDir: dir }).get("default");
+    const done = await tm.createTask({ type: "done" });
+    await tm.createTask({ type: "held" });
+    const pending = await tm.createTask({ type: "pending" });
+    const claimed = await tm.getNextTask({ agentId: "agent", taskTypes: ["done"] });
+    await tm.completeTask({ taskId: done, agentId: "agent", claimToken: claimed?.claim_token });
+    await tm.getNextTask({ agentId: "agent", taskTypes: ["held"] });
+    const claimFields = ["locked_by", "locked_at", "lease_expires_at", "lease_seconds"];
+    const { tasks } = await runCliJson<{ tasks: Array<Record<string, unknown>> }>(dir, ["tasks"]);
+    expect(tasks.map((task) => [task["type"], claimFields.filter((field) => field in task)])).toEqual([
+      ["done", []],
+      ["held", claimFields],
+      ["pending", []],
+    ]);
+    for (const id of [done, pending]) {
+      const { task } = await runCliJson<{ task: Record<string, unknown> }>(dir, ["show", id]);
+      expect(claimFields.filter((field) => field in task), id).toEqual([]);
+    }
+    const added = await runCliJson<{ task: Record<string, unknown> }>(dir, ["add", "t"]);
+    expect(claimFields.filter((field) => field in added.task)).toEqual([]);
+  });
+
   it("an id in two workflows asks for --workflow", async () => {
     const dir = await tempDir();
     const id = await new Workflows({ stateDir: dir }).get("default").createTask({ type: "t" });

@@ -1,4 +1,5 @@
 /** `add TYPE`: create a task, printing its id (so `ID=$(task-manager-mcp add build)` works in a script). */
+import { withoutIdleClaim } from "../../mcp/compact-task.js";
 import { DEFAULT_WORKFLOW } from "../../core/workflow-name.js";
 import type { JsonObject } from "../../core/schema.js";
 import { expectPositionals, openContext, parseCommandLine, write, writeJson, type CliCommand } from "../command.js";
@@ -59,7 +60,7 @@ Prints the new id alone (--json: the whole task). TYPE is 1-64 letters, digits, 
       },
     ]);
     if (task === undefined) throw new Error("createTasks returned no task");
-    if (context.json) return writeJson({ workflow, task });
+    if (context.json) return writeJson({ workflow, task: withoutIdleClaim(task) });
     write(task.id);
   },
 };

@@ -1,4 +1,5 @@
 /** `cancel ID`: end a task that is no longer needed (and with --cascade its pending subtree). */
+import { withoutIdleClaim } from "../../mcp/compact-task.js";
 import { TaskManagerError, isTaskManagerError } from "../../core/errors.js";
 import { actingPerson, AS_FLAG_HELP } from "../acting-person.js";
 import { expectPositionals, openContext, parseCommandLine, write, writeJson, type CliCommand } from "../command.js";
@@ -50,7 +51,7 @@ cancelled task are blocked: cancel them too, or replace the cancelled task.`,
       }
       throw error;
     }
-    if (context.json) return writeJson({ workflow, task });
+    if (context.json) return writeJson({ workflow, task: withoutIdleClaim(task) });
     const descendants = task.cancelled_descendants;
     const more = descendants === undefined ? "" : `, and ${descendants} pending descendant${descendants === 1 ? "" : "s"}`;
     write(`${context.style.status("cancelled", "cancelled")} ${task.id} in workflow ${workflow}${more}.`);

@@ -1,4 +1,5 @@
 /** `release ID --force`: a person takes a task back from the agent holding it, so another can claim it. */
+import { withoutIdleClaim } from "../../mcp/compact-task.js";
 import { actingPerson, AS_FLAG_HELP } from "../acting-person.js";
 import { expectPositionals, openContext, parseCommandLine, write, writeJson, type CliCommand } from "../command.js";
 import { findTask } from "../find-task.js";
@@ -36,7 +37,7 @@ later complete_task or heartbeat is refused. A task that is not in_progress exit
     const context = openContext(values);
     const { workflow } = await findTask(context, taskId, values.workflow);
     const task = await context.workflows.get(workflow).releaseTask({ taskId, agentId: actingPerson(values.as), force: true });
-    if (context.json) return writeJson({ workflow, task });
+    if (context.json) return writeJson({ workflow, task: withoutIdleClaim(task) });
     const how = task.history?.at(-1)?.detail;
     write(`released ${task.id} in workflow ${workflow}${how === undefined ? "" : ` (${printable(how)})`}; it is ${context.style.status(task.status)} again.`);
   },

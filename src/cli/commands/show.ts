@@ -1,4 +1,5 @@
 /** `show ID`: everything about one task: status, holder and lease, relations, data, result, history. */
+import { withoutIdleClaim } from "../../mcp/compact-task.js";
 import type { Task } from "../../core/schema.js";
 import { allTasks } from "../all-tasks.js";
 import { expectPositionals, openContext, parseCommandLine, write, writeJson, type CliCommand, type CommandContext } from "../command.js";
@@ -115,7 +116,7 @@ An id found in no workflow exits 2; one found in several asks for --workflow (ex
     const context = openContext(values);
     const { workflow, task } = await findTask(context, taskId, values.workflow);
     const details = await detailsOf(context, workflow, task);
-    if (context.json) return writeJson(details);
+    if (context.json) return writeJson({ ...details, task: withoutIdleClaim(details.task) });
     write(renderDetails(context, details));
   },
 };

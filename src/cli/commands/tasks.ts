@@ -1,4 +1,5 @@
 /** `tasks [W]`: the tasks of a workflow, filtered by status, type or parent, as a table. */
+import { withoutIdleClaim } from "../../mcp/compact-task.js";
 import type { Task, TaskStatus } from "../../core/schema.js";
 import { allTasks } from "../all-tasks.js";
 import {
@@ -88,7 +89,7 @@ one not claimable before a time shows "(scheduled)". --json prints the tasks in 
       { status: values.status as TaskStatus | undefined, type: values.type, parentId: values.parent },
       limit,
     );
-    if (context.json) return writeJson({ workflow, tasks });
+    if (context.json) return writeJson({ workflow, tasks: tasks.map(withoutIdleClaim) });
     if (tasks.length === 0) {
       const filtered = values.status !== undefined || values.type !== undefined || values.parent !== undefined;
       return write(context.style.dim(`no tasks${filtered ? " match" : ""} in workflow ${workflow}.`));
