@@ -2,7 +2,7 @@
 /**
  * The bin entry: `task-manager-mcp [command] [flags]`. Without a command it runs the
  * MCP stdio server. Commands are looked up in COMMANDS, so a new one is a module
- * under src/cli/commands/ and one entry there. Errors go to stderr with the exit
+ * under src/cli/commands/ and one entry in its index. Errors go to stderr with the exit
  * code of their kind (src/cli/exit-codes.ts; 1 for how the server was started);
  * the server's stdout is reserved for the MCP protocol (and --help/--version).
  */
@@ -11,38 +11,12 @@ import "./cli/favor-memory.js";
 import { parseArgs } from "node:util";
 import { isTaskManagerError } from "./core/errors.js";
 import { PACKAGE_NAME, packageVersion } from "./mcp/package-info.js";
-import type { CliCommand } from "./cli/command.js";
 import { helpText } from "./cli/command.js";
-import { addCommand } from "./cli/commands/add.js";
-import { cancelCommand } from "./cli/commands/cancel.js";
-import { dashboardCommand } from "./cli/commands/dashboard.js";
-import { exportCommand } from "./cli/commands/export.js";
-import { importCommand } from "./cli/commands/import.js";
-import { releaseCommand } from "./cli/commands/release.js";
-import { showCommand } from "./cli/commands/show.js";
-import { summaryCommand } from "./cli/commands/summary.js";
-import { tasksCommand } from "./cli/commands/tasks.js";
-import { watchCommand } from "./cli/commands/watch.js";
-import { workflowsCommand } from "./cli/commands/workflows.js";
-import { errorCodeOf, exitCodeOf } from "./cli/exit-codes.js";
+import { COMMANDS } from "./cli/commands/index.js";
+import { errorCodeOf, exitCodeOf, exitCodesHelp } from "./cli/exit-codes.js";
 import { DEFAULT_STATE_DIR, resolveServeConfig, SERVE_FLAGS } from "./cli/serve-options.js";
 import { NotFoundError } from "./cli/not-found-error.js";
 import { UsageError } from "./cli/usage-error.js";
-
-/** Subcommands by name; none given runs the server. */
-const COMMANDS: Record<string, CliCommand> = {
-  workflows: workflowsCommand,
-  summary: summaryCommand,
-  tasks: tasksCommand,
-  show: showCommand,
-  add: addCommand,
-  release: releaseCommand,
-  cancel: cancelCommand,
-  watch: watchCommand,
-  dashboard: dashboardCommand,
-  export: exportCommand,
-  import: importCommand,
-};
 
 const USAGE = `${PACKAGE_NAME} ${packageVersion}
 A task queue that many AI agents share safely, served over MCP (stdio).
@@ -58,8 +32,8 @@ ${Object.values(COMMANDS)
   .map((command) => `  ${command.synopsis}\n      ${command.summary}`)
   .join("\n")}
 
-Exit codes of the commands: 0 done, 1 usage or invalid input, 2 no such task or workflow,
-3 the task's state does not allow it, 4 state file busy (try again), 5 state file corrupt.
+Exit codes of the commands (with --json, the error's code is in its output):
+${exitCodesHelp()}
 
 Flags (each may also be set by the environment variable shown):
   --state-dir DIR              TASK_MANAGER_STATE_DIR           where the workflows are kept

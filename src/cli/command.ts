@@ -19,6 +19,8 @@ export interface CliCommand {
   summary: string;
   /** The rest of `task-manager-mcp COMMAND --help`: its own flags and what it prints. */
   details: string;
+  /** Its own flags, in node:util parseArgs form; the common ones are added to them. */
+  flags: FlagSpecs;
   run(argv: string[]): Promise<void>;
 }
 
@@ -33,18 +35,32 @@ const STORE_FLAGS = {
   "database-schema": SERVE_FLAGS["database-schema"],
 } as const;
 
-const COMMON_FLAGS = {
+export const COMMON_FLAGS = {
   ...STORE_FLAGS,
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
-export const COMMON_FLAGS_HELP = `  --json                       print JSON for scripts instead of tables
-  --state-dir DIR, --store json|sqlite, --task-timeout-hours HOURS, --lock-timeout SECONDS
-                               as for the server (and the same TASK_MANAGER_* variables)
-  -h, --help                   show this help`;
+/** One line of help for each common flag: a flag added to COMMON_FLAGS does not compile until it is described. */
+const COMMON_FLAG_LINES: Record<keyof typeof COMMON_FLAGS, string> = {
+  json: "--json                       print JSON for scripts instead of tables",
+  "state-dir": "--state-dir DIR              where the workflows are kept (default .task-manager)",
+  store: "--store json|sqlite|postgres the store: a file per workflow (default), one SQLite file, or PostgreSQL",
+  "database-url": "--database-url URL           postgres: postgres://user:password@host:5432/database",
+  "database-schema": "--database-schema NAME       postgres: the schema of its tables (default task_manager)",
+  "sqlite-synchronous": "--sqlite-synchronous full|normal  sqlite: full (default) survives a power cut",
+  "task-timeout-hours": "--task-timeout-hours HOURS   the lease of claims made without one (default 24)",
+  "lock-timeout": "--lock-timeout SECONDS       wait this long for a state file's lock (default 5)",
+  help: "-h, --help                   show this help",
+};
 
-type FlagSpecs = NonNullable<ParseArgsConfig["options"]>;
+export const COMMON_FLAGS_HELP = `${Object.values(COMMON_FLAG_LINES)
+  .map((line) => `  ${line}`)
+  .join("\n")}
+All but --json and --help are the server's flags, each also set by its TASK_MANAGER_* variable
+(task-manager-mcp --help lists them).`;
+
+export type FlagSpecs = NonNullable<ParseArgsConfig["options"]>;
 
 export type ParsedCommandLine<T extends FlagSpecs> = ReturnType<
   typeof parseArgs<{ args: string[]; options: typeof COMMON_FLAGS & T; strict: true; allowPositionals: true }>

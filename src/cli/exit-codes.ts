@@ -1,9 +1,9 @@
 /**
  * The exit codes of the command-line subcommands, one per kind of outcome, so a
  * script can tell "try again" from "fix the command" from "that task is gone".
- * docs/cli.md lists them; keep the two in step.
+ * `--help` lists them from the tables here, and docs/cli.md too.
  */
-import { isTaskManagerError, type ErrorCode } from "../core/errors.js";
+import { ERROR_CODES, isTaskManagerError, type ErrorCode } from "../core/errors.js";
 import { NotFoundError } from "./not-found-error.js";
 
 export const ExitCode = {
@@ -15,7 +15,7 @@ export const ExitCode = {
   NOT_FOUND: 2,
   /** The task is not in a state that allows it (already finished, not claimed, held by someone else). */
   CONFLICT: 3,
-  /** The state file stayed locked by others; nothing changed, running it again may succeed. */
+  /** The state file stayed locked by others, or the store could not be used; the message says whether anything changed. */
   BUSY: 4,
   /** A state file is corrupt; it was left untouched. */
   CORRUPT: 5,
@@ -23,7 +23,7 @@ export const ExitCode = {
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** Codes not listed (INVALID_INPUT, and any added later until listed here) exit with ERROR. */
-const BY_ERROR_CODE: Partial<Record<ErrorCode, ExitCode>> = {
+export const BY_ERROR_CODE: Partial<Record<ErrorCode, ExitCode>> = {
   TASK_NOT_FOUND: ExitCode.NOT_FOUND,
   NOT_CLAIM_HOLDER: ExitCode.CONFLICT,
   TASK_NOT_IN_PROGRESS: ExitCode.CONFLICT,
@@ -34,6 +34,33 @@ const BY_ERROR_CODE: Partial<Record<ErrorCode, ExitCode>> = {
   STORE_UNAVAILABLE: ExitCode.BUSY,
   STATE_FILE_CORRUPT: ExitCode.CORRUPT,
 };
+
+/** What each exit code means, as --help says it. */
+const MEANINGS: Record<ExitCode, string> = {
+  [ExitCode.OK]: "done",
+  [ExitCode.ERROR]: "a usage mistake or invalid input, or an unexpected error",
+  [ExitCode.NOT_FOUND]: "no such task or workflow",
+  [ExitCode.CONFLICT]: "the task's state does not allow it",
+  [ExitCode.BUSY]: "the store was busy or could not be used; the message says whether anything changed",
+  [ExitCode.CORRUPT]: "a state file is corrupt; it was left untouched",
+};
+
+/** The command line's own codes in `--json` errors, besides the library's. */
+const COMMAND_LINE_CODES: Record<string, ExitCode> = { USAGE: ExitCode.ERROR, WORKFLOW_NOT_FOUND: ExitCode.NOT_FOUND };
+
+/** One line per exit code with the error codes that end in it, from the tables above. */
+export function exitCodesHelp(): string {
+  const codes = new Map<ExitCode, string[]>();
+  const add = (code: string, exit: ExitCode): void => void codes.set(exit, [...(codes.get(exit) ?? []), code]);
+  for (const [code, exit] of Object.entries(COMMAND_LINE_CODES)) add(code, exit);
+  for (const code of ERROR_CODES) add(code, BY_ERROR_CODE[code] ?? ExitCode.ERROR);
+  return Object.values(ExitCode)
+    .map((exit) => {
+      const named = codes.get(exit);
+      return `  ${exit}  ${MEANINGS[exit]}${named === undefined ? "" : ` (${named.join(", ")})`}`;
+    })
+    .join("\n");
+}
 
 export function exitCodeOf(error: unknown): ExitCode {
   if (error instanceof NotFoundError) return ExitCode.NOT_FOUND;

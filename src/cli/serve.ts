@@ -1,13 +1,13 @@
 /**
  * Runs the MCP server over stdio until the client goes away. On stdin closing,
  * SIGTERM or SIGINT it lets the requests in flight finish and be answered (so a
- * write completes and its lock is released), then exits 0.
+ * write completes and its lock is released), then exits 0. Started by a client it is
+ * silent on stderr until something goes wrong.
  */
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { DrainingTransport } from "../mcp/draining-transport.js";
 import { stderrLog } from "../mcp/log.js";
 import { createServer } from "../mcp/server.js";
-import { redactDatabaseUrl } from "../store/postgres/connection-url.js";
 import type { ServeConfig } from "./serve-options.js";
 import { assertReachableDatabase } from "./database-check.js";
 import { assertUsableStateDir } from "./state-dir.js";
@@ -35,6 +35,9 @@ export async function serve(config: ServeConfig): Promise<void> {
   process.once("SIGINT", () => void stop("SIGINT"));
 
   await server.connect(transport);
-  const where = config.store === "postgres" ? `PostgreSQL ${redactDatabaseUrl(config.databaseUrl ?? "")}` : `state directory ${config.stateDir}`;
-  stderrLog(`serving ${where} (${config.store} store)${config.agentId === undefined ? "" : ` as agent "${config.agentId}"`}`);
+  // A client shows any stderr line as an error, so only a person at a terminal is told what this is.
+  if (process.stdin.isTTY) stderrLog(WAITING_AT_A_TERMINAL);
 }
+
+/** The one line a person who started the server by hand sees. */
+export const WAITING_AT_A_TERMINAL = "waiting for an MCP client on stdin (Ctrl-C to stop; --help for the commands)";

@@ -106,12 +106,15 @@ export class LockCompromisedError extends TaskManagerError {
 
 export class StateFileCorruptError extends TaskManagerError {
   readonly file: string;
+  /** What is wrong with the file, without the advice, for a caller that reads it as something else than a state file. */
+  readonly problem: string;
   constructor(file: string, problem: string) {
     super(
       "STATE_FILE_CORRUPT",
       `State file "${file}" is corrupt (${problem}); it was left untouched. Restore it from a backup or move it aside to start the workflow afresh.`,
     );
     this.file = file;
+    this.problem = problem;
   }
 }
 

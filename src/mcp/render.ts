@@ -12,7 +12,7 @@ export function renderTask(task: Task): string {
   if (task.blocked_by !== undefined) parts.push(`blocked_by=${task.blocked_by.join(",")}`);
   if (task.status === "pending" && task.not_before != null) parts.push(`not_before=${task.not_before}`);
   if (task.last_error != null) parts.push(`last_error=${JSON.stringify(task.last_error)}`);
-  if (task.locked_by !== null) parts.push(`locked_by=${task.locked_by} since ${task.locked_at ?? "?"} (attempt ${task.attempts})`);
+  if (task.locked_by != null) parts.push(`locked_by=${task.locked_by} since ${task.locked_at ?? "?"} (attempt ${task.attempts})`);
   if (task.completed_at !== null) parts.push(`completed_at=${task.completed_at}`);
   parts.push(`data=${JSON.stringify(task.data)}`);
   if (task.result !== undefined) parts.push(`result=${JSON.stringify(task.result)}`);

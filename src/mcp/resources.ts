@@ -2,11 +2,12 @@
  * Workflows as resources: `workflow://{workflow}` is a workflow's summary, metadata and
  * first page of tasks (workflow-resource.ts), listed one per workflow in the state
  * directory; `workflow://{workflow}/tasks/{task_id}` is one task. Reading a resource
- * changes nothing.
+ * changes nothing. Their JSON is compact: a model reads it, and pays for every space.
  */
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, McpError, type ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
 import { isTaskManagerError, TaskNotFoundError } from "../core/errors.js";
+import { withoutIdleClaim } from "./compact-task.js";
 import type { ServerContext } from "./context.js";
 import { workflowResourceBody } from "./workflow-resource.js";
 
@@ -51,7 +52,7 @@ export function registerResources(server: McpServer, context: ServerContext): vo
           throw notFound(`No workflow "${name}" in the state directory; list_workflows shows the workflows.`);
         }
         const body = await workflowResourceBody(context.workflows, name); // a corrupt workflow is reported, not served
-        return { contents: [{ uri: uri.href, mimeType: JSON_MIME, text: JSON.stringify(body, null, 2) }] };
+        return { contents: [{ uri: uri.href, mimeType: JSON_MIME, text: JSON.stringify(body) }] };
       }),
   );
 
@@ -65,7 +66,7 @@ export function registerResources(server: McpServer, context: ServerContext): vo
     (uri, variables) =>
       readAsResource(async () => {
         const task = await context.workflows.get(single(variables["workflow"])).requireTask(single(variables["task_id"]));
-        return { contents: [{ uri: uri.href, mimeType: JSON_MIME, text: JSON.stringify(task, null, 2) }] };
+        return { contents: [{ uri: uri.href, mimeType: JSON_MIME, text: JSON.stringify(withoutIdleClaim(task)) }] };
       }),
   );
 }

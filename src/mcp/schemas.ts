@@ -38,7 +38,7 @@ export const finalStatusArg = z.enum(FINAL_STATUSES);
  * keeps the seven copies of this schema in tools/list short (the list stays under
  * 16,000 characters).
  */
-const OTHER_TASK_FIELDS = "Also: data, result, parent_id, locked_by, attempts, *_at times";
+const OTHER_TASK_FIELDS = "Also: data, result, parent_id, attempts, *_at times; locked_by, lease_* while in_progress";
 export const taskOutput = z
   .looseObject({
     id: z.string(),

@@ -7,7 +7,7 @@
 import { DEFAULT_PAGE_SIZE } from "../core/inputs.js";
 import type { StatusSummary, Task, WorkflowMetadata } from "../core/schema.js";
 import type { Workflows } from "../workflows.js";
-import { withoutHistory } from "./compact-task.js";
+import { compactTask } from "./compact-task.js";
 
 export interface WorkflowResourceBody {
   workflow: string;
@@ -30,7 +30,7 @@ export async function workflowResourceBody(workflows: Workflows, name: string): 
     store: workflows.store,
     summary,
     metadata,
-    tasks: page.tasks.map(withoutHistory),
+    tasks: page.tasks.map(compactTask),
     next_cursor: page.next_cursor,
   };
   if (page.next_cursor !== null) {

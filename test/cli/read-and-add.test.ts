@@ -195,6 +195,45 @@ describe("exit codes and errors", () => {
     expect(await readFile(corrupt, "utf8")).toBe("{ not json");
   });
 
+  it("a workflow listed with an error leaves the table's columns as they were", async () => {
+    const dir = await tempDir();
+    await addTask(dir, ["t"]);
+    await addTask(dir, ["t", "-w", "a-longer-workflow-name"]);
+    const before = await runCli(dir, ["workflows"]);
+    await writeFile(join(dir, "broken.json"), "{ not json");
+    const after = await runCli(dir, ["workflows"]);
+    expect(after.code).toBe(0);
+    const [header, ...rows] = after.stdout.trimEnd().split("\n");
+    // The error spans the count columns without widening them: header and good rows are unchanged.
+    expect([header, ...rows.filter((row) => !row.startsWith("broken"))].join("\n")).toBe(before.stdout.trimEnd());
+    const firstWidth = (header ?? "").indexOf("TOTAL");
+    expect(rows.find((row) => row.startsWith("broken"))).toBe(`${"broken".padEnd(firstWidth)}STATE_FILE_CORRUPT`);
+  });
+
+  it("--json shows a claim's fields on an in-progress task only", async () => {
+    const dir = await tempDir();
+    const tm = new Workflows({ stateDir: dir }).get("default");
+    const done = await tm.createTask({ type: "done" });
+    await tm.createTask({ type: "held" });
+    const pending = await tm.createTask({ type: "pending" });
+    const claimed = await tm.getNextTask({ agentId: "agent", taskTypes: ["done"] });
+    await tm.completeTask({ taskId: done, agentId: "agent", claimToken: claimed?.claim_token });
+    await tm.getNextTask({ agentId: "agent", taskTypes: ["held"] });
+    const claimFields = ["locked_by", "locked_at", "lease_expires_at", "lease_seconds"];
+    const { tasks } = await runCliJson<{ tasks: Array<Record<string, unknown>> }>(dir, ["tasks"]);
+    expect(tasks.map((task) => [task["type"], claimFields.filter((field) => field in task)])).toEqual([
+      ["done", []],
+      ["held", claimFields],
+      ["pending", []],
+    ]);
+    for (const id of [done, pending]) {
+      const { task } = await runCliJson<{ task: Record<string, unknown> }>(dir, ["show", id]);
+      expect(claimFields.filter((field) => field in task), id).toEqual([]);
+    }
+    const added = await runCliJson<{ task: Record<string, unknown> }>(dir, ["add", "t"]);
+    expect(claimFields.filter((field) => field in added.task)).toEqual([]);
+  });
+
   it("an id in two workflows asks for --workflow", async () => {
     const dir = await tempDir();
     const id = await new Workflows({ stateDir: dir }).get("default").createTask({ type: "t" });
@@ -213,7 +252,7 @@ describe("help and colour", () => {
     for (const command of ["workflows", "summary [W]", "tasks [W]", "show ID", "add TYPE", "release ID --force", "cancel ID", "watch [W]", "dashboard"]) {
       expect(help.stdout).toContain(command);
     }
-    expect(help.stdout).toContain("2 no such task or workflow");
+    expect(help.stdout).toContain("  2  no such task or workflow");
     const add = await runCli(dir, ["add", "--help"]);
     expect(add).toMatchObject({ code: 0, stderr: "" });
     expect(add.stdout).toContain("--depends-on ID");

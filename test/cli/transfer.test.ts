@@ -156,16 +156,30 @@ print(a, b)
       "the same id twice",
       '{"workflow_type":"generic","metadata":{"initialized_at":"x","last_updated":"x"},"tasks":{"a_1":{"type":"a","status":"pending","parent_id":null,"locked_by":null,"locked_at":null,"created_at":"x","completed_at":null,"data":{}},"a_1":{"type":"a","status":"pending","parent_id":null,"locked_by":null,"locked_at":null,"created_at":"x","completed_at":null,"data":{}}}}',
     ],
-  ])("refuses a file with %s as STATE_FILE_CORRUPT (exit 5), writing nothing", async (_label, text) => {
+  ])("refuses a file with %s as STATE_FILE_CORRUPT (exit 5), saying the input file is bad, writing nothing", async (_label, text) => {
     const stateDir = await tempDir();
     const file = join(await tempDir(), "bad.json");
     await writeFile(file, text);
     for (const store of ["json", "sqlite"]) {
       const run = await runCli(stateDir, ["import", file, "-w", "w", "--store", store]);
       expect(run.code, run.stderr).toBe(5);
-      expect(run.stderr).toContain("is corrupt");
+      // The input file is at fault: not the advice for a corrupt state file of the store.
+      expect(run.stderr).toContain(`The input file "${file}" is not a valid workflow state file`);
+      expect(run.stderr).toContain("nothing was imported");
+      expect(run.stderr).not.toContain("Restore it from a backup");
     }
     expect(await readdir(stateDir)).toEqual([]);
+  });
+
+  it("into a JSON workflow whose state file is corrupt, names that state file and how to recover it (exit 5)", async () => {
+    const stateDir = await tempDir();
+    await writeFile(join(stateDir, "w.json"), "{ nope");
+    const file = join(await tempDir(), "good.json");
+    await writeFile(file, JSON.stringify({ workflow_type: "generic", metadata: { initialized_at: "x", last_updated: "x" }, tasks: {} }));
+    const run = await runCli(stateDir, ["import", file, "-w", "w"]);
+    expect(run.code, run.stderr).toBe(5);
+    expect(run.stderr).toContain(`State file "${join(stateDir, "w.json")}" is corrupt`);
+    expect(run.stderr).toContain("Restore it from a backup");
   });
 
   it("says which file it cannot read (exit 1)", async () => {

@@ -2,14 +2,21 @@
  * The bin as a user and an MCP client meet it: flags and environment, clear failures
  * with exit code 1, nothing on stdout but protocol, and a clean exit when the client goes.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { access, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { cliPath, ok, startServer, type RunningServer } from "../helpers/mcp-client.js";
 import { repoRoot } from "../helpers/paths.js";
 import { runNode } from "../helpers/processes.js";
+import { startRawServer } from "../helpers/raw-mcp.js";
+import { requirement } from "../helpers/requirements.js";
 import { locksLetGo, tempDir } from "../helpers/temp-dir.js";
+
+/** What the server says on stderr when a person starts it at a terminal (src/cli/serve.ts). */
+const WAITING_LINE = "waiting for an MCP client on stdin (Ctrl-C to stop; --help for the commands)";
+const canScript = spawnSync("script", ["--version"]).status === 0;
+const quote = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
 
 const running: RunningServer[] = [];
 afterEach(async () => {
@@ -116,7 +123,7 @@ describe("configuration", () => {
 });
 
 describe("the stdio channel", () => {
-  it("writes only JSON-RPC messages to stdout, logs to stderr, and on stdin closing answers the calls in flight and exits 0", async () => {
+  it("writes only JSON-RPC messages to stdout, and on stdin closing answers the calls in flight and exits 0", async () => {
     const stateDir = await tempDir();
     await mkdir(stateDir, { recursive: true });
     const child = spawn(process.execPath, [cliPath, "--state-dir", stateDir], { env: cleanEnv(), stdio: ["pipe", "pipe", "pipe"] });
@@ -155,16 +162,58 @@ describe("the stdio channel", () => {
     expect(byId[2]).toMatchObject({ result: { structuredContent: { task: { type: "a" } } } });
     expect(byId[3]).toMatchObject({ result: { isError: true } });
     expect(byId[4]).toMatchObject({ result: { isError: true } });
-    expect(stderr).toContain("serving state directory");
+    expect(stderr).not.toContain(WAITING_LINE);
   });
 
   it("exits 0 on SIGTERM", async () => {
     const child = spawn(process.execPath, [cliPath, "--state-dir", await tempDir()], { env: cleanEnv(), stdio: ["pipe", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    let stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
     const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-    for (let tries = 0; tries < 200 && !stderr.includes("serving"); tries++) await new Promise((resolve) => setTimeout(resolve, 25));
+    // An answer to initialize shows the server is up; it says nothing on stderr to a client.
+    child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } })}\n`);
+    for (let tries = 0; tries < 200 && !stdout.includes('"id":1'); tries++) await new Promise((resolve) => setTimeout(resolve, 25));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
+    expect(stderr).toBe("");
   });
+});
+
+describe("stderr at start", () => {
+  it("is empty through a whole session started by a client (stdin a pipe)", async () => {
+    const stateDir = await tempDir();
+    const server = await startRawServer(stateDir);
+    const created = await server.callRaw("create_task", '{"task_type":"a"}');
+    const claimed = await server.callRaw("get_next_task", "{}");
+    const id = (claimed.structuredContent as { task: { id: string } }).task.id;
+    const completed = await server.callRaw("complete_task", JSON.stringify({ task_id: id }));
+    expect([created.isError, claimed.isError, completed.isError]).toEqual([undefined, undefined, undefined]);
+    await server.close();
+    expect(server.stderr()).toBe("");
+  });
+
+  it.skipIf(!requirement(canScript, "script from util-linux, for a pseudo-terminal"))(
+    "is exactly one line when stdin is a terminal, and Ctrl-C stops the server with exit 0",
+    async () => {
+      const dir = await tempDir();
+      const errFile = join(dir, "stderr.txt");
+      // script gives the server a pseudo-terminal as stdin; its stderr goes to a file, apart from stdout.
+      // exec makes the server the only process there, so it alone gets Ctrl-C and its exit code is script's.
+      const command = `exec ${quote(process.execPath)} ${quote(cliPath)} --state-dir ${quote(join(dir, "state"))} 2>${quote(errFile)}`;
+      const child = spawn("script", ["-qfec", command, "/dev/null"], { env: cleanEnv({ SHELL: "/bin/sh" }), stdio: ["pipe", "pipe", "pipe"] });
+      child.stdout.resume();
+      const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+      const stderr = async (): Promise<string> => readFile(errFile, "utf8").catch(() => "");
+      for (let tries = 0; tries < 400 && !(await stderr()).includes("\n"); tries++) await new Promise((resolve) => setTimeout(resolve, 25));
+      // Long enough for a second line to show up if the server wrote one.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await stderr()).toBe(`task-manager-mcp: ${WAITING_LINE}\n`);
+      expect(WAITING_LINE).toMatch(/waiting for an MCP client on stdin.*Ctrl-C to stop.*--help/);
+      child.stdin.write("\x03");
+      expect(await exited).toBe(0);
+      expect(await stderr()).toBe(`task-manager-mcp: ${WAITING_LINE}\n`);
+    },
+  );
 });

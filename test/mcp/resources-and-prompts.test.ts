@@ -71,6 +71,17 @@ describe("resources", () => {
     expect(JSON.parse(content.text)).toMatchObject({ id: task.id, type: "a", status: "pending" });
   });
 
+  it("writes both resources as compact JSON, without indentation or line breaks", async () => {
+    const server = await connect(await tempDir());
+    const data = { nested: { list: [1, 2, { deep: "x" }] }, text: "a b" };
+    const task = ok<{ task: { id: string } }>(await server.call("create_task", { workflow: "alpha", task_type: "a", data })).task;
+    for (const uri of ["workflow://alpha", `workflow://alpha/tasks/${task.id}`]) {
+      const { text } = (await server.client.readResource({ uri })).contents[0] as { text: string };
+      expect(text, uri).toBe(JSON.stringify(JSON.parse(text)));
+      expect(text, uri).toContain('"data":{"nested":{"list":[1,2,{"deep":"x"}]},"text":"a b"}');
+    }
+  });
+
   it("offers both templates, and completes workflow names", async () => {
     const server = await connect(await tempDir());
     for (const workflow of ["deploy", "design", "review"]) ok(await server.call("create_task", { workflow, task_type: "a" }));

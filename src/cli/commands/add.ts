@@ -1,4 +1,5 @@
 /** `add TYPE`: create a task, printing its id (so `ID=$(task-manager-mcp add build)` works in a script). */
+import { withoutIdleClaim } from "../../mcp/compact-task.js";
 import { DEFAULT_WORKFLOW } from "../../core/workflow-name.js";
 import type { JsonObject } from "../../core/schema.js";
 import { expectPositionals, openContext, parseCommandLine, write, writeJson, type CliCommand } from "../command.js";
@@ -16,8 +17,17 @@ function parseData(text: string | undefined): JsonObject | undefined {
   }
 }
 
+const ADD_FLAGS = {
+  workflow: { type: "string", short: "w" },
+  data: { type: "string" },
+  parent: { type: "string" },
+  priority: { type: "string" },
+  "depends-on": { type: "string", multiple: true },
+} as const;
+
 export const addCommand: CliCommand = {
-  synopsis: "add TYPE [--data JSON] [--parent ID] [--priority N] [--depends-on ID…]",
+  synopsis: "add TYPE [-w W] [--data JSON] [--parent ID] [--priority N] [--depends-on ID…]",
+  flags: ADD_FLAGS,
   summary: "Create a pending task of type TYPE and print its id.",
   details: `Flags:
   -w, --workflow W             the workflow (default "${DEFAULT_WORKFLOW}"); its state file is created if missing
@@ -29,13 +39,7 @@ export const addCommand: CliCommand = {
 
 Prints the new id alone (--json: the whole task). TYPE is 1-64 letters, digits, '.', '_' or '-'.`,
   async run(argv) {
-    const { values, positionals } = parseCommandLine(argv, {
-      workflow: { type: "string", short: "w" },
-      data: { type: "string" },
-      parent: { type: "string" },
-      priority: { type: "string" },
-      "depends-on": { type: "string", multiple: true },
-    });
+    const { values, positionals } = parseCommandLine(argv, ADD_FLAGS);
     expectPositionals(positionals, 1, addCommand.synopsis);
     const type = positionals[0];
     if (type === undefined) throw new UsageError(`which type of task? usage: task-manager-mcp ${addCommand.synopsis}.`);
@@ -56,7 +60,7 @@ Prints the new id alone (--json: the whole task). TYPE is 1-64 letters, digits, 
       },
     ]);
     if (task === undefined) throw new Error("createTasks returned no task");
-    if (context.json) return writeJson({ workflow, task });
+    if (context.json) return writeJson({ workflow, task: withoutIdleClaim(task) });
     write(task.id);
   },
 };

@@ -1,12 +1,22 @@
 /** `cancel ID`: end a task that is no longer needed (and with --cascade its pending subtree). */
+import { withoutIdleClaim } from "../../mcp/compact-task.js";
 import { TaskManagerError, isTaskManagerError } from "../../core/errors.js";
 import { actingPerson, AS_FLAG_HELP } from "../acting-person.js";
 import { expectPositionals, openContext, parseCommandLine, write, writeJson, type CliCommand } from "../command.js";
 import { findTask } from "../find-task.js";
 import { UsageError } from "../usage-error.js";
 
+const CANCEL_FLAGS = {
+  cascade: { type: "boolean" },
+  force: { type: "boolean" },
+  reason: { type: "string" },
+  workflow: { type: "string", short: "w" },
+  as: { type: "string" },
+} as const;
+
 export const cancelCommand: CliCommand = {
-  synopsis: "cancel ID [--cascade]",
+  synopsis: "cancel ID [--cascade] [--force] [--reason TEXT] [-w W] [--as WHO]",
+  flags: CANCEL_FLAGS,
   summary: "Cancel a task that is no longer needed; --cascade cancels its pending descendants too.",
   details: `Flags:
   --cascade                    also cancel the task's pending descendants (held ones stay with their agents)
@@ -19,13 +29,7 @@ A pending task, or one whose holder's lease ran out, is cancelled as it is. A ta
 needs --force (exit 3 without it); an already finished task exits 3. Tasks that depend on a
 cancelled task are blocked: cancel them too, or replace the cancelled task.`,
   async run(argv) {
-    const { values, positionals } = parseCommandLine(argv, {
-      cascade: { type: "boolean" },
-      force: { type: "boolean" },
-      reason: { type: "string" },
-      workflow: { type: "string", short: "w" },
-      as: { type: "string" },
-    });
+    const { values, positionals } = parseCommandLine(argv, CANCEL_FLAGS);
     expectPositionals(positionals, 1, cancelCommand.synopsis);
     const taskId = positionals[0];
     if (taskId === undefined) throw new UsageError(`which task? usage: task-manager-mcp ${cancelCommand.synopsis}.`);
@@ -47,7 +51,7 @@ cancelled task are blocked: cancel them too, or replace the cancelled task.`,
       }
       throw error;
     }
-    if (context.json) return writeJson({ workflow, task });
+    if (context.json) return writeJson({ workflow, task: withoutIdleClaim(task) });
     const descendants = task.cancelled_descendants;
     const more = descendants === undefined ? "" : `, and ${descendants} pending descendant${descendants === 1 ? "" : "s"}`;
     write(`${context.style.status("cancelled", "cancelled")} ${task.id} in workflow ${workflow}${more}.`);

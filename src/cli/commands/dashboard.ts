@@ -21,8 +21,11 @@ function urlHost(host: string): string {
   return isIP(host) === 6 ? `[${host}]` : host;
 }
 
+const DASHBOARD_FLAGS = { port: { type: "string" }, host: { type: "string" } } as const;
+
 export const dashboardCommand: CliCommand = {
-  synopsis: "dashboard [--port 4747]",
+  synopsis: "dashboard [--port N] [--host ADDRESS]",
+  flags: DASHBOARD_FLAGS,
   summary: "Serve a live, read-only web dashboard of every workflow on http://127.0.0.1:4747/.",
   details: `Flags:
   --port N                     the port (default ${DEFAULT_DASHBOARD_PORT}; 0 picks a free one)
@@ -33,7 +36,7 @@ The page shows each workflow's counts, its task tree and dependency graph, who h
 its lease counting down, and each task's data, result and history, updated live as any process
 changes the state files. It changes nothing: use the other commands for that. Ctrl-C stops it.`,
   async run(argv) {
-    const { values, positionals } = parseCommandLine(argv, { port: { type: "string" }, host: { type: "string" } });
+    const { values, positionals } = parseCommandLine(argv, DASHBOARD_FLAGS);
     expectPositionals(positionals, 0, dashboardCommand.synopsis);
     const port = integerFlag(values.port, "--port", String(DEFAULT_DASHBOARD_PORT)) ?? DEFAULT_DASHBOARD_PORT;
     if (port < 0 || port > 65_535) throw new UsageError(`--port must be 0-65535; got ${port}.`);

@@ -11,8 +11,11 @@ import { existingWorkflow, expectPositionals, openContext, parseCommandLine, wri
 import { NotFoundError } from "../not-found-error.js";
 import { formatCount, PROGRESS_MIN_TASKS, ProgressBar } from "../progress-bar.js";
 
+const EXPORT_FLAGS = { workflow: { type: "string", short: "w" }, out: { type: "string", short: "o" } } as const;
+
 export const exportCommand: CliCommand = {
-  synopsis: "export [-w W] [--out FILE]",
+  synopsis: "export [-w W] [-o|--out FILE]",
+  flags: EXPORT_FLAGS,
   summary: "Write a workflow as a seed-format JSON state file, to stdout or FILE, from any store.",
   details: `Flags:
   -w, --workflow W             the workflow (default "default")
@@ -24,7 +27,7 @@ Moving a workflow from JSON to SQLite:
   task-manager-mcp export -w W --out w.json && task-manager-mcp import w.json -w W --store sqlite
 On a terminal a progress bar shows on stderr for large workflows.`,
   async run(argv) {
-    const { values, positionals } = parseCommandLine(argv, { workflow: { type: "string", short: "w" }, out: { type: "string", short: "o" } });
+    const { values, positionals } = parseCommandLine(argv, EXPORT_FLAGS);
     expectPositionals(positionals, 0, exportCommand.synopsis);
     const context = openContext(values);
     const workflow = await existingWorkflow(context, values.workflow);

@@ -1,4 +1,5 @@
 /** `show ID`: everything about one task: status, holder and lease, relations, data, result, history. */
+import { withoutIdleClaim } from "../../mcp/compact-task.js";
 import type { Task } from "../../core/schema.js";
 import { allTasks } from "../all-tasks.js";
 import { expectPositionals, openContext, parseCommandLine, write, writeJson, type CliCommand, type CommandContext } from "../command.js";
@@ -97,22 +98,25 @@ function indent(text: string): string {
     .join("\n");
 }
 
+const SHOW_FLAGS = { workflow: { type: "string", short: "w" } } as const;
+
 export const showCommand: CliCommand = {
-  synopsis: "show ID [--workflow W]",
+  synopsis: "show ID [-w|--workflow W]",
+  flags: SHOW_FLAGS,
   summary: "Show one task in full: holder and lease, parent, children, dependencies, data, result and history.",
   details: `Flags:
   -w, --workflow W             look only in workflow W (default: search every workflow for the id)
 
 An id found in no workflow exits 2; one found in several asks for --workflow (exit 1).`,
   async run(argv) {
-    const { values, positionals } = parseCommandLine(argv, { workflow: { type: "string", short: "w" } });
+    const { values, positionals } = parseCommandLine(argv, SHOW_FLAGS);
     expectPositionals(positionals, 1, showCommand.synopsis);
     const taskId = positionals[0];
     if (taskId === undefined) throw new UsageError(`which task? usage: task-manager-mcp ${showCommand.synopsis}.`);
     const context = openContext(values);
     const { workflow, task } = await findTask(context, taskId, values.workflow);
     const details = await detailsOf(context, workflow, task);
-    if (context.json) return writeJson(details);
+    if (context.json) return writeJson({ ...details, task: withoutIdleClaim(details.task) });
     write(renderDetails(context, details));
   },
 };

@@ -69,6 +69,7 @@ export function renderSnapshot(context: CommandContext, snapshot: WorkflowSnapsh
 
 export const summaryCommand: CliCommand = {
   synopsis: "summary [W]",
+  flags: {},
   summary: "One workflow (default: \"default\") at a glance: counts by status and type, pending tasks by readiness, who holds what.",
   details: `Pending tasks are split by why they can or cannot be claimed: ready, waiting (on a dependency),
 scheduled (not before a time), blocked (a dependency failed or was cancelled). Held tasks show their

@@ -1,4 +1,5 @@
 /** `tasks [W]`: the tasks of a workflow, filtered by status, type or parent, as a table. */
+import { withoutIdleClaim } from "../../mcp/compact-task.js";
 import type { Task, TaskStatus } from "../../core/schema.js";
 import { allTasks } from "../all-tasks.js";
 import {
@@ -57,8 +58,16 @@ export function renderTasks(context: CommandContext, tasks: readonly Task[]): st
   );
 }
 
+const TASKS_FLAGS = {
+  status: { type: "string" },
+  type: { type: "string" },
+  parent: { type: "string" },
+  limit: { type: "string" },
+} as const;
+
 export const tasksCommand: CliCommand = {
-  synopsis: "tasks [W] [--status S] [--type T]",
+  synopsis: "tasks [W] [--status S] [--type T] [--parent ID] [--limit N]",
+  flags: TASKS_FLAGS,
   summary: "List the tasks of a workflow (default: \"default\") in creation order.",
   details: `Flags:
   --status S                   only tasks with this status: pending, in_progress, completed, failed, cancelled
@@ -69,12 +78,7 @@ export const tasksCommand: CliCommand = {
 A pending task that can never run because a dependency failed or was cancelled shows "(blocked)";
 one not claimable before a time shows "(scheduled)". --json prints the tasks in full (data, result, history).`,
   async run(argv) {
-    const { values, positionals } = parseCommandLine(argv, {
-      status: { type: "string" },
-      type: { type: "string" },
-      parent: { type: "string" },
-      limit: { type: "string" },
-    });
+    const { values, positionals } = parseCommandLine(argv, TASKS_FLAGS);
     expectPositionals(positionals, 1, tasksCommand.synopsis);
     const limit = positiveIntegerFlag(values.limit, "--limit", "50");
     const context = openContext(values);
@@ -85,7 +89,7 @@ one not claimable before a time shows "(scheduled)". --json prints the tasks in 
       { status: values.status as TaskStatus | undefined, type: values.type, parentId: values.parent },
       limit,
     );
-    if (context.json) return writeJson({ workflow, tasks });
+    if (context.json) return writeJson({ workflow, tasks: tasks.map(withoutIdleClaim) });
     if (tasks.length === 0) {
       const filtered = values.status !== undefined || values.type !== undefined || values.parent !== undefined;
       return write(context.style.dim(`no tasks${filtered ? " match" : ""} in workflow ${workflow}.`));

@@ -80,6 +80,7 @@ function render(context: CommandContext, view: View): string {
 
 export const watchCommand: CliCommand = {
   synopsis: "watch [W]",
+  flags: {},
   summary: "A live summary of one workflow, or of every workflow and who holds what; Ctrl-C ends it.",
   details: `On a terminal the screen is redrawn whenever a state file changes (by any process) and every
 second for the lease countdowns. When stdout is not a terminal, one snapshot is printed per change,

@@ -26,7 +26,7 @@ export function renderOverviews(context: CommandContext, overviews: readonly Wor
     ],
     overviews.map((overview) =>
       overview.error
-        ? [overview.name, style.red(overview.error.code)]
+        ? { cells: [overview.name], note: style.red(overview.error.code) }
         : [
             overview.name,
             String(overview.total_tasks ?? 0),
@@ -44,6 +44,7 @@ export function renderOverviews(context: CommandContext, overviews: readonly Wor
 
 export const workflowsCommand: CliCommand = {
   synopsis: "workflows",
+  flags: {},
   summary: "List the workflows in the state directory with their task counts.",
   details: `A workflow whose state file is corrupt is listed with STATE_FILE_CORRUPT instead of counts
 (its error message is in --json); the others still list.`,

@@ -11,25 +11,39 @@ export interface Column {
   align?: "left" | "right";
 }
 
+/**
+ * A row that says something instead of filling every column (an error, say): its cells
+ * fill the first columns, and `note` follows them without widening the columns it spans.
+ */
+export interface NoteRow {
+  cells: readonly string[];
+  note: string;
+}
+
+export type Row = readonly string[] | NoteRow;
+
+function isNoteRow(row: Row): row is NoteRow {
+  return !Array.isArray(row);
+}
+
 /** Cells are already printable (see text.ts) and may carry colour. */
-export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[], style: Style): string {
+export function renderTable(columns: readonly Column[], rows: readonly Row[], style: Style): string {
+  const cellsOf = (row: Row): readonly string[] => (isNoteRow(row) ? row.cells : row);
   const widths = columns.map((column, index) =>
-    Math.max(visibleWidth(column.header), ...rows.map((row) => visibleWidth(row[index] ?? ""))),
+    Math.max(visibleWidth(column.header), ...rows.map((row) => visibleWidth(cellsOf(row)[index] ?? ""))),
   );
+  const padded = (cells: readonly string[], count: number, decorate: (text: string) => string): string[] =>
+    columns.slice(0, count).map((column, index) => {
+      const cell = cells[index] ?? "";
+      const padding = " ".repeat((widths[index] ?? 0) - visibleWidth(cell));
+      return column.align === "right" ? padding + decorate(cell) : decorate(cell) + padding;
+    });
   const line = (cells: readonly string[], decorate: (text: string) => string = (text) => text): string =>
-    columns
-      .map((column, index) => {
-        const cell = cells[index] ?? "";
-        const padding = " ".repeat((widths[index] ?? 0) - visibleWidth(cell));
-        const last = index === columns.length - 1;
-        if (column.align === "right") return padding + decorate(cell);
-        return decorate(cell) + (last ? "" : padding);
-      })
-      .join("  ")
-      .trimEnd();
+    padded(cells, columns.length, decorate).join("  ").trimEnd();
+  const noteLine = (row: NoteRow): string => [...padded(row.cells, row.cells.length, (text) => text), row.note].join("  ").trimEnd();
   const header = line(
     columns.map((column) => column.header),
     style.bold,
   );
-  return [header, ...rows.map((row) => line(row))].join("\n") + "\n";
+  return [header, ...rows.map((row) => (isNoteRow(row) ? noteLine(row) : line(row)))].join("\n") + "\n";
 }

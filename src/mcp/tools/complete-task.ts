@@ -1,7 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { FinishedTask } from "../../core/schema.js";
-import { withoutHistory } from "../compact-task.js";
+import { compactTask } from "../compact-task.js";
 import type { ServerContext } from "../context.js";
 import { renderTask } from "../render.js";
 import { asJsonObject, claimTokenArg, finalStatusArg, jsonObjectArg, taskIdArg, taskOutput, workflowArg } from "../schemas.js";
@@ -45,7 +45,7 @@ export function registerCompleteTaskTool(server: McpServer, context: ServerConte
         )) as FinishedTask; // finishClaim hands back what completeTask returned
         const cascade = cancelled === undefined ? "" : `; cancelled ${cancelled} pending descendants`;
         return toolSuccess(
-          { task: withoutHistory(task), ...(cancelled !== undefined && { cancelled_descendants: cancelled }) },
+          { task: compactTask(task), ...(cancelled !== undefined && { cancelled_descendants: cancelled }) },
           `${task.status === "pending" ? "will retry" : "finished"} ${renderTask(task)}${cascade}`,
         );
       }),

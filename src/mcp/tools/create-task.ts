@@ -2,7 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { renderTask } from "../render.js";
-import { withoutHistory } from "../compact-task.js";
+import { compactTask } from "../compact-task.js";
 import { jsonObjectArg, taskOutput, workflowArg } from "../schemas.js";
 import { createTaskInputOf } from "../task-input.js";
 import { toolSuccess } from "../tool-result.js";
@@ -41,7 +41,7 @@ export function registerCreateTaskTool(server: McpServer, context: ServerContext
         if (!created) throw new Error("createTasks returned no task");
         const { already_existed: existed, ...task } = created;
         const already = existed === true;
-        return toolSuccess({ task: withoutHistory(task), already_existed: already }, `${already ? "already existed" : "created"} ${renderTask(task)}`);
+        return toolSuccess({ task: compactTask(task), already_existed: already }, `${already ? "already existed" : "created"} ${renderTask(task)}`);
       }),
   );
 }

@@ -2,7 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { renderTask } from "../render.js";
-import { withoutHistory } from "../compact-task.js";
+import { compactTask } from "../compact-task.js";
 import { claimedTaskOutput, workflowArg } from "../schemas.js";
 import { toolSuccess } from "../tool-result.js";
 import { ADDITIVE_WRITE } from "./annotations.js";
@@ -38,7 +38,7 @@ export function registerGetNextTaskTool(server: McpServer, context: ServerContex
         }
         context.claims.remember(name, task.id, task.claim_token);
         return toolSuccess(
-          { task: withoutHistory(task) },
+          { task: compactTask(task) },
           `claimed ${renderTask(task)} lease_expires_at=${task.lease_expires_at ?? "?"} claim_token=${task.claim_token}`,
         );
       }),

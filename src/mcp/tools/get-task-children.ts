@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { renderTasks } from "../render.js";
 import { taskIdArg, taskOutput, workflowArg } from "../schemas.js";
-import { withoutHistory } from "../compact-task.js";
+import { compactTask } from "../compact-task.js";
 import { toolSuccess } from "../tool-result.js";
 import { READS } from "./annotations.js";
 
@@ -28,7 +28,7 @@ export function registerGetTaskChildrenTool(server: McpServer, context: ServerCo
         // An unknown parent is a mistake worth reporting, not an empty list.
         await tm.requireTask(args.task_id);
         const tasks = await tm.getTaskChildren(args.task_id);
-        return toolSuccess({ tasks: tasks.map(withoutHistory) }, renderTasks(tasks, `task ${args.task_id} has no children`));
+        return toolSuccess({ tasks: tasks.map(compactTask) }, renderTasks(tasks, `task ${args.task_id} has no children`));
       }),
   );
 }

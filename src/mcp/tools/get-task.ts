@@ -1,4 +1,5 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { withoutIdleClaim } from "../compact-task.js";
 import type { ServerContext } from "../context.js";
 import { renderTask } from "../render.js";
 import { taskIdArg, taskOutput, workflowArg } from "../schemas.js";
@@ -23,7 +24,7 @@ export function registerGetTaskTool(server: McpServer, context: ServerContext): 
     (args) =>
       context.run(async () => {
         const task = await context.workflow(args.workflow).tm.requireTask(args.task_id);
-        return toolSuccess({ task }, renderTask(task));
+        return toolSuccess({ task: withoutIdleClaim(task) }, renderTask(task));
       }),
   );
 }

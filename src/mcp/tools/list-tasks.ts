@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { renderTasks } from "../render.js";
 import { taskOutput, taskStatusArg, workflowArg } from "../schemas.js";
-import { withoutHistory } from "../compact-task.js";
+import { compactTask } from "../compact-task.js";
 import { toolSuccess } from "../tool-result.js";
 import { READS } from "./annotations.js";
 
@@ -37,7 +37,7 @@ export function registerListTasksTool(server: McpServer, context: ServerContext)
           cursor: args.cursor,
         });
         const more = page.next_cursor === null ? "" : `\nmore: cursor=${page.next_cursor}`;
-        return toolSuccess({ tasks: page.tasks.map(withoutHistory), next_cursor: page.next_cursor }, `${renderTasks(page.tasks, "no tasks match")}${more}`);
+        return toolSuccess({ tasks: page.tasks.map(compactTask), next_cursor: page.next_cursor }, `${renderTasks(page.tasks, "no tasks match")}${more}`);
       }),
   );
 }

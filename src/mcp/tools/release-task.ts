@@ -1,7 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ServerContext } from "../context.js";
 import { renderTask } from "../render.js";
-import { withoutHistory } from "../compact-task.js";
+import { compactTask } from "../compact-task.js";
 import { claimTokenArg, taskIdArg, taskOutput, workflowArg } from "../schemas.js";
 import { toolSuccess } from "../tool-result.js";
 import { ADDITIVE_WRITE } from "./annotations.js";
@@ -27,7 +27,7 @@ export function registerReleaseTaskTool(server: McpServer, context: ServerContex
       context.run(async () => {
         const { name, tm } = context.workflow(args.workflow);
         const task = await finishClaim(context, name, args.task_id, args.claim_token, (claim) => tm.releaseTask({ taskId: args.task_id, ...claim }));
-        return toolSuccess({ task: withoutHistory(task) }, `released ${renderTask(task)}`);
+        return toolSuccess({ task: compactTask(task) }, `released ${renderTask(task)}`);
       }),
   );
 }
