@@ -43,7 +43,7 @@ Flags (each may also be set by the environment variable shown):
                                                                 postgres: all in a PostgreSQL database, for many machines
   --database-url URL           TASK_MANAGER_DATABASE_URL        postgres: postgres://user:password@host:5432/database
   --database-schema NAME       TASK_MANAGER_DATABASE_SCHEMA     postgres: the schema of its tables (default task_manager)
-  --sqlite-synchronous full|normal  TASK_MANAGER_SQLITE_SYNCHRONOUS  sqlite: full (default) survives a power cut;
+  --sqlite-synchronous MODE    TASK_MANAGER_SQLITE_SYNCHRONOUS  sqlite: full (default) survives a power cut;
                                                                 normal is faster but may lose the last changes then
   --task-timeout-hours HOURS   TASK_MANAGER_TASK_TIMEOUT_HOURS  claims older than this go back to pending (default 24)
   --lock-timeout SECONDS       TASK_MANAGER_LOCK_TIMEOUT        wait this long for a state file's lock (default 5)
