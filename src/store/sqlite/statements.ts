@@ -3,15 +3,13 @@
  * small typed methods. Nothing here knows the rules: it reads and writes rows.
  */
 import type { Database, Statement } from "better-sqlite3";
+import type { StoredWorkflowColumns } from "../sql/workflow-columns.js";
 import type { DerivedColumns } from "./task-rows.js";
 
-export interface WorkflowRow {
+export interface WorkflowRow extends StoredWorkflowColumns {
   wf: number;
   name: string;
-  workflow_type: string;
-  metadata: string;
   last_updated: string;
-  extra: string | null;
   version: number;
 }
 
@@ -74,8 +72,8 @@ export class Statements {
     this.prepared("UPDATE workflows SET metadata = ? WHERE wf = ?").run(metadata, wf);
   }
 
-  setHeader(wf: number, workflowType: string, metadata: string, extra: string | null): void {
-    this.prepared("UPDATE workflows SET workflow_type = ?, metadata = ?, extra = ? WHERE wf = ?").run(workflowType, metadata, extra, wf);
+  setHeader(wf: number, header: StoredWorkflowColumns): void {
+    this.prepared("UPDATE workflows SET workflow_type = ?, metadata = ?, extra = ? WHERE wf = ?").run(header.workflow_type, header.metadata, header.extra, wf);
   }
 
   workflowNames(): string[] {
