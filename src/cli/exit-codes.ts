@@ -1,7 +1,7 @@
 /**
  * The exit codes of the command-line subcommands, one per kind of outcome, so a
  * script can tell "try again" from "fix the command" from "that task is gone".
- * The README lists them; keep the two in step.
+ * docs/cli.md lists them; keep the two in step.
  */
 import { isTaskManagerError, type ErrorCode } from "../core/errors.js";
 import { NotFoundError } from "./not-found-error.js";

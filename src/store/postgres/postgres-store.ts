@@ -79,8 +79,8 @@ const RELEASE_BATCH = 100;
 /**
  * Batches of claims (and, separately, of fast-path writes) under way at once per store, and
  * requests per batch. One: the requests made while a batch is out all go in the next, so the
- * round trip, the executor's start and the commit are shared by as many as possible. With two,
- * batches were half the size, and the drain slower in CPU per task, durable or not.
+ * round trip, the executor's start and the commit are shared by as many as possible; two
+ * would halve the batches and cost more CPU per task (docs/performance.md).
  */
 const BATCHING = { maxInFlight: 1, maxBatch: 64 };
 
