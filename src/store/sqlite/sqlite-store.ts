@@ -31,7 +31,7 @@ import { pageOfNoWorkflow, taskPage } from "../sql/task-page.js";
 import { headerColumns, workflowHeader, workflowMetadata } from "../sql/workflow-columns.js";
 import { openSqliteDatabase, type SqliteDatabase, type SqliteSynchronous } from "./database.js";
 import { PartialState } from "./partial-state.js";
-import type { Statements, TaskRow, WorkflowRow } from "./statements.js";
+import { exportReads, type Statements, type TaskRow, type WorkflowRow } from "./statements.js";
 import { TaskInserter } from "./task-inserter.js";
 import { loadBetterSqlite3 } from "./load-better-sqlite3.js";
 
@@ -395,11 +395,11 @@ export class SqliteStore implements TaskStore {
     const db = new (loadBetterSqlite3())(this.database.file, { readonly: true, fileMustExist: true });
     try {
       db.exec("BEGIN");
-      const wf = db.prepare("SELECT wf FROM workflows WHERE name = ?").pluck().get(this.workflow) as number | undefined;
+      const reads = exportReads(db);
+      const wf = reads.workflowId(this.workflow);
       if (wf === undefined) return;
-      const page = db.prepare("SELECT seq, id, body FROM tasks INDEXED BY tasks_by_seq WHERE wf = ? AND seq > ? ORDER BY seq LIMIT ?");
       for (let after = 0; ; ) {
-        const rows = page.all(wf, after, EXPORT_PAGE) as { seq: number; id: string; body: string }[];
+        const rows = reads.page(wf, after, EXPORT_PAGE);
         for (const row of rows) yield [row.id, parseTaskBody(this.location, row.id, row.body)];
         const last = rows.at(-1);
         if (!last || rows.length < EXPORT_PAGE) return;

@@ -294,3 +294,16 @@ export class Statements {
     }) as TaskRow[];
   }
 }
+
+/** The reads of an export, on a read-only connection of its own (see SqliteStore.exportWorkflow). */
+export function exportReads(db: Database): {
+  workflowId: (name: string) => number | undefined;
+  page: (wf: number, afterSeq: number, limit: number) => { seq: number; id: string; body: string }[];
+} {
+  const workflowId = db.prepare("SELECT wf FROM workflows WHERE name = ?").pluck();
+  const page = db.prepare("SELECT seq, id, body FROM tasks INDEXED BY tasks_by_seq WHERE wf = ? AND seq > ? ORDER BY seq LIMIT ?");
+  return {
+    workflowId: (name) => workflowId.get(name) as number | undefined,
+    page: (wf, afterSeq, limit) => page.all(wf, afterSeq, limit) as { seq: number; id: string; body: string }[],
+  };
+}
