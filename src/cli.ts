@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * The bin entry: `task-manager-mcp [command] [flags]`. Without a command it runs the
- * MCP stdio server. Commands are looked up in COMMANDS, so a new one is a module
- * under src/cli/commands/ and one entry there. Errors go to stderr with the exit
+ * MCP stdio server; a command is a module under src/cli/commands/ and one entry in
+ * COMMANDS. Errors go to stderr with the exit
  * code of their kind (src/cli/exit-codes.ts; 1 for how the server was started);
  * the server's stdout is reserved for the MCP protocol (and --help/--version).
  */

@@ -2,28 +2,23 @@
  * A workflow kept in PostgreSQL, for agents on several machines: every process, wherever
  * it runs, opens the same URL, and the database is what makes a claim exactly-once.
  *
- * The semantics are the JSON store's by construction, as in the SQLite store: every change
- * runs the rule of core/workflow-rules.ts on a PartialState holding just the tasks that
- * rule looks at, and writes back what it changed, each row only if it is still the version
- * read (else the change is made again from a fresh read). The exception is the hot path.
- * The claim: one UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED) picks the ready task with
- * the highest priority, oldest first, that no other claim holds at that instant, and marks
- * it claimed (see postgres/task-rows.ts for how the rule's effect on the task is kept). The
- * holder's completion or heartbeat runs the rule on the row its claim returned, with no read,
- * and writes it only if it is still that version (mutateClaimed). Claims, and such writes,
- * that this process's agents ask for while the previous ones are under way go together in
- * one statement (shared-statement.ts): a round trip, an executor start and a commit for
- * several agents instead of one each.
+ * Every change runs the rule of core/workflow-rules.ts on a partial state (store/sql/) and
+ * writes back what it changed, each row only if it is still the version read; else the
+ * change is made again from a fresh read.
  *
- * Time: the core passes the process clock, which a change reads right before its statements
- * (again on each retry), and the store moves that time onto the database clock by the offset
- * it measured (postgres/database.ts), so leases written by one machine expire when another
- * machine, whatever its clock says, thinks they do. A claim that waits inside its statement
- * (for a lock on the table) counts its lease from when the wait ended (see claimReady).
+ * The hot path is the exception. A claim is one UPDATE … FROM (SELECT … FOR UPDATE SKIP
+ * LOCKED) that marks the first ready task no other claim holds (task-rows.ts keeps the rule's
+ * effect on it), and the holder's completion or heartbeat runs the rule on the row the claim
+ * returned, with no read (mutateClaimed); claims, and such writes, asked for while earlier
+ * ones are under way share one statement (shared-statement.ts).
  *
- * The SQL text is in statements.ts; this file holds the logic around it.
+ * Time: the core passes the process clock, read right before the statements (again on each
+ * retry), and the store moves it onto the database clock by the offset database.ts measured,
+ * so leases written by one machine expire when another machine thinks they do. A claim that
+ * waited inside its statement for a lock on the table counts its lease from the wait's end.
  *
- * Waiting: every committed change sends NOTIFY (a trigger); watchChanges LISTENs.
+ * Waiting: every committed change sends NOTIFY (a trigger); watchChanges LISTENs. The SQL
+ * text is in statements.ts; this file holds the logic around it.
  */
 import type { ClaimabilityQuery } from "../../core/claim-timing.js";
 import { formatClaimToken, newClaimSecret, type ClaimSecret } from "../../core/claim-token.js";

@@ -1,10 +1,11 @@
 /**
  * The rules of core/workflow-rules.ts run on a WorkflowState. A workflow in a database may
  * hold a million tasks, but an operation only ever looks at a few: the task itself, the
- * tasks it depends on (to say whether it is blocked), and, for a cascade, the tasks below
- * it. A partial state is a WorkflowState holding exactly those, read from their rows; after
- * the rule has run, the tasks it changed are written back. So the SQL stores apply the very
- * rules the JSON store applies. Each store's PartialState adds its reads and writes.
+ * tasks it depends on (to say whether it is blocked), and, for a cascade, the tasks below it.
+ *
+ * A partial state is a WorkflowState holding exactly those, read from their rows; after the
+ * rule has run, the tasks it changed are written back, so the SQL stores apply the very rules
+ * the JSON store applies. Each store's PartialState adds its own reads and writes.
  */
 import { defineOwn } from "../../core/define-own.js";
 import { TaskStatus, type StoredTask, type WorkflowMetadata, type WorkflowState } from "../../core/schema.js";
