@@ -6,7 +6,7 @@
  */
 import type { FinishedTask, Task, WorkflowState } from "../../core/schema.js";
 import { expiredClaims, type ExpiredLease } from "../../core/store-notices.js";
-import { timed, type CancelRequest, type Clock, type CompleteRequest, type HeartbeatRequest, type ReleaseRequest } from "../../core/task-store.js";
+import { timed, type CancelRequest, type Clock, type CompleteRequest, type HeartbeatRequest, type ReleaseRequest, type Timed } from "../../core/task-store.js";
 import * as rules from "../../core/workflow-rules.js";
 
 export interface TaskChange<T> {
@@ -17,30 +17,15 @@ export interface TaskChange<T> {
 }
 
 export function completion(request: CompleteRequest): TaskChange<FinishedTask> {
-  return {
-    taskId: request.taskId,
-    clock: request.clock,
-    neighbours: { dependencies: true, descendants: request.cascade === true },
-    rule: (state, now) => rules.completeTask(state, timed(request, now)),
-  };
+  return taskChange(request, { dependencies: true, descendants: request.cascade === true }, rules.completeTask);
 }
 
 export function release(request: ReleaseRequest): TaskChange<Task> {
-  return {
-    taskId: request.taskId,
-    clock: request.clock,
-    neighbours: { dependencies: true, descendants: false },
-    rule: (state, now) => rules.releaseTask(state, timed(request, now)),
-  };
+  return taskChange(request, { dependencies: true, descendants: false }, rules.releaseTask);
 }
 
 export function heartbeat(request: HeartbeatRequest): TaskChange<Task> {
-  return {
-    taskId: request.taskId,
-    clock: request.clock,
-    neighbours: { dependencies: false, descendants: false },
-    rule: (state, now) => rules.heartbeatTask(state, timed(request, now)),
-  };
+  return taskChange(request, { dependencies: false, descendants: false }, rules.heartbeatTask);
 }
 
 /**
@@ -49,20 +34,23 @@ export function heartbeat(request: HeartbeatRequest): TaskChange<Task> {
  */
 export function cancellation(request: CancelRequest): TaskChange<FinishedTask> & { lapsed: () => ExpiredLease[] } {
   let lapsed: ExpiredLease[] = [];
-  return {
-    taskId: request.taskId,
-    clock: request.clock,
-    neighbours: { dependencies: false, descendants: request.cascade === true },
-    rule: (state, now) => {
-      const task = Object.hasOwn(state.tasks, request.taskId) ? state.tasks[request.taskId] : undefined;
-      const expired = task !== undefined && rules.isLeaseExpired(task, now, request.staleAfterMs);
-      const lease = { taskId: request.taskId, holder: task?.locked_by ?? null, attempt: task?.attempts ?? 0 };
-      const mutation = rules.cancelTask(state, timed(request, now));
-      lapsed = expired ? [{ ...lease, status: task?.status }] : [];
-      return mutation;
-    },
-    lapsed: () => lapsed,
-  };
+  const change = taskChange(request, { dependencies: false, descendants: request.cascade === true }, (state, timedRequest: Timed<CancelRequest>) => {
+    const task = Object.hasOwn(state.tasks, request.taskId) ? state.tasks[request.taskId] : undefined;
+    const expired = task !== undefined && rules.isLeaseExpired(task, timedRequest.now, request.staleAfterMs);
+    const lease = { taskId: request.taskId, holder: task?.locked_by ?? null, attempt: task?.attempts ?? 0 };
+    const mutation = rules.cancelTask(state, timedRequest);
+    lapsed = expired ? [{ ...lease, status: task?.status }] : [];
+    return mutation;
+  });
+  return { ...change, lapsed: () => lapsed };
+}
+
+function taskChange<R extends { taskId: string; clock: Clock }, T>(
+  request: R,
+  neighbours: TaskChange<T>["neighbours"],
+  rule: (state: WorkflowState, request: Timed<R>) => rules.Mutation<T>,
+): TaskChange<T> {
+  return { taskId: request.taskId, clock: request.clock, neighbours, rule: (state, now) => rule(state, timed(request, now)) };
 }
 
 /** Runs releaseStaleClaims on `state`; returns the claims it released, each with its status after (none when it changed nothing). */
