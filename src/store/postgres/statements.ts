@@ -3,9 +3,9 @@
  * runs its statement and returns typed rows. Nothing here knows the rules. Schema DDL
  * lives in migrations.ts, the NOTIFY and clock reads in database.ts.
  */
-import { CLOCK_TOLERANCE_MS, type Session } from "./database.js";
 import type { TaskColumns } from "../sql/task-columns.js";
 import type { StoredWorkflowColumns } from "../sql/workflow-columns.js";
+import { CLOCK_TOLERANCE_MS, type Session } from "./database.js";
 import type { TaskRow } from "./task-rows.js";
 
 /** The columns every task read selects (see TaskRow); ms columns come as float8, so as numbers. */
