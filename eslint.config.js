@@ -40,6 +40,7 @@ export default tseslint.config(
             { target: "./src/store/json", from: ["./src/store/sqlite", "./src/store/postgres"], message: "one store does not import another: shared code lives in src/store/." },
             { target: "./src/store/sqlite", from: ["./src/store/json", "./src/store/postgres"], message: "one store does not import another: shared code lives in src/store/." },
             { target: "./src/store/postgres", from: ["./src/store/json", "./src/store/sqlite"], message: "one store does not import another: shared code lives in src/store/." },
+            { target: "./src/store/sql", from: ["./src/store/json", "./src/store/sqlite", "./src/store/postgres"], message: "what the SQL stores share imports neither of them." },
           ],
         },
       ],

@@ -1,8 +1,8 @@
 /**
- * The library's entry point, as the seed's README uses it:
+ * The library's entry point, with the seed's options:
  * `new TaskManager({ stateFile, lockTimeout, taskTimeoutHours })` over a JSON state file;
- * or `new TaskManager({ store: "sqlite", stateDir, workflow })` over the SQLite database
- * of a state directory; or over any TaskStore.
+ * `new TaskManager({ store: "sqlite", stateDir, workflow })` over the SQLite database of a
+ * state directory; `new TaskManager({ store: "postgres", url, workflow })`; or any TaskStore.
  */
 import { TaskManagerCore, type TaskManagerCoreOptions } from "./core/task-manager-core.js";
 import type { NoticeListener } from "./core/store-notices.js";

@@ -1,7 +1,7 @@
 /**
- * A state directory's workflows, by name: with the JSON store (the default) one state
- * file each, `<state-dir>/<name>.json`; with the SQLite store all in
- * `<state-dir>/tasks.sqlite`. Opens workflows by name (refusing names that could escape
+ * A store's workflows, by name: with the JSON store (the default) one state file each,
+ * `<state-dir>/<name>.json`; with the SQLite store all in `<state-dir>/tasks.sqlite`; with
+ * PostgreSQL rows of one schema. Opens workflows by name (refusing names that could escape
  * the directory), lists them, and tells of any process's change to them.
  */
 import { resolve } from "node:path";

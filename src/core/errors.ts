@@ -120,8 +120,8 @@ export class StateFileCorruptError extends TaskManagerError {
 
 /**
  * The store could not finish a call: the database could not be reached or kept dropping the
- * connection, or (JSON store) the process holding the lock took the call and never answered.
- * The message says whether the change may have been applied.
+ * connection, or (JSON store) the state directory could not be used. The message says
+ * whether the change may have been applied.
  */
 export class StoreUnavailableError extends TaskManagerError {
   constructor(message: string, cause?: unknown) {

@@ -105,9 +105,11 @@ export class TaskManagerCore {
    * Releases expired claims, then claims the ready task of the given types with the
    * highest priority (the oldest among equals); null when none is ready. The claim's
    * lease is `leaseSeconds`, else the workflow's default, else the task timeout.
+   *
    * With `waitMs`, a call that finds none waits until one becomes claimable (created,
    * released, expired, its dependencies done, its not_before reached, by any process)
    * or the time is up (null); `signal` ends the wait early with its reason.
+   *
    * The task comes with its `claim_token`, shown by no other call: pass it as `claimToken`
    * to completeTask, releaseTask and heartbeatTask, which refuse the claim to anyone without it.
    */

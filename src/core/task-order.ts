@@ -2,14 +2,13 @@
  * The ids of a workflow's tasks in their order, without asking the object for them
  * each time. `state.tasks` holds thousands of keys, so V8 keeps it as a hash table,
  * and Object.keys, Object.entries and for…in on it sort every key by insertion order
- * on every call: at 10,000 tasks each call cost more than the rule that made it, and
- * a claim made three.
+ * on every call, which at thousands of tasks costs more than the rule itself.
  *
  * A store that builds a tasks object (the JSON state file codec) records its order
  * here; rules then read it with taskIdsOf and add tasks with addTask, which keeps it
  * up to date. A tasks object with no recorded order (a partial state of the SQL
- * stores, a freshly parsed file) is simply asked, as before. Nothing here ever
- * removes a task: no rule does, and a store that does builds a new object.
+ * stores, a freshly parsed file) is simply asked. Nothing here removes a task: no
+ * rule does, and a store that does builds a new object.
  */
 import { defineOwn } from "./define-own.js";
 import type { StoredTask, WorkflowState } from "./schema.js";

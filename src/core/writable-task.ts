@@ -3,9 +3,10 @@
  * that are frozen (the JSON state file codec freezes every task whose text it keeps,
  * so that "the same object" proves "the same text" and a write need not look inside
  * the thousands of tasks a rule did not touch); such a task is replaced by a copy,
- * which the rule changes. A task that is not frozen (the SQL stores' rows) is changed
- * in place, as before. A rule that changed a frozen task without this would throw,
- * never lose the change silently.
+ * which the rule changes.
+ *
+ * A task that is not frozen (the SQL stores' rows) is changed in place. A rule that
+ * changed a frozen task without this would throw, never lose the change silently.
  */
 import { defineOwn } from "./define-own.js";
 import type { StoredTask, WorkflowState } from "./schema.js";

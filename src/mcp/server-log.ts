@@ -1,8 +1,8 @@
 /**
  * What the server reports to whoever runs it: MCP log messages
  * (`notifications/message`, which a client may filter with `logging/setLevel`) once a
- * client has initialized, and stderr for `notice` and above, as before. Long lock
- * waits, expired leases released and corrupt state files were silent until now.
+ * client has initialized, and stderr for `notice` and above: long lock waits, expired
+ * leases released, corrupt state files.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { LoggingLevel } from "@modelcontextprotocol/sdk/types.js";

@@ -1,8 +1,8 @@
 /**
  * The conformance suite's one seam: every behavioural test of the core runs once per
  * store in STORES, through `describeStores`, against a fresh workflow that
- * `store.open()` makes. A new store (PostgreSQL next) joins by adding one StoreFixture
- * here; when the suite passes, it keeps every promise the JSON store keeps.
+ * `store.open()` makes. A new store joins by adding one StoreFixture here; when the
+ * suite passes, it keeps every promise the JSON store keeps.
  *
  * A test sees a store only through the TaskManager and two questions asked of the
  * fixture: what the store holds now (`snapshot`, to assert a refusal wrote nothing)

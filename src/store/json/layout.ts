@@ -147,7 +147,7 @@ export function taskAt(bytes: Buffer, place: Place): StoredTask {
  * The file read in the layout, reusing every task whose bytes are those of `previous`;
  * null if it is not in the layout. Tasks are compared with the task at the same place in
  * `previous` first, so an unchanged task costs a search for its end and a memcmp; when the
- * ids run as before (tasks changed in place, or added at the end), the previous tasks object
+ * ids run in the same order (tasks changed in place, or added at the end), the previous tasks object
  * and places are updated rather than built again.
  */
 function readIndexed(file: string, bytes: Buffer, previous: Version | null): Version | null {

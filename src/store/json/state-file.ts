@@ -5,6 +5,7 @@
  * bytes: when they are the kept version's, its state is used as it is; when another
  * process changed them, only the tasks whose bytes differ are parsed (layout.ts). Nothing
  * is held open between calls.
+ *
  * The kept state is this module's alone: what a write stored is parsed back from the bytes
  * written, and the store copies what it returns.
  */

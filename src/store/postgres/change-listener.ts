@@ -12,6 +12,7 @@
  * that much at worst, instead of leaving it asleep.
  */
 import type pg from "pg";
+import { Subscribers } from "../subscribers.js";
 import { loadPg } from "./load-pg.js";
 import { channelOf } from "./migrations.js";
 
@@ -22,7 +23,14 @@ const RECONNECT_DELAY_MS = 500;
 export const SAFETY_RECHECK_MS = 10_000;
 
 export class ChangeListener {
-  private readonly listeners = new Set<WorkflowChangeListener>();
+  private readonly listeners = new Subscribers<number | null>({
+    first: () => {
+      this.connect();
+      this.safety = setInterval(() => this.emit(null), SAFETY_RECHECK_MS);
+      this.safety.unref();
+    },
+    last: () => this.disconnect(),
+  });
   private client: pg.Client | null = null;
   private timer: NodeJS.Timeout | null = null;
   private safety: NodeJS.Timeout | null = null;
@@ -37,19 +45,7 @@ export class ChangeListener {
 
   /** Adds a listener; returns the function that removes it. The connection is open while anyone listens. */
   subscribe(listener: WorkflowChangeListener): () => void {
-    this.listeners.add(listener);
-    if (this.listeners.size === 1) {
-      this.connect();
-      this.safety = setInterval(() => this.emit(null), SAFETY_RECHECK_MS);
-      this.safety.unref();
-    }
-    let active = true;
-    return () => {
-      if (!active) return;
-      active = false;
-      this.listeners.delete(listener);
-      if (this.listeners.size === 0) this.disconnect();
-    };
+    return this.listeners.add(listener);
   }
 
   close(): void {
@@ -103,12 +99,6 @@ export class ChangeListener {
   }
 
   private emit(wf: number | null): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(wf);
-      } catch {
-        // One listener's failure must not keep the others from hearing of the change.
-      }
-    }
+    this.listeners.emit(wf);
   }
 }

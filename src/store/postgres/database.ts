@@ -230,6 +230,7 @@ export class PostgresDatabase {
    * changes never wait on the database-wide lock NOTIFY holds through a commit. The
    * changes of this process that commit while one NOTIFY is under way, or less than
    * ANNOUNCE_GAP_MS after it, share the next.
+   *
    * Resolves once a NOTIFY sent after the call has been delivered to the database, so
    * a process that exits right after a change has still announced it. A NOTIFY that
    * fails (the connection dropped) is not retried: listeners re-check after a reconnect

@@ -1,23 +1,21 @@
 /**
- * The rules of core/workflow-rules.ts run on a WorkflowState. An operation on a workflow
- * in PostgreSQL looks at a few tasks only: the task itself, the tasks it depends on (to
- * say whether it is blocked), and, for a cascade, the tasks below it. A PartialState is a
- * WorkflowState holding exactly those, read from their rows before the rule runs (the
- * rules are synchronous, the database is not); afterwards the tasks the rule changed are
- * written back, each only if its row is still the version that was read (else
- * WriteConflict, and the operation starts over).
+ * The PostgreSQL store's partial state (see store/sql/partial-state.ts): its tasks are read
+ * before the rule runs (the rules are synchronous, the database is not), a level of
+ * dependencies per query, and each changed task is written back only if its row is still
+ * the version that was read (else WriteConflict, and the operation starts over).
  */
-import { defineOwn } from "../../core/define-own.js";
-import { TaskStatus, type StoredTask, type WorkflowMetadata, type WorkflowState } from "../../core/schema.js";
+import { TaskStatus, type StoredTask } from "../../core/schema.js";
+import { PartialWorkflowState } from "../sql/partial-state.js";
+import { taskColumns } from "../sql/task-columns.js";
 import type { Session } from "./database.js";
-import { writeRows, type RowWrite } from "./row-writes.js";
-import { TASK_COLUMNS, derivedColumns, hasUnfoldedClaim, taskOfRow, type TaskRow } from "./task-rows.js";
+import * as sql from "./statements.js";
+import type { RowWrite } from "./statements.js";
+import { hasUnfoldedClaim, taskOfRow, type TaskRow } from "./task-rows.js";
 
 interface Loaded {
   seq: string;
   version: number;
   status: string;
-  /** The task as read, as JSON: written back only when the rule made it differ. */
   json: string;
 }
 
@@ -28,51 +26,23 @@ export class WriteConflict extends Error {
   }
 }
 
-export class PartialState {
-  readonly state: WorkflowState;
-  private readonly loaded = new Map<string, Loaded>();
-
-  constructor(
-    /** null for a view of rows already in hand, which must not read (see PostgresStore's fast path). */
-    private readonly session: Session | null,
-    /** The workflow's row id; null while the workflow has never been written. */
-    private readonly wf: string | null,
-    private readonly location: string,
-    metadata: WorkflowMetadata,
-    workflowType = "generic",
-  ) {
-    this.state = { workflow_type: workflowType, metadata, tasks: {} };
-  }
-
+/** Made with a null session: a view of rows already in hand, which must not read (see PostgresStore's fast path). */
+export class PartialState extends PartialWorkflowState<Loaded, Session | null, string> {
   /** Puts a row's task in the state (once); returns the task. */
   add(row: TaskRow): StoredTask {
-    const known = this.get(row.id);
-    if (known) return known;
-    const task = taskOfRow(this.location, row);
-    this.put(row.id, task);
-    // The body is the task's JSON unless a claim was folded in: reusing it spares a stringify, and reads a task nested too deep to stringify.
-    const json = hasUnfoldedClaim(row) ? JSON.stringify(task) : row.body;
-    this.loaded.set(row.id, { seq: row.seq, version: row.version, status: row.status, json });
-    return task;
-  }
-
-  /** Puts a task that is not in the database (yet) in the state, to be looked at; it is never written back. */
-  include(id: string, task: StoredTask): void {
-    if (!this.get(id)) this.put(id, task);
-  }
-
-  /** Whether the state holds a task with this id. */
-  has(id: string): boolean {
-    return this.get(id) !== undefined;
+    return this.addRead(row.id, () => {
+      const task = taskOfRow(this.location, row);
+      // The body is the task's JSON unless a claim was folded in: reusing it spares a stringify, and reads a task nested too deep to stringify.
+      const json = hasUnfoldedClaim(row) ? JSON.stringify(task) : row.body;
+      return { task, loaded: { seq: row.seq, version: row.version, status: row.status, json } };
+    });
   }
 
   /** Reads the tasks with these ids that are not in the state yet. */
   async loadMany(ids: Iterable<string>): Promise<void> {
     const missing = [...new Set(ids)].filter((id) => !this.get(id));
     if (missing.length === 0 || this.wf === null) return;
-    const session = this.requireSession();
-    const rows = await session.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM ${session.s}.tasks WHERE wf = $1 AND id = ANY($2::text[])`, [this.wf, missing]);
-    for (const row of rows) this.add(row);
+    for (const row of await sql.tasksByIds(this.requireSession(), this.wf, missing)) this.add(row);
   }
 
   /** The task with this id, read if it is not in the state yet. */
@@ -104,17 +74,7 @@ export class PartialState {
     const task = await this.load(taskId);
     if (!task || this.wf === null) return; // the rule reports TASK_NOT_FOUND
     if (want.dependencies && (task.depends_on?.length ?? 0) > 0) await this.withDependencies([{ ...task, status: TaskStatus.PENDING }]);
-    if (want.descendants) {
-      const session = this.requireSession();
-      const rows = await session.query<TaskRow>(
-        `WITH RECURSIVE below(id) AS (
-           SELECT id FROM ${session.s}.tasks WHERE wf = $1 AND parent_id = $2
-           UNION SELECT t.id FROM ${session.s}.tasks t JOIN below b ON t.wf = $1 AND t.parent_id = b.id)
-         SELECT ${TASK_COLUMNS} FROM ${session.s}.tasks WHERE wf = $1 AND id IN (SELECT id FROM below) ORDER BY seq`,
-        [this.wf, taskId],
-      );
-      for (const row of rows) this.add(row);
-    }
+    if (want.descendants) for (const row of await sql.descendants(this.requireSession(), this.wf, taskId)) this.add(row);
   }
 
   /**
@@ -129,7 +89,7 @@ export class PartialState {
     const writeAll = async (): Promise<void> => {
       // A statement per row, in order: one statement must not update the same row twice (a task and its dependent).
       for (const row of changed) {
-        const written = await writeRows(session, this.wf as string, [row]);
+        const written = await sql.writeRows(session, this.wf as string, [row]);
         if (!written.has(row.seq)) throw new WriteConflict();
         this.markWritten(row);
       }
@@ -141,21 +101,14 @@ export class PartialState {
 
   /** The rows of the tasks the rule changed, as they are to be written (each only over the version read). */
   changedRows(nowMs: number): RowWrite[] {
-    const changed: RowWrite[] = [];
-    for (const [id, before] of this.loaded) {
-      const task = this.state.tasks[id] as StoredTask;
-      const json = JSON.stringify(task);
-      if (json === before.json) continue;
-      changed.push({
-        id,
-        seq: before.seq,
-        version: before.version,
-        columns: derivedColumns(task, json),
-        completed: before.status !== TaskStatus.COMPLETED && task.status === TaskStatus.COMPLETED,
-        updatedMs: nowMs,
-      });
-    }
-    return changed;
+    return [...this.changedTasks()].map(({ id, task, json, before, completed }) => ({
+      id,
+      seq: before.seq,
+      version: before.version,
+      columns: taskColumns(task, json),
+      completed,
+      updatedMs: nowMs,
+    }));
   }
 
   /** Records that a row was written, so that a later write of the same view goes over the new version. */
@@ -168,15 +121,7 @@ export class PartialState {
   }
 
   private requireSession(): Session {
-    if (!this.session) throw new Error("PartialState: this view was made without a connection and cannot read or write");
-    return this.session;
-  }
-
-  private get(id: string): StoredTask | undefined {
-    return Object.hasOwn(this.state.tasks, id) ? this.state.tasks[id] : undefined;
-  }
-
-  private put(id: string, task: StoredTask): void {
-    defineOwn(this.state.tasks, id, task);
+    if (!this.db) throw new Error("PartialState: this view was made without a connection and cannot read or write");
+    return this.db;
   }
 }

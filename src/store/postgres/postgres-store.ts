@@ -2,68 +2,47 @@
  * A workflow kept in PostgreSQL, for agents on several machines: every process, wherever
  * it runs, opens the same URL, and the database is what makes a claim exactly-once.
  *
- * The semantics are the JSON store's by construction, as in the SQLite store: every change
- * runs the rule of core/workflow-rules.ts on a PartialState holding just the tasks that
- * rule looks at, and writes back what it changed, each row only if it is still the version
- * read (else the change is made again from a fresh read). The exception is the hot path.
- * The claim: one UPDATE … FROM (SELECT … FOR UPDATE SKIP LOCKED) picks the ready task with
- * the highest priority, oldest first, that no other claim holds at that instant, and marks
- * it claimed (see postgres/task-rows.ts for how the rule's effect on the task is kept). The
- * holder's completion or heartbeat runs the rule on the row its claim returned, with no read,
- * and writes it only if it is still that version (mutateClaimed). Claims, and such writes,
- * that this process's agents ask for while the previous ones are under way go together in
- * one statement (shared-statement.ts): a round trip, an executor start and a commit for
- * several agents instead of one each.
+ * Every change runs the rule of core/workflow-rules.ts on a partial state (store/sql/) and
+ * writes back what it changed, each row only if it is still the version read; else the
+ * change is made again from a fresh read.
  *
- * Time: the core passes the process clock, which a change reads right before its statements
- * (again on each retry), and the store moves that time onto the database clock by the offset
- * it measured (postgres/database.ts), so leases written by one machine expire when another
- * machine, whatever its clock says, thinks they do. A claim that waits inside its statement
- * (for a lock on the table) counts its lease from when the wait ended (see claimSql).
+ * The hot path is the exception. A claim is one UPDATE … FROM (SELECT … FOR UPDATE SKIP
+ * LOCKED) that marks the first ready task no other claim holds (task-rows.ts keeps the rule's
+ * effect on it), and the holder's completion or heartbeat runs the rule on the row the claim
+ * returned, with no read (mutateClaimed); claims, and such writes, asked for while earlier
+ * ones are under way share one statement (shared-statement.ts).
  *
- * Waiting: every committed change sends NOTIFY (a trigger); watchChanges LISTENs.
+ * Time: the core passes the process clock, read right before the statements (again on each
+ * retry), and the store moves it onto the database clock by the offset database.ts measured,
+ * so leases written by one machine expire when another machine thinks they do. A claim that
+ * waited inside its statement for a lock on the table counts its lease from the wait's end.
+ *
+ * Waiting: every committed change sends NOTIFY (a trigger); watchChanges LISTENs. The SQL
+ * text is in statements.ts; this file holds the logic around it.
  */
 import type { ClaimabilityQuery } from "../../core/claim-timing.js";
 import { formatClaimToken, newClaimSecret, type ClaimSecret } from "../../core/claim-token.js";
 import { TaskNotFoundError } from "../../core/errors.js";
-import { blockersOf, type BlockerMemo } from "../../core/readiness.js";
-import {
-  TASK_STATUSES,
-  TaskStatus,
-  type ClaimedTask,
-  type CreatedTask,
-  type FinishedTask,
-  type JsonObject,
-  type PendingCounts,
-  type StatusSummary,
-  type StoredTask,
-  type Task,
-  type TaskPage,
-  type WorkflowMetadata,
-} from "../../core/schema.js";
-import { expiredClaims, guardedListener, type ExpiredLease, type NoticeListener } from "../../core/store-notices.js";
-import {
-  timed,
-  type CancelRequest,
-  type ClaimRequest,
-  type Clock,
-  type CompleteRequest,
-  type HeartbeatRequest,
-  type NewTask,
-  type ReleaseRequest,
-  type TaskQuery,
-  type TaskStore,
-} from "../../core/task-store.js";
+import type { BlockerMemo } from "../../core/readiness.js";
+import { TaskStatus, type ClaimedTask, type CreatedTask, type FinishedTask, type JsonObject, type StatusSummary, type StoredTask, type Task, type TaskPage, type WorkflowMetadata } from "../../core/schema.js";
+import { guardedListener, type ExpiredLease, type NoticeListener } from "../../core/store-notices.js";
+import { type CancelRequest, type ClaimRequest, type Clock, type CompleteRequest, type HeartbeatRequest, type NewTask, type ReleaseRequest, type TaskQuery, type TaskStore } from "../../core/task-store.js";
 import { toIsoTimestamp } from "../../core/time.js";
 import { readTaskDefaults } from "../../core/workflow-defaults.js";
 import { assertWorkflowName } from "../../core/workflow-name.js";
 import * as rules from "../../core/workflow-rules.js";
 import { workflowNotEmptyError, type WorkflowExport, type WorkflowHeader, type WorkflowImport } from "../../core/workflow-transfer.js";
+import { statusSummary } from "../sql/status-summary.js";
+import { taskColumns } from "../sql/task-columns.js";
+import { cancellation, completion, heartbeat, release, releaseExpiredLeases, type TaskChange } from "../sql/task-changes.js";
+import { pageOfNoWorkflow, taskPage } from "../sql/task-page.js";
+import { headerColumns, workflowHeader, workflowMetadata } from "../sql/workflow-columns.js";
 import { SharedStatement } from "./shared-statement.js";
-import { CLOCK_TOLERANCE_MS, openPostgresDatabase, type PostgresDatabase, type Session } from "./database.js";
+import { openPostgresDatabase, type PostgresDatabase, type Session } from "./database.js";
 import { PartialState, WriteConflict } from "./partial-state.js";
-import { writeRows, type RowWrite } from "./row-writes.js";
-import { TASK_COLUMNS, derivedColumns, taskOfRow, type TaskRow } from "./task-rows.js";
+import * as sql from "./statements.js";
+import type { RowWrite, WorkflowRow } from "./statements.js";
+import { taskOfRow, type TaskRow } from "./task-rows.js";
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database */
@@ -95,28 +74,15 @@ const RELEASE_BATCH = 100;
 /**
  * Batches of claims (and, separately, of fast-path writes) under way at once per store, and
  * requests per batch. One: the requests made while a batch is out all go in the next, so the
- * round trip, the executor's start and the commit are shared by as many as possible. With two,
- * batches were half the size, and the drain slower in CPU per task, durable or not.
+ * round trip, the executor's start and the commit are shared by as many as possible; two
+ * would halve the batches and cost more CPU per task (docs/performance.md).
  */
 const BATCHING = { maxInFlight: 1, maxBatch: 64 };
-
-interface WorkflowRow {
-  wf: string;
-  name: string;
-  workflow_type: string;
-  metadata: string;
-  extra: string | null;
-  last_updated_ms: number;
-}
-
-const WORKFLOW_COLUMNS = `wf, name, workflow_type, metadata, extra,
-  greatest(last_updated_ms, coalesce((SELECT max(updated_ms) FROM %s.tasks t WHERE t.wf = w.wf), 0))::float8 AS last_updated_ms`;
 
 export class PostgresStore implements TaskStore {
   readonly location: string;
   readonly workflow: string;
   private readonly db: PostgresDatabase;
-  private readonly s: string;
   private readonly onNotice: NoticeListener | undefined;
   /** The workflow's row id once known (it never changes). */
   private wf: string | null = null;
@@ -136,7 +102,6 @@ export class PostgresStore implements TaskStore {
       poolSize: options.poolSize ?? DEFAULT_POSTGRES_POOL_SIZE,
       synchronousCommit: options.synchronousCommit,
     });
-    this.s = this.db.s;
     this.location = `${this.db.safeUrl}#${this.db.schema}/${this.workflow}`;
     this.onNotice = guardedListener(options.onNotice);
   }
@@ -160,19 +125,14 @@ export class PostgresStore implements TaskStore {
         const keys = [...new Set(inputs.flatMap((input) => (input.idempotencyKey !== undefined ? [input.idempotencyKey] : [])))];
         const keyed = new Map<string, string>();
         if (keys.length > 0) {
-          const rows = await session.query<{ id: string; idempotency_key: string }>(
-            `SELECT id, idempotency_key FROM ${this.s}.tasks WHERE wf = $1 AND idempotency_key = ANY($2::text[])`,
-            [wf, keys],
-          );
-          for (const { id, idempotency_key: key } of rows) keyed.set(key, id);
+          for (const { id, idempotency_key: key } of await sql.idsOfKeys(session, wf, keys)) keyed.set(key, id);
         }
         // The parents and dependencies named (and the tasks the keys found, which `#n` may name), locked
         // against change until this commits: a dependency completing meanwhile would otherwise never
         // count down the new task's unmet dependencies.
         const named = new Set([...keyed.values(), ...inputs.flatMap((input) => [...(input.parentId != null ? [input.parentId] : []), ...(input.dependsOn ?? [])])]);
         if (named.size > 0) {
-          const rows = await session.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM ${this.s}.tasks WHERE wf = $1 AND id = ANY($2::text[]) FOR SHARE`, [wf, [...named]]);
-          for (const taskRow of rows) view.add(taskRow);
+          for (const taskRow of await sql.tasksByIdsForShare(session, wf, [...named])) view.add(taskRow);
         }
         // A random id that happens to be taken fails the insert on the unique index; the create is then made again.
         const plan = rules.planNewTasks({ has: (id) => view.has(id), idOfKey: (key) => keyed.get(key) }, metadata, inputs, at);
@@ -214,30 +174,30 @@ export class PostgresStore implements TaskStore {
     const { rows, released } = await this.db.run(async (session) => {
       let released: ExpiredLease[] = [];
       const wf = this.wf ?? (await this.workflowRow(session, false, new Date()))?.wf;
-      if (wf === undefined) return { rows: [], released };
+      if (wf === undefined) return { rows: [] as sql.ClaimedRow[], released };
       for (let round = 0; ; round += 1) {
         // Read right before the statement, on every round and retry: the lease starts when the claim is made.
         const ats = requests.map((request) => this.at(request.clock()).getTime());
         // Readiness and expiry are judged at the earliest of their times: what is ready or expired then is so for each.
         const at = new Date(Math.min(...ats));
-        const rows = await session.write<Partial<TaskRow> & { expired: boolean; n: string | null }>(this.claimSql(types?.length ?? 0, requests.length), [
+        const { expired, rows } = await sql.claimReady(session, {
           wf,
-          at.getTime(),
-          first.staleAfterMs,
-          types === null ? null : types.length === 1 ? types[0] : types,
-          requests.map((request) => request.agentId),
-          first.leaseSeconds ?? null,
-          round === 0,
-          ats,
-          secrets.map((secret) => secret.digest),
-        ]);
-        if (rows[0]?.expired) {
+          atMs: at.getTime(),
+          staleAfterMs: first.staleAfterMs,
+          types,
+          agents: requests.map((request) => request.agentId),
+          leaseSeconds: first.leaseSeconds ?? null,
+          checkExpired: round === 0,
+          atsMs: ats,
+          digests: secrets.map((secret) => secret.digest),
+        });
+        if (expired) {
           // Expired claims go back to pending first, as the rule has it, so they can be taken by this very claim.
           released = [...released, ...(await this.releaseExpired(session, at, first.staleAfterMs))];
           session.mayHaveCommitted = false; // the claim statement took nothing while it found expired leases
           continue;
         }
-        return { rows: rows.filter((row) => row.id != null) as (TaskRow & { n: string })[], released };
+        return { rows, released };
       }
     });
     const tasks: (ClaimedTask | null)[] = requests.map(() => null);
@@ -251,57 +211,27 @@ export class PostgresStore implements TaskStore {
     }
     // Not awaited, on the hot path: the NOTIFY goes out at once, and close() waits for it.
     if (rows.length > 0 || released.length > 0) void this.announce();
-    if (released.length > 0) this.onNotice?.({ kind: "leases_expired", location: this.location, leases: released });
+    this.reportExpired(released);
     return tasks;
   }
 
   completeTask(request: CompleteRequest): Promise<FinishedTask> {
-    return this.mutate(
-      request.clock,
-      request.taskId,
-      (view) => view.withNeighbours(request.taskId, { dependencies: true, descendants: request.cascade === true }),
-      (state, now) => rules.completeTask(state, timed(request, now)),
-      // Without retry or cascade the rule looks at the task alone (a retry presents its blockers, a cascade its descendants).
-      request.retry !== true && request.cascade !== true,
-    );
+    // Without retry or cascade the rule looks at the task alone (a retry presents its blockers, a cascade its descendants).
+    return this.mutate(completion(request), request.retry !== true && request.cascade !== true);
   }
 
   releaseTask(request: ReleaseRequest): Promise<Task> {
-    return this.mutate(
-      request.clock,
-      request.taskId,
-      (view) => view.withNeighbours(request.taskId, { dependencies: true, descendants: false }),
-      (state, now) => rules.releaseTask(state, timed(request, now)),
-    );
+    return this.mutate(release(request));
   }
 
   heartbeatTask(request: HeartbeatRequest): Promise<Task> {
-    return this.mutate(
-      request.clock,
-      request.taskId,
-      (view) => view.withNeighbours(request.taskId, { dependencies: false, descendants: false }),
-      (state, now) => rules.heartbeatTask(state, timed(request, now)),
-      true,
-    );
+    return this.mutate(heartbeat(request), true);
   }
 
   async cancelTask(request: CancelRequest): Promise<FinishedTask> {
-    let expired: ExpiredLease[] = [];
-    const finished = await this.mutate(
-      request.clock,
-      request.taskId,
-      (view) => view.withNeighbours(request.taskId, { dependencies: false, descendants: request.cascade === true }),
-      (state, now) => {
-        // Its holder's lease ran out: the cancel ends that claim, which the notice reports as a claim does.
-        const task = Object.hasOwn(state.tasks, request.taskId) ? state.tasks[request.taskId] : undefined;
-        const lapsed = task !== undefined && rules.isLeaseExpired(task, now, request.staleAfterMs);
-        const lease = { taskId: request.taskId, holder: task?.locked_by ?? null, attempt: task?.attempts ?? 0 };
-        const mutation = rules.cancelTask(state, timed(request, now));
-        expired = lapsed ? [{ ...lease, status: task?.status }] : [];
-        return mutation;
-      },
-    );
-    if (expired.length > 0) this.onNotice?.({ kind: "leases_expired", location: this.location, leases: expired });
+    const cancel = cancellation(request);
+    const finished = await this.mutate(cancel);
+    this.reportExpired(cancel.lapsed());
     return finished;
   }
 
@@ -312,12 +242,7 @@ export class PostgresStore implements TaskStore {
         const row = await this.workflowRow(session, true, at, true);
         const state = { workflow_type: row.workflow_type, metadata: metadataOf(row), tasks: {} };
         const { value } = rules.updateMetadata(state, patch, at);
-        await session.query(`UPDATE ${this.s}.workflows SET metadata = $2, last_updated_ms = $3, default_lease_seconds = $4 WHERE wf = $1`, [
-          row.wf,
-          JSON.stringify(state.metadata),
-          at.getTime(),
-          readTaskDefaults(state.metadata).lease_seconds ?? null,
-        ]);
+        await sql.setMetadata(session, row.wf, JSON.stringify(state.metadata), at.getTime(), readTaskDefaults(state.metadata).lease_seconds ?? null);
         return value;
       }),
     );
@@ -339,10 +264,7 @@ export class PostgresStore implements TaskStore {
 
   async getTaskChildren(taskId: string): Promise<Task[]> {
     const children = await this.read(async (session, row) => {
-      const rows = await session.query<TaskRow & { parent: boolean }>(
-        `SELECT ${TASK_COLUMNS}, id = $2 AS parent FROM ${this.s}.tasks WHERE wf = $1 AND (parent_id = $2 OR id = $2) ORDER BY seq`,
-        [row.wf, taskId],
-      );
+      const rows = await sql.childrenAndParent(session, row.wf, taskId);
       if (!rows.some((taskRow) => taskRow.parent)) return null;
       return this.present(session, row, rows.filter((taskRow) => !taskRow.parent));
     }, null);
@@ -355,60 +277,26 @@ export class PostgresStore implements TaskStore {
       async (session, row) => {
         let after = "0";
         if (query.cursor !== undefined) {
-          const [found] = await session.query<{ seq: string }>(`SELECT seq FROM ${this.s}.tasks WHERE wf = $1 AND id = $2`, [row.wf, rules.cursorTaskId(query.cursor)]);
-          if (!found) throw rules.invalidCursor();
-          after = found.seq;
+          const seq = await sql.seqOf(session, row.wf, rules.cursorTaskId(query.cursor));
+          if (seq === undefined) throw rules.invalidCursor();
+          after = seq;
         }
-        const rows = await session.query<TaskRow>(
-          `SELECT ${TASK_COLUMNS} FROM ${this.s}.tasks
-           WHERE wf = $1 AND seq > $2 AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR type = $4) AND ($5::text IS NULL OR parent_id = $5)
-           ORDER BY seq LIMIT $6`,
-          [row.wf, after, query.status ?? null, query.type ?? null, query.parentId ?? null, query.limit + 1],
-        );
-        const tasks = await this.present(session, row, rows.slice(0, query.limit));
-        const last = tasks.at(-1);
-        return { tasks, next_cursor: rows.length > query.limit && last ? rules.encodeCursor(last.id) : null };
+        const rows = await sql.page(session, row.wf, after, query, query.limit + 1);
+        return taskPage(await this.present(session, row, rows.slice(0, query.limit)), rows.length, query.limit);
       },
-      () => {
-        if (query.cursor !== undefined) throw rules.invalidCursor();
-        return { tasks: [], next_cursor: null };
-      },
+      () => pageOfNoWorkflow(query),
     );
   }
 
   async getStatusSummary(now: Date): Promise<StatusSummary> {
     return this.read(
       async (session, row) => {
-        const at = this.at(now);
-        const statusCounts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as StatusSummary["status_counts"];
-        // A Map, not an object: a task type may be "constructor" or "__proto__".
-        const typeCounts = new Map<string, number>();
-        let total = 0;
-        const counts = await session.query<{ type: string; status: string; n: number }>(
-          `SELECT type, status, count(*)::int AS n FROM ${this.s}.tasks WHERE wf = $1 GROUP BY type, status ORDER BY min(seq)`,
-          [row.wf],
-        );
-        for (const { type, status, n } of counts) {
-          total += n;
-          if (Object.hasOwn(statusCounts, status)) statusCounts[status as TaskStatus] += n;
-          typeCounts.set(type, (typeCounts.get(type) ?? 0) + n);
-        }
-        const [scheduled] = await session.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM ${this.s}.tasks WHERE wf = $1 AND status = 'pending' AND unmet_deps = 0 AND not_before_ms > $2`,
-          [row.wf, at.getTime()],
-        );
-        const pending: PendingCounts = { ready: 0, scheduled: scheduled?.n ?? 0, waiting: 0, blocked: 0 };
-        const waitingRows = await session.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM ${this.s}.tasks WHERE wf = $1 AND status = 'pending' AND unmet_deps > 0 ORDER BY seq`, [row.wf]);
+        const counts = await sql.counts(session, row.wf);
+        const scheduled = await sql.scheduledCount(session, row.wf, this.at(now).getTime());
         const view = this.view(session, row);
-        const waiting = waitingRows.map((taskRow) => view.add(taskRow));
+        const waiting = (await sql.waitingTasks(session, row.wf)).map((taskRow) => view.add(taskRow));
         await view.withDependencies(waiting);
-        const memo: BlockerMemo = new Map();
-        for (const task of waiting) {
-          if (blockersOf(view.state, task, memo).length > 0) pending.blocked += 1;
-          else pending.waiting += 1;
-        }
-        pending.ready = statusCounts.pending - pending.scheduled - pending.waiting - pending.blocked;
-        return { total_tasks: total, status_counts: statusCounts, type_counts: Object.fromEntries(typeCounts), pending_counts: pending };
+        return statusSummary({ counts, scheduled, waiting, state: view.state });
       },
       () => rules.summarize(rules.newWorkflowState(now), now),
     );
@@ -435,17 +323,7 @@ export class PostgresStore implements TaskStore {
       const offset = this.db.clockOffsetMs;
       const nowMs = query.now.getTime() + offset;
       const types = query.taskTypes && query.taskTypes.length > 0 ? [...new Set(query.taskTypes)] : null;
-      const [row] = await session.query<{ ready: boolean | null; scheduled: number | null; lease: number | null }>(
-        `WITH w AS (SELECT wf FROM ${this.s}.workflows WHERE name = $1)
-         SELECT
-           EXISTS (SELECT 1 FROM ${this.s}.tasks t, w WHERE t.wf = w.wf AND t.status = 'pending' AND t.unmet_deps = 0
-             AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint) AND ($4::text[] IS NULL OR t.type = ANY($4::text[]))) AS ready,
-           (SELECT min(t.not_before_ms)::float8 FROM ${this.s}.tasks t, w WHERE t.wf = w.wf AND t.status = 'pending' AND t.unmet_deps = 0
-             AND t.not_before_ms > $2::bigint AND ($4::text[] IS NULL OR t.type = ANY($4::text[]))) AS scheduled,
-           (SELECT min(coalesce(t.expires_ms::float8, t.locked_ms + $3::float8)) FROM ${this.s}.tasks t, w WHERE t.wf = w.wf AND t.status = 'in_progress'
-             AND ($4::text[] IS NULL OR t.type = ANY($4::text[]))) AS lease`,
-        [this.workflow, Math.floor(nowMs), query.staleAfterMs, types],
-      );
+      const row = await sql.claimability(session, this.workflow, Math.floor(nowMs), query.staleAfterMs, types);
       if (!row || row.ready) return query.now;
       // Expired only once strictly past the deadline.
       const earliest = Math.min(row.scheduled ?? Number.POSITIVE_INFINITY, row.lease === null ? Number.POSITIVE_INFINITY : row.lease + 1);
@@ -467,27 +345,14 @@ export class PostgresStore implements TaskStore {
       session.transaction(async () => {
         const at = this.at(clock());
         const row = await this.workflowRow(session, true, at, true);
-        const [counted] = await session.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.s}.tasks WHERE wf = $1`, [row.wf]);
-        if ((counted?.n ?? 0) > 0) throw workflowNotEmptyError(this.workflow, counted?.n ?? 0);
-        const { workflow_type: type, metadata, ...extra } = source.header;
-        await session.query(`UPDATE ${this.s}.workflows SET workflow_type = $2, metadata = $3, extra = $4, last_updated_ms = $5, default_lease_seconds = $6 WHERE wf = $1`, [
-          row.wf,
-          type,
-          JSON.stringify(metadata),
-          Object.keys(extra).length > 0 ? JSON.stringify(extra) : null,
-          at.getTime(),
-          readTaskDefaults(metadata).lease_seconds ?? null,
-        ]);
+        const counted = await sql.taskCount(session, row.wf);
+        if (counted > 0) throw workflowNotEmptyError(this.workflow, counted);
+        const leaseSeconds = readTaskDefaults(source.header.metadata).lease_seconds ?? null;
+        await sql.setHeader(session, row.wf, headerColumns(source.header), at.getTime(), leaseSeconds);
         const tasks = [...source.tasks].map(([id, task]) => ({ id, created: task }));
         await this.insertTasks(session, row.wf, tasks, at.getTime(), () => undefined);
         // Unmet dependencies counted once every task is in: a dependency may come after its dependent.
-        await session.query(
-          `UPDATE ${this.s}.tasks t SET unmet_deps = (
-             SELECT count(*) FROM ${this.s}.task_deps d LEFT JOIN ${this.s}.tasks x ON x.wf = d.wf AND x.id = d.dep_id
-             WHERE d.wf = t.wf AND d.task_seq = t.seq AND x.status IS DISTINCT FROM 'completed')
-           WHERE t.wf = $1`,
-          [row.wf],
-        );
+        await sql.recountUnmetDependencies(session, row.wf);
         return tasks.length;
       }),
     );
@@ -502,6 +367,11 @@ export class PostgresStore implements TaskStore {
   }
 
   // Helpers
+
+  /** Tells the notice listener of the claims whose leases ran out and were released. */
+  private reportExpired(leases: ExpiredLease[]): void {
+    if (leases.length > 0) this.onNotice?.({ kind: "leases_expired", location: this.location, leases });
+  }
 
   /** The core's time on the database clock. */
   private at(now: Date): Date {
@@ -529,16 +399,11 @@ export class PostgresStore implements TaskStore {
   }
 
   /**
-   * Runs a rule over the tasks `gather` puts in the PartialState and writes back what it changed.
+   * Runs the change's rule over the task and its neighbours and writes back what it changed.
    * `fast`: the rule looks at the task alone, so the fast path may be tried first.
    */
-  private async mutate<T>(
-    clock: Clock,
-    taskId: string,
-    gather: (view: PartialState) => Promise<void>,
-    rule: (state: PartialState["state"], now: Date) => rules.Mutation<T>,
-    fast = false,
-  ): Promise<T> {
+  private async mutate<T>(change: TaskChange<T>, fast = false): Promise<T> {
+    const { clock, taskId, rule } = change;
     if (fast) {
       const done = await this.mutateClaimed(clock, taskId, rule);
       if (done) return done.value;
@@ -553,7 +418,7 @@ export class PostgresStore implements TaskStore {
       const claimed = fast ? undefined : this.claimed.get(taskId);
       if (!fast) this.claimed.delete(taskId);
       if (claimed && wf !== null) view.add(claimed);
-      await gather(view);
+      await view.withNeighbours(taskId, change.neighbours);
       const mutation = rule(view.state, at);
       if (mutation.changed && wf !== null) written = await view.writeChanges(at.getTime());
       return mutation.value;
@@ -616,7 +481,7 @@ export class PostgresStore implements TaskStore {
     return this.db.run(async (session) => {
       const rows = changes.map((change) => change());
       const ready = rows.filter((row): row is RowWrite => row !== null);
-      const written = ready.length === 0 ? new Set<string>() : await writeRows(session, wf, ready);
+      const written = ready.length === 0 ? new Set<string>() : await sql.writeRows(session, wf, ready);
       return rows.map((row) => row !== null && written.has(row.seq));
     });
   }
@@ -650,15 +515,11 @@ export class PostgresStore implements TaskStore {
   private async workflowRow(session: Session, create: true, now: Date, lock?: boolean): Promise<WorkflowRow>;
   private async workflowRow(session: Session, create: false, now: Date): Promise<WorkflowRow | null>;
   private async workflowRow(session: Session, create: boolean, now: Date, lock = false): Promise<WorkflowRow | null> {
-    const select = `SELECT ${WORKFLOW_COLUMNS.replace("%s", this.s)} FROM ${this.s}.workflows w WHERE name = $1${lock ? " FOR UPDATE" : ""}`;
-    let [row] = await session.query<WorkflowRow>(select, [this.workflow]);
+    let row = await sql.workflowRow(session, this.workflow, lock);
     if (!row && create) {
       const { metadata } = rules.newWorkflowState(now);
-      await session.query(
-        `INSERT INTO ${this.s}.workflows (name, workflow_type, metadata, last_updated_ms) VALUES ($1, 'generic', $2, $3) ON CONFLICT (name) DO NOTHING`,
-        [this.workflow, JSON.stringify(metadata), now.getTime()],
-      );
-      [row] = await session.query<WorkflowRow>(select, [this.workflow]);
+      await sql.insertWorkflow(session, this.workflow, JSON.stringify(metadata), now.getTime());
+      row = await sql.workflowRow(session, this.workflow, lock);
     }
     if (row) this.wf = row.wf;
     return row ?? null;
@@ -691,27 +552,20 @@ export class PostgresStore implements TaskStore {
     const fresh = new Set(tasks.map((task) => task.id));
     for (let start = 0; start < tasks.length; start += INSERT_CHUNK) {
       const chunk = tasks.slice(start, start + INSERT_CHUNK);
-      const columns = chunk.map(({ created }) => derivedColumns(created));
+      const columns = chunk.map(({ created }) => taskColumns(created));
       const unmet = chunk.map(({ created }) => (created.depends_on ?? []).filter((dep) => (fresh.has(dep) ? TaskStatus.PENDING : statusOf(dep)) !== TaskStatus.COMPLETED).length);
-      const inserted = await session.query<{ seq: string; id: string }>(
-        `INSERT INTO ${this.s}.tasks (wf, id, type, parent_id, idempotency_key, status, priority, unmet_deps, not_before_ms, expires_ms, locked_ms, body, updated_ms)
-         SELECT $1, * , $13::bigint FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[])
-         RETURNING seq, id`,
-        [
-          wf,
-          chunk.map((task) => task.id),
-          chunk.map((task) => task.created.type),
-          chunk.map((task) => task.created.parent_id),
-          chunk.map((task) => task.created.idempotency_key ?? null),
-          columns.map((column) => column.status),
-          columns.map((column) => column.priority),
-          unmet,
-          columns.map((column) => column.not_before_ms),
-          columns.map((column) => column.expires_ms),
-          columns.map((column) => column.locked_ms),
-          columns.map((column) => column.body),
-          nowMs,
-        ],
+      const inserted = await sql.insertTasks(
+        session,
+        wf,
+        {
+          ids: chunk.map((task) => task.id),
+          types: chunk.map((task) => task.created.type),
+          parentIds: chunk.map((task) => task.created.parent_id),
+          idempotencyKeys: chunk.map((task) => task.created.idempotency_key ?? null),
+          unmetDeps: unmet,
+          columns,
+        },
+        nowMs,
       );
       const seqOf = new Map(inserted.map((row) => [row.id, row.seq]));
       const depIds: string[] = [];
@@ -722,13 +576,7 @@ export class PostgresStore implements TaskStore {
           depSeqs.push(seqOf.get(id) as string);
         }
       }
-      if (depIds.length > 0) {
-        await session.query(`INSERT INTO ${this.s}.task_deps (wf, dep_id, task_seq) SELECT $1, * FROM unnest($2::text[], $3::bigint[]) ON CONFLICT DO NOTHING`, [
-          wf,
-          depIds,
-          depSeqs,
-        ]);
-      }
+      if (depIds.length > 0) await sql.insertDependencies(session, wf, depIds, depSeqs);
     }
   }
 
@@ -737,79 +585,18 @@ export class PostgresStore implements TaskStore {
     return session.transaction(async () => {
       const row = await this.workflowRow(session, false, now);
       if (!row) return [];
-      const rows = await session.query<TaskRow>(
-        `SELECT ${TASK_COLUMNS} FROM ${this.s}.tasks WHERE wf = $1 AND status = 'in_progress'
-           AND (expires_ms < $2::bigint OR (expires_ms IS NULL AND locked_ms < $2::bigint - $3::float8))
-         ORDER BY seq LIMIT ${RELEASE_BATCH} FOR UPDATE SKIP LOCKED`,
-        [row.wf, now.getTime(), staleAfterMs],
-      );
+      const rows = await sql.expiredCandidates(session, row.wf, now.getTime(), staleAfterMs, RELEASE_BATCH);
       const view = this.view(session, row);
       for (const taskRow of rows) view.add(taskRow);
-      const expired = expiredClaims(view.state, now, staleAfterMs);
-      if (rules.releaseStaleClaims(view.state, now, staleAfterMs).length === 0) return [];
-      await view.writeChanges(now.getTime());
-      return expired.map((lease) => ({ ...lease, status: view.state.tasks[lease.taskId]?.status }));
+      const released = releaseExpiredLeases(view.state, now, staleAfterMs);
+      if (released.length > 0) await view.writeChanges(now.getTime());
+      return released;
     });
-  }
-
-  /**
-   * The claim: one statement. Unless asked not to ($7 false), it first looks for expired
-   * leases and, finding any, takes nothing and says so (they are released by the rule, then
-   * the claim is made again). Otherwise it locks the first `count` ready tasks in line that
-   * no other transaction holds (SKIP LOCKED: racing claims each get different tasks, none
-   * waits) and marks the n-th claimed by the n-th request's agent ($5) at its time ($8), with
-   * the lease the request, the workflow's defaults or the task timeout gives (claimTask's order),
-   * and the digest of its token ($9).
-   * A statement that waited for a lock on the table (a schema change, a REINDEX, an explicit
-   * LOCK) before it could run adds the wait to its requests' times: the claim is made when
-   * the wait ends, and its lease counts from then. The wait is the database's clock now minus
-   * the start of the statement's own transaction; under CLOCK_TOLERANCE_MS it is noise
-   * (planning, a busy server) and taken as none, so the times are exactly the ones passed.
-   */
-  private claimSql(typeCount: number, count: number): string {
-    const s = this.s;
-    // The workflow's id is a parameter, not looked up in the statement, so the planner walks the
-    // ready index in claim order and stops at the first rows it can lock. The LIMIT is written
-    // out, not a parameter: a generic plan for an unknown LIMIT may sort every ready task instead.
-    // So is the number of requests (LIMIT on the unnest): knowing it, the generic plan costs what
-    // a custom one does, and PostgreSQL keeps it instead of planning the statement every time.
-    const ofTypes = typeCount === 0 ? "$4::text IS NULL" : typeCount === 1 ? "t.type = $4::text" : "t.type = ANY($4::text[])";
-    return `
-WITH expired AS (
-  SELECT $7::boolean AND (
-    EXISTS (SELECT 1 FROM ${s}.tasks t WHERE t.wf = $1::bigint AND t.status = 'in_progress' AND t.expires_ms < $2::bigint)
-    OR EXISTS (SELECT 1 FROM ${s}.tasks t WHERE t.wf = $1::bigint AND t.status = 'in_progress' AND t.expires_ms IS NULL
-                 AND t.locked_ms < $2::bigint - $3::float8)) AS found),
-picked AS (
-  SELECT t.seq, t.priority FROM ${s}.tasks t
-  WHERE t.wf = $1::bigint AND t.status = 'pending' AND t.unmet_deps = 0 AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint)
-    AND ${ofTypes} AND NOT (SELECT found FROM expired)
-  ORDER BY t.priority DESC, t.seq
-  LIMIT ${count}
-  FOR UPDATE OF t SKIP LOCKED),
-numbered AS (SELECT seq, row_number() OVER (ORDER BY priority DESC, seq) AS n FROM picked),
-asked AS (SELECT agent, at_ms, digest, n FROM unnest($5::text[], $8::bigint[], $9::text[]) WITH ORDINALITY AS a(agent, at_ms, digest, n) LIMIT ${count}),
-lease AS (SELECT coalesce($6::float8, (SELECT default_lease_seconds FROM ${s}.workflows WHERE wf = $1::bigint), $3::float8 / 1000) AS seconds),
-waited AS (SELECT CASE WHEN w >= ${CLOCK_TOLERANCE_MS} THEN floor(w)::bigint ELSE 0 END AS ms
-           FROM (SELECT extract(epoch FROM clock_timestamp() - now()) * 1000 AS w) AS x),
-claimed AS (
-  UPDATE ${s}.tasks t SET status = 'in_progress', version = t.version + 1, updated_ms = asked.at_ms + waited.ms,
-    claim_agent = asked.agent, claim_at_ms = asked.at_ms + waited.ms, claim_lease_seconds = lease.seconds, claim_token_sha256 = asked.digest,
-    expires_ms = floor((asked.at_ms + waited.ms)::float8 + lease.seconds * 1000)::bigint, locked_ms = NULL
-  FROM numbered JOIN asked ON asked.n = numbered.n, lease, waited
-  WHERE t.seq = numbered.seq
-  RETURNING asked.n, t.seq, t.id, t.status, t.version, t.body, t.claim_agent, t.claim_at_ms::float8 AS claim_at_ms, t.claim_lease_seconds, t.claim_token_sha256)
-SELECT (SELECT found FROM expired) AS expired, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true`;
   }
 
   private async *exportedTasks(): AsyncGenerator<[string, StoredTask]> {
     for (let after = "0"; ; ) {
-      const rows = await this.db.run((session) =>
-        session.query<TaskRow>(
-          `SELECT ${TASK_COLUMNS} FROM ${this.s}.tasks WHERE wf = (SELECT wf FROM ${this.s}.workflows WHERE name = $1) AND seq > $2 ORDER BY seq LIMIT ${EXPORT_PAGE}`,
-          [this.workflow, after],
-        ),
-      );
+      const rows = await this.db.run((session) => sql.exportPage(session, this.workflow, after, EXPORT_PAGE));
       for (const row of rows) yield [row.id, taskOfRow(this.location, row)];
       const last = rows.at(-1);
       if (!last || rows.length < EXPORT_PAGE) return;
@@ -828,12 +615,13 @@ function isConflict(error: unknown): boolean {
 
 /** The metadata as stored, with the last_updated of the last change. */
 function metadataOf(row: WorkflowRow): WorkflowMetadata {
-  const metadata = JSON.parse(row.metadata) as WorkflowMetadata;
-  metadata.last_updated = toIsoTimestamp(new Date(Number(row.last_updated_ms)));
-  return metadata;
+  return workflowMetadata(row, lastUpdatedOf(row));
 }
 
 function headerOf(row: WorkflowRow): WorkflowHeader {
-  const extra = row.extra === null ? {} : (JSON.parse(row.extra) as Record<string, unknown>);
-  return { workflow_type: row.workflow_type, metadata: metadataOf(row), ...extra };
+  return workflowHeader(row, lastUpdatedOf(row));
+}
+
+function lastUpdatedOf(row: WorkflowRow): string {
+  return toIsoTimestamp(new Date(Number(row.last_updated_ms)));
 }

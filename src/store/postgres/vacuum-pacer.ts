@@ -4,17 +4,18 @@
  * A claim walks the ready index in claim order from its start. Every claimed task leaves
  * there an entry for its old, pending version, and PostgreSQL removes such entries only
  * when the table is vacuumed; until then each claim steps over all of them (killed
- * entries are skipped, but their pages are still read). After 50,000 claims without a
- * VACUUM a claim read some 290 index pages, 2 ms; after a VACUUM, 7 pages. Autovacuum
- * may be off, or wait for a fifth of the table to be dead; so a process that has made
- * many claims vacuums the table itself, in the background, on a pooled connection.
+ * entries are skipped, but their pages are still read). Autovacuum may be off, or wait
+ * for a fifth of the table to be dead, so a process that has made many claims vacuums the
+ * table itself, in the background, on a pooled connection.
  *
  * Paced so that it costs little: only after VACUUM_AFTER_CLAIMS claims by this process,
  * one at a time, and after one that took d ms, not again for IDLE_FACTOR × d ms (a
  * VACUUM reads every index of the table, so it takes longer as the table grows; this keeps
- * it to a small share of the time whatever the size). SKIP_LOCKED: when another process
- * is vacuuming the table already, this one lets it be. A VACUUM refused (the role does not
- * own the table) only warns; any error is ignored: it is housekeeping, not a change.
+ * it to a small share of the time whatever the size).
+ *
+ * SKIP_LOCKED: when another process is vacuuming the table already, this one lets it be. A
+ * VACUUM refused (the role does not own the table) only warns; any error is ignored: it is
+ * housekeeping, not a change.
  */
 
 /** Claims by this process between two of its VACUUMs, at least. */

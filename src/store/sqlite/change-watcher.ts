@@ -11,6 +11,7 @@
  */
 import { watch, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
+import { Subscribers } from "../subscribers.js";
 
 export type WorkflowChangeKind = "created" | "changed" | "deleted";
 export interface WorkflowVersionChange {
@@ -30,7 +31,7 @@ export interface VersionSource {
 export const SAFETY_RECHECK_MS = 2_000;
 
 export class SqliteChangeWatcher {
-  private readonly listeners = new Set<WorkflowVersionsListener>();
+  private readonly listeners = new Subscribers<WorkflowVersionChange[]>({ first: () => this.start(), last: () => this.stop() });
   private known: Map<string, number> | null = null;
   private lastDataVersion: number | null = null;
   private watcher: FSWatcher | null = null;
@@ -44,15 +45,7 @@ export class SqliteChangeWatcher {
 
   /** Adds a listener; returns the function that removes it. The watch runs while anyone listens. */
   subscribe(listener: WorkflowVersionsListener): () => void {
-    if (this.listeners.size === 0) this.start();
-    this.listeners.add(listener);
-    let active = true;
-    return () => {
-      if (!active) return;
-      active = false;
-      this.listeners.delete(listener);
-      if (this.listeners.size === 0) this.stop();
-    };
+    return this.listeners.add(listener);
   }
 
   /** This process committed: look now (its own commits do not change data_version for it). */
@@ -130,14 +123,7 @@ export class SqliteChangeWatcher {
       else if (old !== version) changes.push({ workflow, kind: "changed" });
     }
     for (const workflow of before.keys()) if (!current.has(workflow)) changes.push({ workflow, kind: "deleted" });
-    if (changes.length === 0) return;
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(changes);
-      } catch {
-        // One listener's failure must not keep the others from hearing of the change.
-      }
-    }
+    if (changes.length > 0) this.listeners.emit(changes);
   }
 
   private readVersions(): Map<string, number> | null {

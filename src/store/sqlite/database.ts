@@ -17,7 +17,7 @@ import { Statements } from "./statements.js";
 /**
  * FULL (the default): a change that returned survives a power cut. NORMAL: it survives
  * the process crashing, but the last commits before a power cut or OS crash may be lost;
- * commits no longer wait for the disk, which makes single-agent writers several times faster.
+ * commits do not wait for the disk, which makes single-agent writers several times faster.
  */
 export type SqliteSynchronous = "full" | "normal";
 

@@ -1,52 +1,33 @@
 /**
- * The rules of core/workflow-rules.ts run on a WorkflowState. A workflow in SQLite
- * may hold a million tasks, but an operation only ever looks at a few: the task
- * itself, the tasks it depends on (to say whether it is blocked), and, for a cascade,
- * the tasks below it. A PartialState is a WorkflowState holding exactly those, read
- * from their rows; after the rule has run, the tasks it changed (or added) are
- * written back. So the SQLite store applies the very rules the JSON store applies.
+ * The SQLite store's partial state (see store/sql/partial-state.ts): reads are synchronous,
+ * so a task's dependencies are read one by one as the walk reaches them.
  */
-import { defineOwn } from "../../core/define-own.js";
-import { TaskStatus, type StoredTask, type WorkflowMetadata, type WorkflowState } from "../../core/schema.js";
+import { TaskStatus, type StoredTask } from "../../core/schema.js";
+import { PartialWorkflowState } from "../sql/partial-state.js";
+import { parseTaskBody } from "../sql/task-columns.js";
 import type { Statements, TaskRow } from "./statements.js";
-import { derivedColumns, parseBody } from "./task-rows.js";
+import { derivedColumns } from "./task-rows.js";
 
 interface Loaded {
   seq: number;
   status: string;
-  body: string;
+  json: string;
 }
 
-export class PartialState {
-  readonly state: WorkflowState;
-  private readonly loaded = new Map<string, Loaded>();
-
-  constructor(
-    private readonly statements: Statements,
-    /** The workflow's row id; null while the workflow has never been written. */
-    private readonly wf: number | null,
-    private readonly location: string,
-    metadata: WorkflowMetadata,
-    workflowType = "generic",
-  ) {
-    this.state = { workflow_type: workflowType, metadata, tasks: {} };
-  }
-
+export class PartialState extends PartialWorkflowState<Loaded, Statements, number> {
   /** Puts a row's task in the state (once); returns the task. */
   add(row: TaskRow): StoredTask {
-    const known = this.get(row.id);
-    if (known) return known;
-    const task = parseBody(this.location, row.id, row.body);
-    this.put(row.id, task);
-    this.loaded.set(row.id, { seq: row.seq, status: row.status, body: row.body });
-    return task;
+    return this.addRead(row.id, () => ({
+      task: parseTaskBody(this.location, row.id, row.body),
+      loaded: { seq: row.seq, status: row.status, json: row.body },
+    }));
   }
 
   /** The task with this id, read from the database if it is not in the state yet. */
   load(id: string): StoredTask | undefined {
     const known = this.get(id);
     if (known || this.wf === null) return known;
-    const row = this.statements.task(this.wf, id);
+    const row = this.db.task(this.wf, id);
     return row ? this.add(row) : undefined;
   }
 
@@ -73,41 +54,19 @@ export class PartialState {
     const task = this.load(taskId);
     if (!task || this.wf === null) return; // the rule reports TASK_NOT_FOUND
     if (want.dependencies) this.withDependencies(task);
-    if (want.descendants) for (const row of this.statements.descendants(this.wf, taskId)) this.add(row);
+    if (want.descendants) for (const row of this.db.descendants(this.wf, taskId)) this.add(row);
   }
 
-  /** Puts a task that is not in the database (yet) in the state, to be looked at; it is never written back. */
-  include(id: string, task: StoredTask): void {
-    if (!this.get(id)) this.put(id, task);
-  }
-
-  /**
-   * Writes back every task whose JSON the rule changed, counting down the unmet
-   * dependencies of those that became completed. Tasks the rule added are not
-   * written here (createTasks inserts them itself). Returns how many were written.
-   */
+  /** Writes back every task the rule changed, counting down the unmet dependencies of those that became completed; returns how many. */
   writeChanges(now: Date): number {
     let written = 0;
-    for (const [id, before] of this.loaded) {
-      const task = this.state.tasks[id] as StoredTask;
-      const body = JSON.stringify(task);
-      if (body === before.body) continue;
-      this.statements.updateTask(before.seq, derivedColumns(task, now, body));
-      if (before.status !== TaskStatus.COMPLETED && task.status === TaskStatus.COMPLETED && this.wf !== null) {
-        this.statements.dependencyCompleted(this.wf, id);
-      }
-      before.body = body;
+    for (const { id, task, json, before, completed } of this.changedTasks()) {
+      this.db.updateTask(before.seq, derivedColumns(task, now, json));
+      if (completed && this.wf !== null) this.db.dependencyCompleted(this.wf, id);
+      before.json = json;
       before.status = task.status;
       written += 1;
     }
     return written;
-  }
-
-  private get(id: string): StoredTask | undefined {
-    return Object.hasOwn(this.state.tasks, id) ? this.state.tasks[id] : undefined;
-  }
-
-  private put(id: string, task: StoredTask): void {
-    defineOwn(this.state.tasks, id, task);
   }
 }

@@ -16,44 +16,23 @@
  */
 import type { ClaimabilityQuery } from "../../core/claim-timing.js";
 import { TaskNotFoundError } from "../../core/errors.js";
-import { blockersOf, type BlockerMemo } from "../../core/readiness.js";
-import {
-  TASK_STATUSES,
-  TaskStatus,
-  type ClaimedTask,
-  type CreatedTask,
-  type FinishedTask,
-  type JsonObject,
-  type PendingCounts,
-  type StatusSummary,
-  type StoredTask,
-  type Task,
-  type TaskPage,
-  type WorkflowMetadata,
-} from "../../core/schema.js";
-import { expiredClaims, guardedListener, type ExpiredLease, type NoticeListener } from "../../core/store-notices.js";
-import {
-  timed,
-  type CancelRequest,
-  type ClaimRequest,
-  type Clock,
-  type CompleteRequest,
-  type HeartbeatRequest,
-  type NewTask,
-  type ReleaseRequest,
-  type TaskQuery,
-  type TaskStore,
-  type Timed,
-} from "../../core/task-store.js";
+import type { BlockerMemo } from "../../core/readiness.js";
+import { TaskStatus, type ClaimedTask, type CreatedTask, type FinishedTask, type JsonObject, type StatusSummary, type StoredTask, type Task, type TaskPage, type WorkflowMetadata } from "../../core/schema.js";
+import { guardedListener, type ExpiredLease, type NoticeListener } from "../../core/store-notices.js";
+import { timed, type CancelRequest, type ClaimRequest, type Clock, type CompleteRequest, type HeartbeatRequest, type NewTask, type ReleaseRequest, type TaskQuery, type TaskStore, type Timed } from "../../core/task-store.js";
 import { toIsoTimestamp } from "../../core/time.js";
 import { assertWorkflowName } from "../../core/workflow-name.js";
 import * as rules from "../../core/workflow-rules.js";
 import { workflowNotEmptyError, type WorkflowExport, type WorkflowHeader, type WorkflowImport } from "../../core/workflow-transfer.js";
+import { statusSummary } from "../sql/status-summary.js";
+import { parseTaskBody } from "../sql/task-columns.js";
+import { cancellation, completion, heartbeat, release, releaseExpiredLeases, type TaskChange } from "../sql/task-changes.js";
+import { pageOfNoWorkflow, taskPage } from "../sql/task-page.js";
+import { headerColumns, workflowHeader, workflowMetadata } from "../sql/workflow-columns.js";
 import { openSqliteDatabase, type SqliteDatabase, type SqliteSynchronous } from "./database.js";
 import { PartialState } from "./partial-state.js";
-import type { Statements, TaskRow, WorkflowRow } from "./statements.js";
+import { exportReads, type Statements, type TaskRow, type WorkflowRow } from "./statements.js";
 import { TaskInserter } from "./task-inserter.js";
-import { parseBody } from "./task-rows.js";
 import { loadBetterSqlite3 } from "./load-better-sqlite3.js";
 
 export interface SqliteStoreOptions {
@@ -153,50 +132,26 @@ export class SqliteStore implements TaskStore {
       s.touchWorkflow(row.wf, stamp);
       return { task: claimed, released };
     }, () => nothing);
-    if (released.length > 0) this.onNotice?.({ kind: "leases_expired", location: this.location, leases: released });
+    this.reportExpired(released);
     return task;
   }
 
   completeTask(request: CompleteRequest): Promise<FinishedTask> {
-    return this.mutate(
-      request.clock,
-      (view) => view.withNeighbours(request.taskId, { dependencies: true, descendants: request.cascade === true }),
-      (state, now) => rules.completeTask(state, timed(request, now)),
-    );
+    return this.mutate(completion(request));
   }
 
   releaseTask(request: ReleaseRequest): Promise<Task> {
-    return this.mutate(
-      request.clock,
-      (view) => view.withNeighbours(request.taskId, { dependencies: true, descendants: false }),
-      (state, now) => rules.releaseTask(state, timed(request, now)),
-    );
+    return this.mutate(release(request));
   }
 
   heartbeatTask(request: HeartbeatRequest): Promise<Task> {
-    return this.mutate(
-      request.clock,
-      (view) => view.withNeighbours(request.taskId, { dependencies: false, descendants: false }),
-      (state, now) => rules.heartbeatTask(state, timed(request, now)),
-    );
+    return this.mutate(heartbeat(request));
   }
 
   async cancelTask(request: CancelRequest): Promise<FinishedTask> {
-    let expired: ExpiredLease[] = [];
-    const finished = await this.mutate(
-      request.clock,
-      (view) => view.withNeighbours(request.taskId, { dependencies: false, descendants: request.cascade === true }),
-      (state, now) => {
-        // Its holder's lease ran out: the cancel ends that claim, which the notice reports as a claim does.
-        const task = Object.hasOwn(state.tasks, request.taskId) ? state.tasks[request.taskId] : undefined;
-        const lapsed = task !== undefined && rules.isLeaseExpired(task, now, request.staleAfterMs);
-        const lease = { taskId: request.taskId, holder: task?.locked_by ?? null, attempt: task?.attempts ?? 0 };
-        const mutation = rules.cancelTask(state, timed(request, now));
-        if (lapsed) expired = [{ ...lease, status: task?.status }];
-        return mutation;
-      },
-    );
-    if (expired.length > 0) this.onNotice?.({ kind: "leases_expired", location: this.location, leases: expired });
+    const cancel = cancellation(request);
+    const finished = await this.mutate(cancel);
+    this.reportExpired(cancel.lapsed());
     return finished;
   }
 
@@ -253,40 +208,19 @@ export class SqliteStore implements TaskStore {
           after = seq;
         }
         const rows = s.page(row.wf, after, query, query.limit + 1);
-        const tasks = this.present(s, row, rows.slice(0, query.limit));
-        const last = tasks.at(-1);
-        return { tasks, next_cursor: rows.length > query.limit && last ? rules.encodeCursor(last.id) : null };
+        return taskPage(this.present(s, row, rows.slice(0, query.limit)), rows.length, query.limit);
       },
-      () => {
-        if (query.cursor !== undefined) throw rules.invalidCursor();
-        return { tasks: [], next_cursor: null };
-      },
+      () => pageOfNoWorkflow(query),
     );
   }
 
   async getStatusSummary(now: Date): Promise<StatusSummary> {
     return this.read(
       (s, row) => {
-        const statusCounts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as StatusSummary["status_counts"];
-        // A Map, not an object: a task type may be "constructor" or "__proto__".
-        const typeCounts = new Map<string, number>();
-        let total = 0;
-        for (const { type, status, n } of s.counts(row.wf)) {
-          total += n;
-          if (Object.hasOwn(statusCounts, status)) statusCounts[status as TaskStatus] += n;
-          typeCounts.set(type, (typeCounts.get(type) ?? 0) + n);
-        }
-        const pending: PendingCounts = { ready: 0, scheduled: s.scheduledCount(row.wf, now.getTime()), waiting: 0, blocked: 0 };
         const view = this.view(s, row);
-        const memo: BlockerMemo = new Map();
-        for (const waitingRow of s.waitingTasks(row.wf)) {
-          const task = view.add(waitingRow);
-          view.withDependencies(task);
-          if (blockersOf(view.state, task, memo).length > 0) pending.blocked += 1;
-          else pending.waiting += 1;
-        }
-        pending.ready = statusCounts.pending - pending.scheduled - pending.waiting - pending.blocked;
-        return { total_tasks: total, status_counts: statusCounts, type_counts: Object.fromEntries(typeCounts), pending_counts: pending };
+        const waiting = s.waitingTasks(row.wf).map((waitingRow) => view.add(waitingRow));
+        for (const task of waiting) view.withDependencies(task);
+        return statusSummary({ counts: s.counts(row.wf), scheduled: s.scheduledCount(row.wf, now.getTime()), waiting, state: view.state });
       },
       () => rules.summarize(rules.newWorkflowState(now), now),
     );
@@ -345,9 +279,8 @@ export class SqliteStore implements TaskStore {
         const count = s.taskCount(row.wf);
         if (count > 0) throw workflowNotEmptyError(this.workflow, count);
       }
-      const { workflow_type: type, metadata, ...extra } = source.header;
       const wf = row?.wf ?? this.insertWorkflow(s, source.header, now);
-      s.setHeader(wf, type, JSON.stringify(metadata), Object.keys(extra).length > 0 ? JSON.stringify(extra) : null);
+      s.setHeader(wf, headerColumns(source.header));
       const inserter = new TaskInserter(s, wf, now);
       let count = 0;
       for (const [id, task] of source.tasks) {
@@ -369,6 +302,11 @@ export class SqliteStore implements TaskStore {
 
   // Helpers
 
+  /** Tells the notice listener of the claims whose leases ran out and were released. */
+  private reportExpired(leases: ExpiredLease[]): void {
+    if (leases.length > 0) this.onNotice?.({ kind: "leases_expired", location: this.location, leases });
+  }
+
   /** One change in the next group transaction. */
   private change<T>(apply: (s: Statements) => T): Promise<T> {
     return this.database.write(apply);
@@ -383,10 +321,10 @@ export class SqliteStore implements TaskStore {
   }
 
   /**
-   * Runs a rule over the tasks `gather` puts in the PartialState and writes back what it
+   * Runs the change's rule over the task and its neighbours and writes back what it
    * changed, stamping the workflow as the JSON store stamps its file.
    */
-  private mutate<T>(clock: Clock, gather: (view: PartialState) => void, rule: (state: PartialState["state"], now: Date) => rules.Mutation<T>): Promise<T> {
+  private mutate<T>({ clock, taskId, neighbours, rule }: TaskChange<T>): Promise<T> {
     // Without a database there is no task to change: the rule says so (TASK_NOT_FOUND) on an empty workflow.
     const absent = (): T => {
       const now = clock();
@@ -396,7 +334,7 @@ export class SqliteStore implements TaskStore {
       const now = clock();
       const row = s.workflow(this.workflow);
       const view = new PartialState(s, row?.wf ?? null, this.location, row ? metadataOf(row) : rules.newWorkflowState(now).metadata);
-      gather(view);
+      view.withNeighbours(taskId, neighbours);
       const { value, changed } = rule(view.state, now);
       if (changed && row) {
         view.writeChanges(now);
@@ -412,10 +350,9 @@ export class SqliteStore implements TaskStore {
     if (candidates.length === 0) return [];
     const view = this.view(s, row);
     for (const candidate of candidates) view.add(candidate);
-    const expired = expiredClaims(view.state, now, staleAfterMs);
-    if (rules.releaseStaleClaims(view.state, now, staleAfterMs).length === 0) return [];
-    view.writeChanges(now);
-    return expired.map((lease) => ({ ...lease, status: view.state.tasks[lease.taskId]?.status }));
+    const released = releaseExpiredLeases(view.state, now, staleAfterMs);
+    if (released.length > 0) view.writeChanges(now);
+    return released;
   }
 
   /** The seq of the task a claim takes: the first in line of the requested types. */
@@ -450,27 +387,20 @@ export class SqliteStore implements TaskStore {
   }
 
   private insertWorkflow(s: Statements, header: WorkflowHeader, now: Date): number {
-    const { workflow_type: type, metadata, ...extra } = header;
     const stamp = toIsoTimestamp(now);
-    return s.insertWorkflow({
-      name: this.workflow,
-      workflow_type: type,
-      metadata: JSON.stringify({ ...metadata, last_updated: stamp }),
-      last_updated: stamp,
-      extra: Object.keys(extra).length > 0 ? JSON.stringify(extra) : null,
-    });
+    return s.insertWorkflow({ name: this.workflow, ...headerColumns({ ...header, metadata: { ...header.metadata, last_updated: stamp } }), last_updated: stamp });
   }
 
   private async *exportedTasks(): AsyncGenerator<[string, StoredTask]> {
     const db = new (loadBetterSqlite3())(this.database.file, { readonly: true, fileMustExist: true });
     try {
       db.exec("BEGIN");
-      const wf = db.prepare("SELECT wf FROM workflows WHERE name = ?").pluck().get(this.workflow) as number | undefined;
+      const reads = exportReads(db);
+      const wf = reads.workflowId(this.workflow);
       if (wf === undefined) return;
-      const page = db.prepare("SELECT seq, id, body FROM tasks INDEXED BY tasks_by_seq WHERE wf = ? AND seq > ? ORDER BY seq LIMIT ?");
       for (let after = 0; ; ) {
-        const rows = page.all(wf, after, EXPORT_PAGE) as { seq: number; id: string; body: string }[];
-        for (const row of rows) yield [row.id, parseBody(this.location, row.id, row.body)];
+        const rows = reads.page(wf, after, EXPORT_PAGE);
+        for (const row of rows) yield [row.id, parseTaskBody(this.location, row.id, row.body)];
         const last = rows.at(-1);
         if (!last || rows.length < EXPORT_PAGE) return;
         after = last.seq;
@@ -483,12 +413,9 @@ export class SqliteStore implements TaskStore {
 
 /** The metadata as stored, with the last_updated of the last change. */
 function metadataOf(row: WorkflowRow): WorkflowMetadata {
-  const metadata = JSON.parse(row.metadata) as WorkflowMetadata;
-  metadata.last_updated = row.last_updated;
-  return metadata;
+  return workflowMetadata(row, row.last_updated);
 }
 
 function headerOf(row: WorkflowRow): WorkflowHeader {
-  const extra = row.extra === null ? {} : (JSON.parse(row.extra) as Record<string, unknown>);
-  return { workflow_type: row.workflow_type, metadata: metadataOf(row), ...extra };
+  return workflowHeader(row, row.last_updated);
 }

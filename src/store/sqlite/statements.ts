@@ -3,15 +3,13 @@
  * small typed methods. Nothing here knows the rules: it reads and writes rows.
  */
 import type { Database, Statement } from "better-sqlite3";
+import type { StoredWorkflowColumns } from "../sql/workflow-columns.js";
 import type { DerivedColumns } from "./task-rows.js";
 
-export interface WorkflowRow {
+export interface WorkflowRow extends StoredWorkflowColumns {
   wf: number;
   name: string;
-  workflow_type: string;
-  metadata: string;
   last_updated: string;
-  extra: string | null;
   version: number;
 }
 
@@ -74,8 +72,8 @@ export class Statements {
     this.prepared("UPDATE workflows SET metadata = ? WHERE wf = ?").run(metadata, wf);
   }
 
-  setHeader(wf: number, workflowType: string, metadata: string, extra: string | null): void {
-    this.prepared("UPDATE workflows SET workflow_type = ?, metadata = ?, extra = ? WHERE wf = ?").run(workflowType, metadata, extra, wf);
+  setHeader(wf: number, header: StoredWorkflowColumns): void {
+    this.prepared("UPDATE workflows SET workflow_type = ?, metadata = ?, extra = ? WHERE wf = ?").run(header.workflow_type, header.metadata, header.extra, wf);
   }
 
   workflowNames(): string[] {
@@ -295,4 +293,17 @@ export class Statements {
       ...(filter.parentId !== undefined && { parentId: filter.parentId }),
     }) as TaskRow[];
   }
+}
+
+/** The reads of an export, on a read-only connection of its own (see SqliteStore.exportWorkflow). */
+export function exportReads(db: Database): {
+  workflowId: (name: string) => number | undefined;
+  page: (wf: number, afterSeq: number, limit: number) => { seq: number; id: string; body: string }[];
+} {
+  const workflowId = db.prepare("SELECT wf FROM workflows WHERE name = ?").pluck();
+  const page = db.prepare("SELECT seq, id, body FROM tasks INDEXED BY tasks_by_seq WHERE wf = ? AND seq > ? ORDER BY seq LIMIT ?");
+  return {
+    workflowId: (name) => workflowId.get(name) as number | undefined,
+    page: (wf, afterSeq, limit) => page.all(wf, afterSeq, limit) as { seq: number; id: string; body: string }[],
+  };
 }

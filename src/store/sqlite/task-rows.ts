@@ -1,57 +1,17 @@
 /**
- * A task as a row: the stored task itself as JSON in `body`, and the columns that
- * SQL searches and orders by, derived here from the body and nowhere else, by the
- * same readings of time the rules use (core/readiness.ts, core/lease-deadline.ts).
+ * A task as a row of the SQLite store: the columns of store/sql/task-columns.ts, and
+ * `delayed`, which keeps a scheduled task out of the claim indexes until it is due.
  */
-import { StateFileCorruptError } from "../../core/errors.js";
-import { TaskStatus, type StoredTask } from "../../core/schema.js";
-import { parseTimestamp } from "../../core/time.js";
+import type { StoredTask } from "../../core/schema.js";
+import { taskColumns, type TaskColumns } from "../sql/task-columns.js";
 
-/** The columns of a row that follow from its body (and, for `delayed`, the time of writing). */
-export interface DerivedColumns {
-  status: string;
-  priority: number;
-  not_before_ms: number | null;
+/** The columns of a row that follow from its body and the time of writing. */
+export interface DerivedColumns extends TaskColumns {
   delayed: 0 | 1;
-  expires_ms: number | null;
-  locked_ms: number | null;
-  body: string;
 }
-
-/** Stands for an unreadable lease time: before any clock, so the claim counts as expired (as isLeaseExpired has it). */
-export const UNREADABLE_TIME_MS = -1;
 
 export function derivedColumns(task: StoredTask, now: Date, body = JSON.stringify(task)): DerivedColumns {
-  const notBefore = task.not_before == null ? Number.NaN : parseTimestamp(task.not_before);
-  const notBeforeMs = Number.isNaN(notBefore) ? null : Math.floor(notBefore);
-  let expiresMs: number | null = null;
-  let lockedMs: number | null = null;
-  if (task.status === TaskStatus.IN_PROGRESS) {
-    if (task.lease_expires_at != null) expiresMs = readableMs(task.lease_expires_at);
-    else if (task.locked_at !== null) lockedMs = readableMs(task.locked_at);
-  }
-  return {
-    status: task.status,
-    priority: task.priority ?? 0,
-    not_before_ms: notBeforeMs,
-    // Not ready before it: kept out of the claim indexes until a claim finds it due.
-    delayed: notBeforeMs !== null && notBeforeMs > now.getTime() ? 1 : 0,
-    expires_ms: expiresMs,
-    locked_ms: lockedMs,
-    body,
-  };
-}
-
-function readableMs(stamp: string): number {
-  const ms = parseTimestamp(stamp);
-  return Number.isNaN(ms) ? UNREADABLE_TIME_MS : Math.floor(ms);
-}
-
-/** The stored task a row holds; STATE_FILE_CORRUPT, naming the task, if its body is not JSON. */
-export function parseBody(location: string, id: string, body: string): StoredTask {
-  try {
-    return JSON.parse(body) as StoredTask;
-  } catch (error) {
-    throw new StateFileCorruptError(location, `task "${id}" is not valid JSON: ${(error as Error).message}`);
-  }
+  const columns = taskColumns(task, body);
+  // Not ready before it: kept out of the claim indexes until a claim finds it due.
+  return { ...columns, delayed: columns.not_before_ms !== null && columns.not_before_ms > now.getTime() ? 1 : 0 };
 }

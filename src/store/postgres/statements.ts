@@ -1,0 +1,411 @@
+/**
+ * Every SQL statement of the PostgreSQL store, one function each: it takes the session,
+ * runs its statement and returns typed rows. Nothing here knows the rules. Schema DDL
+ * lives in migrations.ts, the NOTIFY and clock reads in database.ts.
+ */
+import type { TaskColumns } from "../sql/task-columns.js";
+import type { StoredWorkflowColumns } from "../sql/workflow-columns.js";
+import { CLOCK_TOLERANCE_MS, type Session } from "./database.js";
+import type { TaskRow } from "./task-rows.js";
+
+/** The columns every task read selects (see TaskRow); ms columns come as float8, so as numbers. */
+export const TASK_COLUMNS = "seq, id, status, version, body, claim_agent, claim_at_ms::float8 AS claim_at_ms, claim_lease_seconds, claim_token_sha256";
+
+export interface WorkflowRow extends StoredWorkflowColumns {
+  wf: string;
+  name: string;
+  last_updated_ms: number;
+}
+
+/** A task's row as the claim statement returns it, with the number of the request it went to. */
+export type ClaimedRow = TaskRow & { n: string };
+
+// Workflows
+
+/** The workflow's row; `lock` holds it until commit. last_updated counts the latest task change too. */
+export async function workflowRow(session: Session, name: string, lock: boolean): Promise<WorkflowRow | undefined> {
+  const s = session.s;
+  const [row] = await session.query<WorkflowRow>(
+    `SELECT wf, name, workflow_type, metadata, extra,
+  greatest(last_updated_ms, coalesce((SELECT max(updated_ms) FROM ${s}.tasks t WHERE t.wf = w.wf), 0))::float8 AS last_updated_ms FROM ${s}.workflows w WHERE name = $1${lock ? " FOR UPDATE" : ""}`,
+    [name],
+  );
+  return row;
+}
+
+/** Inserts the workflow's row unless another process did first. */
+export async function insertWorkflow(session: Session, name: string, metadata: string, nowMs: number): Promise<void> {
+  await session.query(
+    `INSERT INTO ${session.s}.workflows (name, workflow_type, metadata, last_updated_ms) VALUES ($1, 'generic', $2, $3) ON CONFLICT (name) DO NOTHING`,
+    [name, metadata, nowMs],
+  );
+}
+
+export async function setMetadata(session: Session, wf: string, metadata: string, nowMs: number, defaultLeaseSeconds: number | null): Promise<void> {
+  await session.query(`UPDATE ${session.s}.workflows SET metadata = $2, last_updated_ms = $3, default_lease_seconds = $4 WHERE wf = $1`, [
+    wf,
+    metadata,
+    nowMs,
+    defaultLeaseSeconds,
+  ]);
+}
+
+export async function setHeader(
+  session: Session,
+  wf: string,
+  header: StoredWorkflowColumns,
+  nowMs: number,
+  defaultLeaseSeconds: number | null,
+): Promise<void> {
+  await session.query(`UPDATE ${session.s}.workflows SET workflow_type = $2, metadata = $3, extra = $4, last_updated_ms = $5, default_lease_seconds = $6 WHERE wf = $1`, [
+    wf,
+    header.workflow_type,
+    header.metadata,
+    header.extra,
+    nowMs,
+    defaultLeaseSeconds,
+  ]);
+}
+
+// Tasks by id
+
+export function tasksByIds(session: Session, wf: string, ids: readonly string[]): Promise<TaskRow[]> {
+  return session.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM ${session.s}.tasks WHERE wf = $1 AND id = ANY($2::text[])`, [wf, ids]);
+}
+
+/** The tasks with these ids, locked against change until the transaction commits. */
+export function tasksByIdsForShare(session: Session, wf: string, ids: readonly string[]): Promise<TaskRow[]> {
+  return session.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM ${session.s}.tasks WHERE wf = $1 AND id = ANY($2::text[]) FOR SHARE`, [wf, ids]);
+}
+
+export function idsOfKeys(session: Session, wf: string, keys: readonly string[]): Promise<{ id: string; idempotency_key: string }[]> {
+  return session.query<{ id: string; idempotency_key: string }>(
+    `SELECT id, idempotency_key FROM ${session.s}.tasks WHERE wf = $1 AND idempotency_key = ANY($2::text[])`,
+    [wf, keys],
+  );
+}
+
+export async function seqOf(session: Session, wf: string, id: string): Promise<string | undefined> {
+  const [found] = await session.query<{ seq: string }>(`SELECT seq FROM ${session.s}.tasks WHERE wf = $1 AND id = $2`, [wf, id]);
+  return found?.seq;
+}
+
+export async function taskCount(session: Session, wf: string): Promise<number> {
+  const [counted] = await session.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${session.s}.tasks WHERE wf = $1`, [wf]);
+  return counted?.n ?? 0;
+}
+
+// Neighbourhoods: what a rule may look at besides the task itself
+
+/** Every task below `id` (children, their children, …), in creation order. */
+export function descendants(session: Session, wf: string, id: string): Promise<TaskRow[]> {
+  const s = session.s;
+  return session.query<TaskRow>(
+    `WITH RECURSIVE below(id) AS (
+           SELECT id FROM ${s}.tasks WHERE wf = $1 AND parent_id = $2
+           UNION SELECT t.id FROM ${s}.tasks t JOIN below b ON t.wf = $1 AND t.parent_id = b.id)
+         SELECT ${TASK_COLUMNS} FROM ${s}.tasks WHERE wf = $1 AND id IN (SELECT id FROM below) ORDER BY seq`,
+    [wf, id],
+  );
+}
+
+/** The children of `id` in creation order, and the row of `id` itself marked `parent` (none when it does not exist). */
+export function childrenAndParent(session: Session, wf: string, id: string): Promise<(TaskRow & { parent: boolean })[]> {
+  return session.query<TaskRow & { parent: boolean }>(
+    `SELECT ${TASK_COLUMNS}, id = $2 AS parent FROM ${session.s}.tasks WHERE wf = $1 AND (parent_id = $2 OR id = $2) ORDER BY seq`,
+    [wf, id],
+  );
+}
+
+// Writing tasks
+
+/** New tasks' rows, one array per column. */
+export interface NewTaskColumns {
+  ids: string[];
+  types: string[];
+  parentIds: (string | null)[];
+  idempotencyKeys: (string | null)[];
+  unmetDeps: number[];
+  columns: TaskColumns[];
+}
+
+/** Inserts new tasks' rows; returns each one's seq. */
+export function insertTasks(session: Session, wf: string, rows: NewTaskColumns, nowMs: number): Promise<{ seq: string; id: string }[]> {
+  return session.query<{ seq: string; id: string }>(
+    `INSERT INTO ${session.s}.tasks (wf, id, type, parent_id, idempotency_key, status, priority, unmet_deps, not_before_ms, expires_ms, locked_ms, body, updated_ms)
+         SELECT $1, * , $13::bigint FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[])
+         RETURNING seq, id`,
+    [
+      wf,
+      rows.ids,
+      rows.types,
+      rows.parentIds,
+      rows.idempotencyKeys,
+      rows.columns.map((column) => column.status),
+      rows.columns.map((column) => column.priority),
+      rows.unmetDeps,
+      rows.columns.map((column) => column.not_before_ms),
+      rows.columns.map((column) => column.expires_ms),
+      rows.columns.map((column) => column.locked_ms),
+      rows.columns.map((column) => column.body),
+      nowMs,
+    ],
+  );
+}
+
+/** The n-th task (by seq) depends on the n-th id. */
+export async function insertDependencies(session: Session, wf: string, depIds: readonly string[], taskSeqs: readonly string[]): Promise<void> {
+  await session.query(`INSERT INTO ${session.s}.task_deps (wf, dep_id, task_seq) SELECT $1, * FROM unnest($2::text[], $3::bigint[]) ON CONFLICT DO NOTHING`, [
+    wf,
+    depIds,
+    taskSeqs,
+  ]);
+}
+
+/** Recounts unmet_deps of every task of the workflow: a dependency may be imported after its dependent. */
+export async function recountUnmetDependencies(session: Session, wf: string): Promise<void> {
+  const s = session.s;
+  await session.query(
+    `UPDATE ${s}.tasks t SET unmet_deps = (
+             SELECT count(*) FROM ${s}.task_deps d LEFT JOIN ${s}.tasks x ON x.wf = d.wf AND x.id = d.dep_id
+             WHERE d.wf = t.wf AND d.task_seq = t.seq AND x.status IS DISTINCT FROM 'completed')
+           WHERE t.wf = $1`,
+    [wf],
+  );
+}
+
+// Claims
+
+/** What one claim statement is asked: its requests share the types, the lease and the task timeout. */
+export interface ClaimParams {
+  wf: string;
+  /** The earliest of the requests' times: readiness and expiry are judged then. */
+  atMs: number;
+  staleAfterMs: number;
+  types: readonly string[] | null;
+  agents: readonly string[];
+  leaseSeconds: number | null;
+  /** Look for expired leases first and, finding any, claim nothing. */
+  checkExpired: boolean;
+  /** Each request's own time, and the digest of its claim token. */
+  atsMs: readonly number[];
+  digests: readonly string[];
+}
+
+/**
+ * The claim: one statement. Unless asked not to, it first looks for expired leases and,
+ * finding any, takes nothing and says so (they are released by the rule, then the claim is
+ * made again). Otherwise it locks the first `agents.length` ready tasks in line that no
+ * other transaction holds (SKIP LOCKED: racing claims each get different tasks, none waits)
+ * and marks the n-th claimed by the n-th request's agent at its time, with the lease the
+ * request, the workflow's defaults or the task timeout gives (claimTask's order), and the
+ * digest of its token.
+ *
+ * A statement that waited for a lock on the table (a schema change, a REINDEX, an explicit
+ * LOCK) before it could run adds the wait to its requests' times: the claim is made when the
+ * wait ends, and its lease counts from then. The wait is the database's clock now minus the
+ * start of the statement's own transaction; under CLOCK_TOLERANCE_MS it is noise (planning,
+ * a busy server) and taken as none, so the times are exactly the ones passed.
+ */
+export async function claimReady(session: Session, params: ClaimParams): Promise<{ expired: boolean; rows: ClaimedRow[] }> {
+  const { types } = params;
+  const rows = await session.write<Partial<TaskRow> & { expired: boolean; n: string | null }>(claimSql(session.s, types?.length ?? 0, params.agents.length), [
+    params.wf,
+    params.atMs,
+    params.staleAfterMs,
+    types === null ? null : types.length === 1 ? types[0] : types,
+    params.agents,
+    params.leaseSeconds,
+    params.checkExpired,
+    params.atsMs,
+    params.digests,
+  ]);
+  return { expired: rows[0]?.expired === true, rows: rows.filter((row) => row.id != null) as ClaimedRow[] };
+}
+
+function claimSql(s: string, typeCount: number, count: number): string {
+  // The workflow's id is a parameter, not looked up in the statement, so the planner walks the
+  // ready index in claim order and stops at the first rows it can lock. The LIMIT is written
+  // out, not a parameter: a generic plan for an unknown LIMIT may sort every ready task instead.
+  // So is the number of requests (LIMIT on the unnest): knowing it, the generic plan costs what
+  // a custom one does, and PostgreSQL keeps it instead of planning the statement every time.
+  const ofTypes = typeCount === 0 ? "$4::text IS NULL" : typeCount === 1 ? "t.type = $4::text" : "t.type = ANY($4::text[])";
+  return `
+WITH expired AS (
+  SELECT $7::boolean AND (
+    EXISTS (SELECT 1 FROM ${s}.tasks t WHERE t.wf = $1::bigint AND t.status = 'in_progress' AND t.expires_ms < $2::bigint)
+    OR EXISTS (SELECT 1 FROM ${s}.tasks t WHERE t.wf = $1::bigint AND t.status = 'in_progress' AND t.expires_ms IS NULL
+                 AND t.locked_ms < $2::bigint - $3::float8)) AS found),
+picked AS (
+  SELECT t.seq, t.priority FROM ${s}.tasks t
+  WHERE t.wf = $1::bigint AND t.status = 'pending' AND t.unmet_deps = 0 AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint)
+    AND ${ofTypes} AND NOT (SELECT found FROM expired)
+  ORDER BY t.priority DESC, t.seq
+  LIMIT ${count}
+  FOR UPDATE OF t SKIP LOCKED),
+numbered AS (SELECT seq, row_number() OVER (ORDER BY priority DESC, seq) AS n FROM picked),
+asked AS (SELECT agent, at_ms, digest, n FROM unnest($5::text[], $8::bigint[], $9::text[]) WITH ORDINALITY AS a(agent, at_ms, digest, n) LIMIT ${count}),
+lease AS (SELECT coalesce($6::float8, (SELECT default_lease_seconds FROM ${s}.workflows WHERE wf = $1::bigint), $3::float8 / 1000) AS seconds),
+waited AS (SELECT CASE WHEN w >= ${CLOCK_TOLERANCE_MS} THEN floor(w)::bigint ELSE 0 END AS ms
+           FROM (SELECT extract(epoch FROM clock_timestamp() - now()) * 1000 AS w) AS x),
+claimed AS (
+  UPDATE ${s}.tasks t SET status = 'in_progress', version = t.version + 1, updated_ms = asked.at_ms + waited.ms,
+    claim_agent = asked.agent, claim_at_ms = asked.at_ms + waited.ms, claim_lease_seconds = lease.seconds, claim_token_sha256 = asked.digest,
+    expires_ms = floor((asked.at_ms + waited.ms)::float8 + lease.seconds * 1000)::bigint, locked_ms = NULL
+  FROM numbered JOIN asked ON asked.n = numbered.n, lease, waited
+  WHERE t.seq = numbered.seq
+  RETURNING asked.n, t.seq, t.id, t.status, t.version, t.body, t.claim_agent, t.claim_at_ms::float8 AS claim_at_ms, t.claim_lease_seconds, t.claim_token_sha256)
+SELECT (SELECT found FROM expired) AS expired, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true`;
+}
+
+/** Held tasks whose lease may have run out, `limit` at most, skipping those another claim is releasing; locked until commit. */
+export function expiredCandidates(session: Session, wf: string, nowMs: number, staleAfterMs: number, limit: number): Promise<TaskRow[]> {
+  return session.query<TaskRow>(
+    `SELECT ${TASK_COLUMNS} FROM ${session.s}.tasks WHERE wf = $1 AND status = 'in_progress'
+           AND (expires_ms < $2::bigint OR (expires_ms IS NULL AND locked_ms < $2::bigint - $3::float8))
+         ORDER BY seq LIMIT ${limit} FOR UPDATE SKIP LOCKED`,
+    [wf, nowMs, staleAfterMs],
+  );
+}
+
+/**
+ * What core/claim-timing.ts's nextClaimTime needs, in database time: whether a task of the
+ * types (any when null) is ready, the earliest not_before of a scheduled one, and the
+ * earliest lease deadline of a held one.
+ */
+export async function claimability(
+  session: Session,
+  workflow: string,
+  nowMs: number,
+  staleAfterMs: number,
+  types: readonly string[] | null,
+): Promise<{ ready: boolean | null; scheduled: number | null; lease: number | null } | undefined> {
+  const s = session.s;
+  const [row] = await session.query<{ ready: boolean | null; scheduled: number | null; lease: number | null }>(
+    `WITH w AS (SELECT wf FROM ${s}.workflows WHERE name = $1)
+         SELECT
+           EXISTS (SELECT 1 FROM ${s}.tasks t, w WHERE t.wf = w.wf AND t.status = 'pending' AND t.unmet_deps = 0
+             AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint) AND ($4::text[] IS NULL OR t.type = ANY($4::text[]))) AS ready,
+           (SELECT min(t.not_before_ms)::float8 FROM ${s}.tasks t, w WHERE t.wf = w.wf AND t.status = 'pending' AND t.unmet_deps = 0
+             AND t.not_before_ms > $2::bigint AND ($4::text[] IS NULL OR t.type = ANY($4::text[]))) AS scheduled,
+           (SELECT min(coalesce(t.expires_ms::float8, t.locked_ms + $3::float8)) FROM ${s}.tasks t, w WHERE t.wf = w.wf AND t.status = 'in_progress'
+             AND ($4::text[] IS NULL OR t.type = ANY($4::text[]))) AS lease`,
+    [workflow, nowMs, staleAfterMs, types],
+  );
+  return row;
+}
+
+// Reading many
+
+/** Tasks per type and status, in the order the types first appear. */
+export function counts(session: Session, wf: string): Promise<{ type: string; status: string; n: number }[]> {
+  return session.query<{ type: string; status: string; n: number }>(
+    `SELECT type, status, count(*)::int AS n FROM ${session.s}.tasks WHERE wf = $1 GROUP BY type, status ORDER BY min(seq)`,
+    [wf],
+  );
+}
+
+/** Pending, dependencies met, and not_before still ahead of `now`. */
+export async function scheduledCount(session: Session, wf: string, nowMs: number): Promise<number> {
+  const [scheduled] = await session.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ${session.s}.tasks WHERE wf = $1 AND status = 'pending' AND unmet_deps = 0 AND not_before_ms > $2`,
+    [wf, nowMs],
+  );
+  return scheduled?.n ?? 0;
+}
+
+/** Pending tasks with a dependency not completed yet: waiting, or blocked for good. */
+export function waitingTasks(session: Session, wf: string): Promise<TaskRow[]> {
+  return session.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM ${session.s}.tasks WHERE wf = $1 AND status = 'pending' AND unmet_deps > 0 ORDER BY seq`, [wf]);
+}
+
+/** One page in creation order after `afterSeq`, filtered; `limit` rows at most. */
+export function page(
+  session: Session,
+  wf: string,
+  afterSeq: string,
+  filter: { status?: string | undefined; type?: string | undefined; parentId?: string | undefined },
+  limit: number,
+): Promise<TaskRow[]> {
+  return session.query<TaskRow>(
+    `SELECT ${TASK_COLUMNS} FROM ${session.s}.tasks
+           WHERE wf = $1 AND seq > $2 AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR type = $4) AND ($5::text IS NULL OR parent_id = $5)
+           ORDER BY seq LIMIT $6`,
+    [wf, afterSeq, filter.status ?? null, filter.type ?? null, filter.parentId ?? null, limit],
+  );
+}
+
+/** One page of an export, by the workflow's name, in creation order after `afterSeq`. */
+export function exportPage(session: Session, workflow: string, afterSeq: string, limit: number): Promise<TaskRow[]> {
+  const s = session.s;
+  return session.query<TaskRow>(
+    `SELECT ${TASK_COLUMNS} FROM ${s}.tasks WHERE wf = (SELECT wf FROM ${s}.workflows WHERE name = $1) AND seq > $2 ORDER BY seq LIMIT ${limit}`,
+    [workflow, afterSeq],
+  );
+}
+
+// Writing changed tasks back
+
+/**
+ * A changed task's row, written only if it is still the version its change was made from;
+ * when the task became completed, its dependents' unmet dependencies are counted down in
+ * the same statement, so a completion and the release of its dependents commit together.
+ * PartialState.writeChanges writes one; the fast path (shared-statement.ts) several agents' at once.
+ */
+export interface RowWrite {
+  id: string;
+  seq: string;
+  /** The version the change was made from: the row is written only while it is still that. */
+  version: number;
+  columns: TaskColumns;
+  /** The task became completed: its dependents have one unmet dependency fewer. */
+  completed: boolean;
+  updatedMs: number;
+}
+
+/**
+ * Writes the rows (of one workflow, distinct tasks) in one statement; returns the seqs of
+ * those written, the others having changed since their version was read.
+ *
+ * The rows are distinct tasks none of which is a dependent of another completed here: a
+ * held or changed task's dependencies are all completed already (a claim needs that), so
+ * no row is both written and counted down, which one statement could not do to a row twice.
+ */
+export async function writeRows(session: Session, wf: string, rows: readonly RowWrite[]): Promise<Set<string>> {
+  const s = session.s;
+  // The row count is written out (LIMIT): the generic plan then costs what a custom one does, and
+  // PostgreSQL keeps it instead of planning the statement on every execution. A statement per count.
+  const written = await session.write<{ seq: string }>(
+    `WITH i AS (
+       SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $9::bigint[], $10::boolean[], $11::text[])
+         AS i(seq, version, status, priority, not_before_ms, expires_ms, locked_ms, body, updated_ms, completed, id)
+       LIMIT ${rows.length}),
+     u AS (
+       UPDATE ${s}.tasks t SET status = i.status, priority = i.priority, not_before_ms = i.not_before_ms, expires_ms = i.expires_ms,
+         locked_ms = i.locked_ms, body = i.body, updated_ms = i.updated_ms, version = t.version + 1,
+         claim_agent = NULL, claim_at_ms = NULL, claim_lease_seconds = NULL, claim_token_sha256 = NULL
+       FROM i WHERE t.seq = i.seq AND t.version = i.version
+       RETURNING t.seq, i.completed, i.id),
+     d AS (
+       UPDATE ${s}.tasks t SET unmet_deps = t.unmet_deps - x.n
+       FROM (SELECT dd.task_seq, count(*)::int AS n FROM ${s}.task_deps dd JOIN u ON u.completed AND dd.wf = $12::bigint AND dd.dep_id = u.id
+             GROUP BY dd.task_seq) x
+       WHERE t.seq = x.task_seq)
+     SELECT seq FROM u`,
+    [
+      rows.map((row) => row.seq),
+      rows.map((row) => row.version),
+      rows.map((row) => row.columns.status),
+      rows.map((row) => row.columns.priority),
+      rows.map((row) => row.columns.not_before_ms),
+      rows.map((row) => row.columns.expires_ms),
+      rows.map((row) => row.columns.locked_ms),
+      rows.map((row) => row.columns.body),
+      rows.map((row) => row.updatedMs),
+      rows.map((row) => row.completed),
+      rows.map((row) => row.id),
+      wf,
+    ],
+  );
+  return new Set(written.map((row) => row.seq));
+}
