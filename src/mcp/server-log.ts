@@ -1,8 +1,9 @@
 /**
  * What the server reports to whoever runs it: MCP log messages
  * (`notifications/message`, which a client may filter with `logging/setLevel`) once a
- * client has initialized, and stderr for `notice` and above: long lock waits, expired
- * leases released, corrupt state files.
+ * client has initialized, and stderr for `warning` and above: long lock waits, a stale lock
+ * taken over, corrupt state files. Clients show every stderr line as an error, so routine
+ * events such as expired leases released go to the client's log only.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { LoggingLevel } from "@modelcontextprotocol/sdk/types.js";
@@ -14,7 +15,7 @@ export type ServerLog = (level: LoggingLevel, message: string, details?: Record<
 /** The logger name in MCP log messages. */
 export const LOGGER = "task-manager";
 /** Levels that also go to stderr: what an operator reading the client's server log should see. */
-const STDERR_LEVELS: ReadonlySet<LoggingLevel> = new Set(["notice", "warning", "error", "critical", "alert", "emergency"]);
+const STDERR_LEVELS: ReadonlySet<LoggingLevel> = new Set(["warning", "error", "critical", "alert", "emergency"]);
 /** A lock held this long by someone else is worth a warning: a slow or stuck process, or heavy contention. */
 const LONG_LOCK_WAIT_MS = 1_000;
 
