@@ -33,7 +33,8 @@ describe("ATTACK: a waiter's staging directory swept by another host's holder", 
     for (let i = 0; i < 20; i++) {
       await sleep(50 + Math.random() * 100);
       if ((await readdir(dir)).includes(staging as string)) {
-        await rm(join(dir, staging as string), { recursive: true, force: true });
+        // The waiter may write its token again between rm's unlink and rmdir (ENOTEMPTY): rm tries again.
+        await rm(join(dir, staging as string), { recursive: true, force: true, maxRetries: 10, retryDelay: 5 });
         swept += 1;
       }
     }
