@@ -6,7 +6,7 @@
  */
 import { execFile, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -140,6 +140,26 @@ describe.skipIf(!requirement(registryReachable, "the npm registry (npm ping fail
       code: "STORE_UNAVAILABLE",
       message: 'The sqlite store needs the "better-sqlite3" package, which is not installed: run npm install better-sqlite3',
     });
+  }, 180_000);
+
+  it("says in one line to rebuild better-sqlite3 when its native addon does not load (as after switching Node.js versions)", async () => {
+    const modules = join(consumer, "node_modules");
+    // The real driver's JavaScript, with an addon that is not one: dlopen fails as it does for another Node.js ABI.
+    for (const name of ["bindings", "file-uri-to-path"]) await cp(join(repoRoot, "node_modules", name), join(modules, name), { recursive: true });
+    await cp(join(repoRoot, "node_modules", "better-sqlite3", "package.json"), join(modules, "better-sqlite3", "package.json"));
+    await cp(join(repoRoot, "node_modules", "better-sqlite3", "lib"), join(modules, "better-sqlite3", "lib"), { recursive: true });
+    await mkdir(join(modules, "better-sqlite3", "build", "Release"), { recursive: true });
+    await writeFile(join(modules, "better-sqlite3", "build", "Release", "better_sqlite3.node"), "not a shared object");
+    try {
+      const sqlite = await run(process.execPath, [join(consumer, "out", "consumer.js"), "sqlite", consumer], consumer);
+      expect(sqlite.stderr).toBe("");
+      expect(JSON.parse(sqlite.stdout)).toEqual({
+        code: "STORE_UNAVAILABLE",
+        message: 'The sqlite store\'s "better-sqlite3" package was built for another version of Node.js or is damaged: run npm rebuild better-sqlite3',
+      });
+    } finally {
+      for (const name of ["better-sqlite3", "bindings", "file-uri-to-path"]) await rm(join(modules, name), { recursive: true, force: true });
+    }
   }, 180_000);
 
   it("runs the bin: --help answers", async () => {
