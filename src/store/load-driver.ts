@@ -12,14 +12,21 @@ export type DriverName = "better-sqlite3" | "pg";
 const requireFromHere = createRequire(import.meta.url);
 const loaded = new Map<DriverName, unknown>();
 
-export function loadDriver<T>(name: DriverName, store: "sqlite" | "postgres"): T {
-  if (!loaded.has(name)) loaded.set(name, requireDriver(name, store));
+/**
+ * `check` runs once on the loaded module, for a driver that defers loading its native
+ * addon (better-sqlite3 does, to its first connection): a mis-built addon then fails here,
+ * with the line saying what to run, instead of later as a raw dlopen error.
+ */
+export function loadDriver<T>(name: DriverName, store: "sqlite" | "postgres", check: (driver: T) => void = () => {}): T {
+  if (!loaded.has(name)) loaded.set(name, requireDriver(name, store, check));
   return loaded.get(name) as T;
 }
 
-function requireDriver(name: DriverName, store: string): unknown {
+function requireDriver<T>(name: DriverName, store: string, check: (driver: T) => void): T {
   try {
-    return requireFromHere(name);
+    const driver = requireFromHere(name) as T;
+    check(driver);
+    return driver;
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     const message = error instanceof Error ? error.message : "";

@@ -6,7 +6,6 @@
  * It takes the screenshot the README links to: set DASHBOARD_SCREENSHOT=docs/dashboard.png
  * to write it there (otherwise it goes to a temp dir).
  */
-import { existsSync } from "node:fs";
 import { copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -15,13 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Workflows } from "../../src/index.js";
 import { runCli } from "../helpers/cli.js";
 import { startDashboard, type RunningDashboard } from "../helpers/dashboard.js";
+import { CHROMIUM } from "../helpers/outside-node.js";
 import { repoRoot } from "../helpers/paths.js";
+import { has } from "../helpers/requirements.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-const title = hasChromium
-  ? "dashboard in headless Chromium"
-  : `dashboard in headless Chromium — SKIPPED: ${CHROMIUM} is missing (apt-get install -y chromium; CI installs it)`;
 
 /** A code review under way: a plan done, analyses held by two agents, a review and a report waiting on them. */
 async function seedCodeReview(stateDir: string) {
@@ -48,7 +44,7 @@ async function seedCodeReview(stateDir: string) {
   return { tokens, review };
 }
 
-describe.skipIf(!hasChromium)(title, () => {
+describe.skipIf(!has("chromium"))("dashboard in headless Chromium", () => {
   let stateDir: string;
   let dashboard: RunningDashboard;
   let browser: BrowserContext;

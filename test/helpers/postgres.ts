@@ -7,8 +7,9 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll } from "vitest";
+import { TEST_DATABASE_URL } from "./outside-node.js";
 
-export const TEST_DATABASE_URL = process.env.TASK_MANAGER_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export { TEST_DATABASE_URL };
 
 /** Schemas this test file used, dropped after its tests (hooks registered while the file is collected). */
 const used = new Set<string>();

@@ -17,6 +17,7 @@ import { SqliteStore, TaskManager, type TaskManagerOptions, type WorkflowState }
 import { ManualClock } from "./coordination.js";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { TEST_DATABASE_URL, dumpWorkflow, testSchema, withClient } from "./postgres.js";
+import { has, type Requirement } from "./requirements.js";
 import { tempDir } from "./temp-dir.js";
 
 /** What a test may set on the TaskManager; the store is the fixture's. */
@@ -40,6 +41,8 @@ export interface OpenedWorkflow {
 export interface StoreFixture {
   /** Shown in test names: "json", "sqlite". */
   name: string;
+  /** What the store's tests need beyond Node; without it they are skipped (see test/setup/requirements.ts). */
+  needs?: Requirement;
   /** A TaskManager over a fresh, empty workflow of this store; closed after the test. */
   open(options?: ManagerOptions): Promise<OpenedWorkflow>;
 }
@@ -102,6 +105,7 @@ export const sqliteStore: StoreFixture = {
 let postgresWorkflows = 0;
 export const postgresStore: StoreFixture = {
   name: "postgres",
+  needs: "postgres",
   async open(options = {}) {
     // A schema per test file (dropped after it), a fresh workflow per test, and a neighbour beside it.
     const schema = testSchema();
@@ -130,7 +134,7 @@ export const STORES: readonly StoreFixture[] = [jsonStore, sqliteStore, postgres
 
 /** `describe(title)` once per store, the store passed to the body: `describeStores("leases", (store) => …)`. */
 export function describeStores(title: string, body: (store: StoreFixture) => void): void {
-  for (const store of STORES) describe(`${title} [${store.name}]`, () => body(store));
+  for (const store of STORES) describe.skipIf(store.needs !== undefined && !has(store.needs))(`${title} [${store.name}]`, () => body(store));
 }
 
 /** A fresh workflow of `store` on a clock the test moves by hand. */

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ok, refusal, startServer, textOf, type RunningServer } from "../helpers/mcp-client.js";
 import { seedModuleDir } from "../helpers/paths.js";
+import { has } from "../helpers/requirements.js";
 
 interface TaskShape {
   id: string;
@@ -223,7 +224,7 @@ describe("workflow defaults", () => {
   });
 });
 
-describe("a workflow file in the seed's format", () => {
+describe.skipIf(!has("python3"))("a workflow file in the seed's format", () => {
   it("is served with leases, heartbeats and readiness counts", async () => {
     const workflow = freshWorkflow();
     const stateFile = join(stateDir, `${workflow}.json`);

@@ -24,6 +24,7 @@ import { EventLog } from "../helpers/events.js";
 import { ok, startServer, textOf, type RunningServer } from "../helpers/mcp-client.js";
 import { fixture } from "../helpers/paths.js";
 import { TEST_DATABASE_URL, freshSchema } from "../helpers/postgres.js";
+import { has } from "../helpers/requirements.js";
 
 const MAYBE = "may or may not have been applied";
 const NOTHING = "nothing was changed";
@@ -193,7 +194,7 @@ const AGENTS = 4;
 /** Claimed before: the process's next claims start a VACUUM of its own, while its connections drop. */
 const WARMUP = VACUUM_AFTER_CLAIMS - 50;
 
-it(`a library process with ${AGENTS} agents in a busy claim/read/complete loop survives its connections being terminated again and again`, async () => {
+it.skipIf(!has("postgres"))(`a library process with ${AGENTS} agents in a busy claim/read/complete loop survives its connections being terminated again and again`, async () => {
   const schema = freshSchema();
   const { url, tag } = taggedUrl();
   const terminator = await Terminator.open(tag);
@@ -306,7 +307,7 @@ it(`a library process with ${AGENTS} agents in a busy claim/read/complete loop s
 
 const SERVER_TASKS = 40;
 
-it("an MCP server whose connections the database keeps terminating answers every call, with STORE_UNAVAILABLE at worst, and serves on", async () => {
+it.skipIf(!has("postgres"))("an MCP server whose connections the database keeps terminating answers every call, with STORE_UNAVAILABLE at worst, and serves on", async () => {
   const schema = freshSchema();
   const { url, tag } = taggedUrl();
   const terminator = await Terminator.open(tag);

@@ -11,6 +11,7 @@ import { afterEach, expect, it } from "vitest";
 import { EventLog } from "../helpers/events.js";
 import { ok, startServer, type RunningServer } from "../helpers/mcp-client.js";
 import { TEST_DATABASE_URL, freshSchema } from "../helpers/postgres.js";
+import { has } from "../helpers/requirements.js";
 
 const MACHINES = 3;
 const TASKS = 45;
@@ -30,7 +31,7 @@ function machine(schema: string, agent: string): Promise<RunningServer> {
   });
 }
 
-it(`${MACHINES} server processes race one workflow through PostgreSQL: each task claimed exactly once; a killed holder's task is taken over after its lease`, async () => {
+it.skipIf(!has("postgres"))(`${MACHINES} server processes race one workflow through PostgreSQL: each task claimed exactly once; a killed holder's task is taken over after its lease`, async () => {
   const schema = freshSchema();
   const servers = await Promise.all(Array.from({ length: MACHINES }, (_, i) => machine(schema, `machine-${i}`)));
   running.push(...servers);
@@ -82,7 +83,7 @@ it(`${MACHINES} server processes race one workflow through PostgreSQL: each task
   expect(history[4]?.agent).toBe("machine-2");
 });
 
-it("notifies a client subscribed on one server of a task created through another machine's server, via LISTEN/NOTIFY", async () => {
+it.skipIf(!has("postgres"))("notifies a client subscribed on one server of a task created through another machine's server, via LISTEN/NOTIFY", async () => {
   const schema = freshSchema();
   const [watcher, writer] = await Promise.all([machine(schema, "watcher"), machine(schema, "writer")]);
   running.push(watcher, writer);

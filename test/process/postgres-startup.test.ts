@@ -9,6 +9,7 @@ import { cliEnv } from "../helpers/cli.js";
 import { cliPath } from "../helpers/mcp-client.js";
 import { TEST_DATABASE_URL } from "../helpers/postgres.js";
 import { runNode } from "../helpers/processes.js";
+import { has } from "../helpers/requirements.js";
 
 const REFUSED = "postgres://agent:hunter2@127.0.0.1:1/tasks";
 const REFUSED_LINE = "Cannot use PostgreSQL at postgres://agent@127.0.0.1:1/tasks (schema task_manager): connection refused — is the server running and listening there?";
@@ -33,7 +34,7 @@ describe("the command line, with a PostgreSQL database it cannot use", () => {
     expect(result.code).toBe(4);
   });
 
-  it("as the MCP server, told the URL by TASK_MANAGER_DATABASE_URL, of a database that does not exist: the same", async () => {
+  it.skipIf(!has("postgres"))("as the MCP server, told the URL by TASK_MANAGER_DATABASE_URL, of a database that does not exist: the same", async () => {
     const { url, line } = missingDatabase();
     const result = await runNode(cliPath, ["--store", "postgres"], { env: cliEnv({ TASK_MANAGER_DATABASE_URL: url }) });
     expect(result.stderr).toBe(`task-manager-mcp: ${line}\n`);

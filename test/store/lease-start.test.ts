@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { PostgresStore, SQLITE_FILE_NAME, TaskManager, type Task } from "../../src/index.js";
 import { TEST_DATABASE_URL, testSchema, withClient } from "../helpers/postgres.js";
 import { tempDir } from "../helpers/temp-dir.js";
+import { has } from "../helpers/requirements.js";
 
 const HOLD_MS = 1_500;
 
@@ -107,7 +108,7 @@ describe("a lease counted from when the claim is applied", () => {
     expect(Date.parse(later?.not_before ?? "") - createdAt).toBe(1_000);
   });
 
-  it("PostgreSQL: a claim that waited for a lock another connection held on the tasks table keeps its whole lease", async () => {
+  it.skipIf(!has("postgres"))("PostgreSQL: a claim that waited for a lock another connection held on the tasks table keeps its whole lease", async () => {
     const schema = testSchema();
     const tm = new TaskManager({ store: new PostgresStore({ url: TEST_DATABASE_URL, schema, workflow: "lease-start" }) });
     opened.push(tm);

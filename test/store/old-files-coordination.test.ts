@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { TaskManager } from "../../src/index.js";
 import { ManualClock, codeOf } from "../helpers/coordination.js";
 import { seedModuleDir } from "../helpers/paths.js";
+import { has } from "../helpers/requirements.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 function runSeed(stateFile: string, body: string): string {
@@ -21,7 +22,7 @@ ${body}
   return execFileSync("python3", ["-c", script], { encoding: "utf8" }).trim();
 }
 
-describe("a file in the seed's exact format", () => {
+describe.skipIf(!has("python3"))("a file in the seed's exact format", () => {
   it("loads with defaults, and priorities, dependencies, leases, retries, idempotency and cancel work on it", async () => {
     const stateFile = join(await tempDir(), "seed.json");
     const [build, test, docs] = runSeed(

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { PostgresStore, TaskManager, TaskManagerError } from "../../src/index.js";
 import { MIGRATIONS } from "../../src/store/postgres/migrations.js";
 import { TEST_DATABASE_URL, freshSchema, withClient } from "../helpers/postgres.js";
+import { has } from "../helpers/requirements.js";
 
 /** What the driver or the operating system says, which must not reach a message. */
 const RAW = /\bE(CONN[A-Z]+|PIPE|TIMEDOUT|HOSTUNREACH|NETUNREACH|NOTFOUND|AI_[A-Z]+)\b|Connection terminated|terminating connection|not queryable|getaddrinfo|" does not exist|deadlock detected|SQLSTATE [0-9A-Z]{5}: /;
@@ -62,7 +63,7 @@ async function failureOf(promise: Promise<unknown>): Promise<TaskManagerError & 
   return outcome as TaskManagerError;
 }
 
-describe("a PostgreSQL store that cannot start says why in words, naming the URL without its password", () => {
+describe.skipIf(!has("postgres"))("a PostgreSQL store that cannot start says why in words, naming the URL without its password", () => {
   const cases: { name: string; url: () => Promise<string>; reason: string; cause: (error: unknown) => void }[] = [
     {
       name: "nothing listens on the port",
@@ -166,7 +167,7 @@ async function waitUntil(probe: () => Promise<boolean>, what: string, timeoutMs 
   }
 }
 
-describe("a PostgreSQL store at work", () => {
+describe.skipIf(!has("postgres"))("a PostgreSQL store at work", () => {
   it("whose connection is lost while its write waits says, in words, that the write may or may not have been applied", async () => {
     const schema = freshSchema();
     const { url, tag } = taggedUrl();

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { PostgresStore, TaskManager } from "../../src/index.js";
 import { codeOf } from "../helpers/coordination.js";
 import { TEST_DATABASE_URL, testSchema, withClient } from "../helpers/postgres.js";
+import { has } from "../helpers/requirements.js";
 
 const opened: TaskManager[] = [];
 afterEach(async () => {
@@ -41,7 +42,7 @@ async function rowOf(workflow: string, id: string): Promise<{ status: string; un
   });
 }
 
-describe("PostgresStore's hot path", () => {
+describe.skipIf(!has("postgres"))("PostgresStore's hot path", () => {
   it("makes claims asked for together in one go: each agent its own task, in claim order, of the types it asked for", async () => {
     const { tm } = openWorkflow();
     const low = await tm.createTask({ type: "job", priority: 1 });

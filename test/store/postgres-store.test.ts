@@ -16,6 +16,7 @@ import { MIGRATIONS } from "../../src/store/postgres/migrations.js";
 import { codeOf } from "../helpers/coordination.js";
 import { repoRoot } from "../helpers/paths.js";
 import { TEST_DATABASE_URL, freshSchema, testSchema, withClient } from "../helpers/postgres.js";
+import { has } from "../helpers/requirements.js";
 
 const run = promisify(execFile);
 const agentScript = join(repoRoot, "test", "fixtures", "pg-agent.mjs");
@@ -40,7 +41,7 @@ async function otherMachine(schema: string, workflow: string, args: string[], en
   return stdout.trim();
 }
 
-describe("PostgresStore", () => {
+describe.skipIf(!has("postgres"))("PostgresStore", () => {
   it("creates its schema once when several processes' stores start together, and records the migration", async () => {
     const schema = freshSchema();
     // Separate URLs (a different application_name) so that each store has a pool of its own, as separate processes would.
@@ -203,7 +204,7 @@ describe("PostgresStore", () => {
   });
 });
 
-describe("PostgresStore's connections", () => {
+describe.skipIf(!has("postgres"))("PostgresStore's connections", () => {
   it("are named for the package and the schema, so that an administrator (or a test) can tell whose they are", async () => {
     const schema = testSchema();
     const tm = open({ workflow: "named" });
@@ -223,7 +224,7 @@ describe("PostgresStore's connections", () => {
   });
 });
 
-describe("PostgresStore's LISTEN connection", () => {
+describe.skipIf(!has("postgres"))("PostgresStore's LISTEN connection", () => {
   it("is opened again after the database drops it, and a waiter is then woken by a create elsewhere", async () => {
     const schema = testSchema();
     const tm = open({ workflow: "relisten" });

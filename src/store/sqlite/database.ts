@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { Database } from "better-sqlite3";
+import type { Database } from "./driver-types.js";
 import { LockTimeoutError, StateFileCorruptError } from "../../core/errors.js";
 import { SqliteChangeWatcher } from "./change-watcher.js";
 import { loadBetterSqlite3 } from "./load-better-sqlite3.js";

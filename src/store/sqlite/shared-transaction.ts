@@ -10,7 +10,7 @@
  * operation's promise settles before the transaction holding it has committed, so a
  * result that returned is on disk, as with one transaction each.
  */
-import type { Database } from "better-sqlite3";
+import type { Database } from "./driver-types.js";
 
 interface Pending {
   run: () => unknown;

@@ -2,8 +2,8 @@
  * Every SQL statement of the SQLite store, prepared once per connection, behind
  * small typed methods. Nothing here knows the rules: it reads and writes rows.
  */
-import type { Database, Statement } from "better-sqlite3";
 import type { StoredWorkflowColumns } from "../sql/workflow-columns.js";
+import type { Database, Statement } from "./driver-types.js";
 import type { DerivedColumns } from "./task-rows.js";
 
 export interface WorkflowRow extends StoredWorkflowColumns {

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { TaskManager, type TaskManagerError } from "../../../src/index.js";
 import { acquireFileLock } from "../../../src/store/json/file-lock.js";
 import { seedModuleDir } from "../../helpers/paths.js";
+import { has } from "../../helpers/requirements.js";
 import { tempDir } from "../../helpers/temp-dir.js";
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -49,7 +50,7 @@ describe("a corrupt state file", () => {
   });
 });
 
-describe("state files from the original Python module", () => {
+describe.skipIf(!has("python3"))("state files from the original Python module", () => {
   it("load and work unchanged, naive timestamps and its .lock side file included", async () => {
     const dir = await tempDir();
     const stateFile = join(dir, "seed.json");
