@@ -1,0 +1,96 @@
+/**
+ * The repository paths a task touches or a reservation holds: names only, never looked up
+ * on disk. Overlap is conservative, since a false conflict costs a wait and a missed one
+ * costs two agents editing one file: equal names, a directory and what lies under it, a
+ * glob and a path it matches (or a directory above it), two globs whose literal starts agree.
+ */
+import picomatch from "picomatch";
+import { InvalidInputError } from "./errors.js";
+
+/** Paths one task or one reservation call may name. */
+export const MAX_PATHS = 100;
+/** Characters in one path. */
+export const MAX_PATH_LENGTH = 1024;
+
+/** The path as it is stored and compared: `./a//b/` is `a/b`. Refuses what is not a repository-relative name. */
+export function normalisePath(raw: unknown, field: string): string {
+  if (typeof raw !== "string") throw new InvalidInputError(`${field} must be a string, a path relative to the repository.`);
+  const refuse = (why: string): never => {
+    throw new InvalidInputError(`${field} ${JSON.stringify(raw.slice(0, 200))} ${why}`);
+  };
+  if (raw.length === 0) refuse("is empty: name a file, a directory or a glob relative to the repository.");
+  if (raw.length > MAX_PATH_LENGTH) refuse(`is longer than ${MAX_PATH_LENGTH} characters.`);
+  if (raw.includes("\0")) refuse("contains a NUL character.");
+  if (raw.includes("\\")) refuse("contains a backslash: separate directories with /.");
+  if (raw.startsWith("/") || /^[A-Za-z]:/.test(raw)) refuse("is absolute: give it relative to the repository's root.");
+  if (raw.startsWith("!")) refuse("is negated: name what the task touches, not what it leaves alone.");
+  const segments = raw.split("/").filter((segment) => segment !== "" && segment !== ".");
+  if (segments.includes("..")) refuse("has a .. segment: give it relative to the repository's root, without leaving it.");
+  if (segments.length === 0) refuse("names the repository's root: use ** to mean all of it.");
+  return segments.join("/");
+}
+
+/** The normalised, de-duplicated paths of a request's `field`, in their first order. */
+export function normalisePaths(raw: unknown, field: string): string[] {
+  if (!Array.isArray(raw)) throw new InvalidInputError(`${field} must be an array of paths relative to the repository.`);
+  if (raw.length > MAX_PATHS) throw new InvalidInputError(`${field} names ${raw.length} paths; at most ${MAX_PATHS} are allowed (use a glob such as src/auth/**).`);
+  const paths = raw.map((path, index) => normalisePath(path, `${field}[${index}]`));
+  return [...new Set(paths)];
+}
+
+interface Parsed {
+  path: string;
+  isGlob: boolean;
+  /** The characters before the first wildcard: every match starts with them. */
+  literalStart: string;
+  matches: (candidate: string) => boolean;
+}
+
+const parsed = new Map<string, Parsed>();
+/** Parsed globs are kept, since a claim compares the same few paths again and again; bounded so odd input cannot grow it. */
+const PARSED_LIMIT = 10_000;
+
+function parse(path: string): Parsed {
+  let entry = parsed.get(path);
+  if (entry !== undefined) return entry;
+  const scan = picomatch.scan(path);
+  const firstWildcard = path.search(/[*?[\]{}()!+@]/);
+  entry = scan.isGlob
+    ? { path, isGlob: true, literalStart: firstWildcard < 0 ? path : path.slice(0, firstWildcard), matches: picomatch(path, { dot: true }) }
+    : { path, isGlob: false, literalStart: path, matches: (candidate) => candidate === path };
+  if (parsed.size >= PARSED_LIMIT) parsed.clear();
+  parsed.set(path, entry);
+  return entry;
+}
+
+/** `path` and every directory above it: `a/b/c` gives `a/b/c`, `a/b`, `a`. */
+function selfAndAncestors(path: string): string[] {
+  const out = [path];
+  for (let slash = path.lastIndexOf("/"); slash > 0; slash = path.lastIndexOf("/", slash - 1)) out.push(path.slice(0, slash));
+  return out;
+}
+
+function isUnder(path: string, directory: string): boolean {
+  return path.startsWith(`${directory}/`);
+}
+
+/** Whether work on `a` may touch a file that work on `b` touches. Symmetric. */
+export function pathsOverlap(a: string, b: string): boolean {
+  if (a === b || isUnder(a, b) || isUnder(b, a)) return true;
+  const pa = parse(a);
+  const pb = parse(b);
+  if (pa.isGlob && pb.isGlob) return pa.literalStart.startsWith(pb.literalStart) || pb.literalStart.startsWith(pa.literalStart);
+  if (!pa.isGlob && !pb.isGlob) return false;
+  const [glob, plain] = pa.isGlob ? [pa, pb] : [pb, pa];
+  // A glob overlaps a path it matches, a directory above it, or a directory it lies under.
+  if (selfAndAncestors(plain.path).some((candidate) => glob.matches(candidate))) return true;
+  return glob.literalStart.startsWith(`${plain.path}/`);
+}
+
+/** The first pair (one of `mine`, one of `theirs`) that overlaps, or null. */
+export function firstOverlap(mine: readonly string[], theirs: readonly string[]): { mine: string; theirs: string } | null {
+  for (const a of mine) {
+    for (const b of theirs) if (pathsOverlap(a, b)) return { mine: a, theirs: b };
+  }
+  return null;
+}
