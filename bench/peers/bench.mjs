@@ -13,10 +13,11 @@
  * 3. npm rebuild better-sqlite3 with that Node 22 first on PATH and its headers as nodedir, so the
  *    addon is compiled for Node 22's ABI (from source where no prebuilt binary can be fetched:
  *    a few minutes).
- * Then it copies the repository's built dist/ to bench/peers/.ours/dist (npm run build first: the
- * root script does), so that our stores, which load their drivers with a require relative to
- * their own files, find bench/peers/node_modules/better-sqlite3 (built for Node 22) before the
- * repository's (built for the repository's Node).
+ * Then it copies the repository's built dist/ (npm run build first: the root script does) to
+ * bench/peers/node_modules/task-manager-mcp, with a package.json, as if installed there: our
+ * stores load their drivers with a require relative to their own files, so from there they find
+ * bench/peers/node_modules/better-sqlite3 (built for Node 22) before the repository's (built for
+ * the repository's Node).
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -56,11 +57,13 @@ if (!works(node22, ["-e", "new (require('better-sqlite3'))(':memory:').close()"]
 }
 
 if (!existsSync(join(root, "dist", "index.js"))) throw new Error("the repository is not built: run npm run build in its root first");
-const ours = join(peers, ".ours");
+// Our package, as if installed here (see the header): the built dist and a package.json.
+const ours = join(modules, "task-manager-mcp");
 rmSync(ours, { recursive: true, force: true });
 cpSync(join(root, "dist"), join(ours, "dist"), { recursive: true });
 const rootPkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-writeFileSync(join(ours, "package.json"), `${JSON.stringify({ name: `${rootPkg.name}-bench-copy`, version: rootPkg.version, private: true, type: "module" }, null, 2)}\n`);
+const copy = { name: rootPkg.name, version: rootPkg.version, private: true, type: "module", main: "./dist/index.js", exports: { ".": "./dist/index.js" } };
+writeFileSync(join(ours, "package.json"), `${JSON.stringify(copy, null, 2)}\n`);
 
 const result = spawnSync(node22, [join(peers, "run.mjs"), ...process.argv.slice(2)], { cwd: peers, stdio: "inherit" });
 process.exit(result.status ?? 1);

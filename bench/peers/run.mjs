@@ -61,7 +61,7 @@ const env = {
   jobs,
   reps,
   versions: {
-    ours: JSON.parse(readFileSync(here("./.ours/package.json"), "utf8")).version ?? null,
+    ours: JSON.parse(readFileSync(here("./node_modules/task-manager-mcp/package.json"), "utf8")).version,
     "pg-boss": version("pg-boss"),
     "graphile-worker": version("graphile-worker"),
     plainjob: version("plainjob"),

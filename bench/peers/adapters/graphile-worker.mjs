@@ -33,6 +33,7 @@ export function graphileAdapter({ name, label, preset }) {
     async connect({ url, schema }, { loops, role }) {
       const pgPool = new pg.Pool({ connectionString: url, max: loops + 2 });
       pgPool.on("error", (error) => console.error("graphile-worker pool:", error.message));
+      pgPool.on("connect", (client) => client.on("error", (error) => console.error("graphile-worker client:", error.message)));
       // Open the pool's connections before the clock starts.
       const clients = await Promise.all(Array.from({ length: loops + 1 }, () => pgPool.connect()));
       for (const client of clients) client.release();

@@ -1,10 +1,10 @@
 /**
- * task-manager-mcp's PostgreSQL store (this repository, from its built dist copied to .ours/dist
+ * task-manager-mcp's PostgreSQL store (this repository, from its built dist, copied to node_modules/task-manager-mcp
  * by bench.mjs). A fresh schema per run, dropped after. Fill: createTasks in calls of 1,000.
  * Worker: getNextTask → completeTask until getNextTask answers null. Durable: synchronousCommit
  * "on" (the default), so every commit waits for the WAL flush.
  */
-import { PostgresStore, TaskManager } from "../.ours/dist/index.js";
+import { PostgresStore, TaskManager } from "task-manager-mcp";
 import { chunks, loopsUntilEmpty, randomName } from "../lib/loops.mjs";
 import { dropSchema, withClient } from "../lib/pg.mjs";
 

@@ -1,12 +1,12 @@
 /**
- * task-manager-mcp's SQLite store (this repository, from its built dist copied to .ours/dist by
+ * task-manager-mcp's SQLite store (this repository, from its built dist, copied to node_modules/task-manager-mcp by
  * bench.mjs, so that it loads bench/peers' better-sqlite3). A fresh state directory per run,
  * removed after. Durable: WAL with synchronous=FULL (the store's default, set explicitly here).
  */
 import { rmSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { TaskManager } from "../.ours/dist/index.js";
+import { TaskManager } from "task-manager-mcp";
 import { chunks, loopsUntilEmpty, randomName } from "../lib/loops.mjs";
 
 export default {

@@ -1,7 +1,7 @@
 /**
  * plainjob 0.0.14 on better-sqlite3. A fresh database file per run, removed after. plainjob opens
  * WAL with synchronous=NORMAL; the adapter sets synchronous=FULL on each connection after
- * defineQueue, to match our SQLite store's durability. Fill: addMany() in calls of 1,000 (one
+ * defineQueue, to match our SQLite store's durability, and busy_timeout to 120 s as ours. Fill: addMany() in calls of 1,000 (one
  * transaction each). Worker: what plainjob's own worker does per job — getAndMarkJobAsProcessing,
  * getJobById, await the (empty) processor, markJobAsDone — until nothing is left to claim.
  * plainjob is synchronous, so W loops in one process take turns on one connection.
@@ -19,6 +19,9 @@ function open(file) {
   const db = new Database(file);
   const queue = defineQueue({ connection: better(db), logger: silent, maintenanceInterval: 3_600_000 });
   db.pragma("synchronous = FULL");
+  // plainjob waits 5 s for SQLite's write lock; ours waits up to lockTimeout (120 s in its adapter).
+  // The same patience for both: on a loaded machine 4 processes can queue longer than 5 s.
+  db.pragma("busy_timeout = 120000");
   return { db, queue };
 }
 
