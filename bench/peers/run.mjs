@@ -82,6 +82,16 @@ if (systems.some((s) => adapters[s].database === "postgresql")) {
   }
 }
 
+/** Writes results/latest.md and latest.json: after every case (marked partial), and at the end. */
+function save(complete) {
+  const { markdown, summary } = render({ env, runs, systems: systems.map((s) => adapters[s]), drains: DRAINS });
+  const text = complete ? markdown : `**Partial: ${runs.length} of ${reps * systems.length * DRAINS.length} cases so far.**\n\n${markdown}`;
+  mkdirSync(here("./results"), { recursive: true });
+  writeFileSync(here("./results/latest.md"), text);
+  writeFileSync(here("./results/latest.json"), `${JSON.stringify({ env, complete, summary, runs: runs.map(({ keys, ...r }) => r) }, null, 2)}\n`);
+  return text;
+}
+
 console.log(`peers benchmark: N=${jobs}, ${reps} repetition(s), Node ${process.version}, ${env.cpus} CPUs; systems: ${systems.join(", ")}`);
 const runs = []; // { system, rep, drain, ...result } or { ..., error }
 for (let rep = 1; rep <= reps; rep++) {
@@ -99,15 +109,13 @@ for (let rep = 1; rep <= reps; rep++) {
         runs.push({ system: name, rep, drain: drain.id, error: error.message });
         console.error(`${label}: FAILED: ${error.message}`);
       }
+      save(false);
     }
   }
 }
 rmSync(scratch, { recursive: true, force: true });
 
-const { markdown, summary } = render({ env, runs, systems: systems.map((s) => adapters[s]), drains: DRAINS });
+const markdown = save(true);
 console.log(`\n${markdown}`);
-mkdirSync(here("./results"), { recursive: true });
-writeFileSync(here("./results/latest.md"), markdown);
-writeFileSync(here("./results/latest.json"), `${JSON.stringify({ env, summary, runs: runs.map(({ keys, ...r }) => r) }, null, 2)}\n`);
 console.log("written: bench/peers/results/latest.md, bench/peers/results/latest.json");
 process.exit(runs.some((r) => r.error || r.exactly_once === false) ? 1 : 0);
