@@ -30,24 +30,30 @@ export function render({ env, runs, systems, drains }) {
   const columns = [{ id: "fill", title: "fill" }, ...drains];
   const value = (name, col) => (col.id === "fill" ? summary[name].fill : summary[name][col.id].jobs_s);
   const lines = [];
-  lines.push(`## Peers: jobs/s, medians of ${env.reps} (N = ${env.jobs.toLocaleString("en-US")})`);
+  lines.push(`## Peers: jobs/s, medians of ${env.reps} repetition${env.reps === 1 ? "" : "s"} (N = ${env.jobs.toLocaleString("en-US")})`);
   lines.push("");
   lines.push(`| system | ${columns.map((c) => c.title).join(" | ")} |`);
   lines.push(`| --- | ${columns.map(() => "---:").join(" | ")} |`);
   for (const a of systems) lines.push(`| ${summary[a.name].label} | ${columns.map((c) => int(value(a.name, c))).join(" | ")} |`);
 
-  // Ours against the best peer of the same database, column by column.
+  // Ours against the best peer of the same database, column by column; and against the best with
+  // default options, where some peer runs with options of its own (graphile-worker's batching).
   const ratioLines = [];
   for (const a of systems.filter((x) => x.ours)) {
-    const peers = systems.filter((p) => !p.ours && p.database === a.database);
-    if (peers.length === 0) continue;
-    const cells = columns.map((c) => {
-      const mine = value(a.name, c);
-      const best = peers.map((p) => ({ p, v: value(p.name, c) })).filter((x) => x.v !== null).sort((x, y) => y.v - x.v)[0];
-      if (mine === null || !best) return "–";
-      return `${ratio(mine / best.v)} (${best.p.label})`;
-    });
-    ratioLines.push(`| ${summary[a.name].label} ÷ best peer | ${cells.join(" | ")} |`);
+    const allPeers = systems.filter((p) => !p.ours && p.database === a.database);
+    const defaults = allPeers.filter((p) => !p.options);
+    const sets = [["best peer", allPeers]];
+    if (defaults.length > 0 && defaults.length < allPeers.length) sets.push(["best peer, default options", defaults]);
+    for (const [title, peers] of sets) {
+      if (peers.length === 0) continue;
+      const cells = columns.map((c) => {
+        const mine = value(a.name, c);
+        const best = peers.map((p) => ({ p, v: value(p.name, c) })).filter((x) => x.v !== null).sort((x, y) => y.v - x.v)[0];
+        if (mine === null || !best) return "–";
+        return `${ratio(mine / best.v)} (${best.p.label})`;
+      });
+      ratioLines.push(`| ${summary[a.name].label} ÷ ${title} | ${cells.join(" | ")} |`);
+    }
   }
   if (ratioLines.length > 0) {
     lines.push("");
