@@ -8,6 +8,7 @@
  *   --reps=R                           repetitions; the table shows medians (default 3)
  *   --quick                            N = 1000, 1 repetition: a smoke run
  *   --url=postgres://...               PostgreSQL (default $DATABASE_URL or postgres://postgres@127.0.0.1:5432/test)
+ *   --report                           measure nothing: render results/latest.json again into latest.md
  *
  * Each repetition runs every system through the three drains — 1 worker; 8 loops in one process;
  * 4 processes × 2 loops — each on a fresh queue filled with N jobs (the fill column is the median
@@ -35,7 +36,16 @@ const args = Object.fromEntries(
     return [m[1], m[2] ?? true];
   }),
 );
-for (const key of Object.keys(args)) if (!["only", "jobs", "reps", "quick", "url"].includes(key)) throw new Error(`unknown option --${key}`);
+for (const key of Object.keys(args)) if (!["only", "jobs", "reps", "quick", "url", "report"].includes(key)) throw new Error(`unknown option --${key}`);
+if (args.report) {
+  const saved = JSON.parse(readFileSync(here("./results/latest.json"), "utf8"));
+  const names = SYSTEMS.filter((s) => s in saved.summary);
+  const loaded = await Promise.all(names.map(async (s) => (await import(`./adapters/${s}.mjs`)).default));
+  const { markdown } = render({ env: saved.env, runs: saved.runs, systems: loaded, drains: DRAINS });
+  writeFileSync(here("./results/latest.md"), saved.complete === false ? `**Partial: ${saved.runs.length} cases.**\n\n${markdown}` : markdown);
+  console.log(markdown);
+  process.exit(0);
+}
 const quick = Boolean(args.quick);
 const jobs = Number(args.jobs ?? (quick ? 1_000 : 10_000));
 const reps = Number(args.reps ?? (quick ? 1 : 3));
