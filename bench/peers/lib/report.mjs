@@ -20,6 +20,7 @@ export function render({ env, runs, systems, drains }) {
         jobs_s: median(rs.map((r) => r.drain_jobs_s)),
         client_cpu_us_per_job: median(rs.map((r) => r.client_cpu_us_per_job)),
         server_cpu_us_per_job: median(rs.map((r) => r.server_cpu_us_per_job)),
+        server_all_cpu_us_per_job: median(rs.map((r) => r.server_all_cpu_us_per_job ?? null)),
         runs: rs.length,
       };
     }
@@ -65,7 +66,7 @@ export function render({ env, runs, systems, drains }) {
   }
 
   lines.push("");
-  lines.push("CPU per job during the drain, µs (medians): client processes + PostgreSQL server (all its processes on this machine):");
+  lines.push("CPU per job during the drain, µs (medians): client processes + PostgreSQL server (the backends of the drain's connections and the server's background processes):");
   lines.push("");
   lines.push(`| system | ${drains.map((d) => d.title).join(" | ")} |`);
   lines.push(`| --- | ${drains.map(() => "---:").join(" | ")} |`);

@@ -7,7 +7,8 @@
  */
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { now, postgresCpuMs } from "./measure.mjs";
+import pg from "pg";
+import { now, ownServerCpu, postgresCpuMs } from "./measure.mjs";
 
 const childPath = fileURLToPath(new URL("./child.mjs", import.meta.url));
 const TIMEOUT_MS = 15 * 60_000;
@@ -46,6 +47,8 @@ function startChild(adapter, target, role, loops) {
 export async function runCase(adapter, { jobs, processes, loops, url, scratch }) {
   const target = await adapter.setup({ url, scratch });
   const children = [];
+  let probeClient = null;
+  let probe = null;
   try {
     // Fill: one process, one bulk-create loop.
     const filler = startChild(adapter, target, "fill", 1);
@@ -57,15 +60,22 @@ export async function runCase(adapter, { jobs, processes, loops, url, scratch })
     await filler.exit;
 
     // Drain: `processes` processes × `loops` loops, all connected before the clock starts.
+    if (adapter.database === "postgresql") {
+      probeClient = new pg.Client({ connectionString: url });
+      await probeClient.connect();
+      probe = await ownServerCpu(probeClient); // notes the backends there before the workers connect
+    }
     const workers = Array.from({ length: processes }, () => startChild(adapter, target, "drain", loops));
     children.push(...workers);
     await Promise.all(workers.map((w) => w.next()));
-    const serverBefore = adapter.database === "postgresql" ? postgresCpuMs() : null;
+    const serverBefore = probe ? postgresCpuMs() : null;
+    probe?.go();
     const start = now();
     for (const w of workers) w.send({ go: true });
     const results = await Promise.all(workers.map((w) => w.next()));
     const drainMs = now() - start;
-    const serverAfter = adapter.database === "postgresql" ? postgresCpuMs() : null;
+    const serverAfter = probe ? postgresCpuMs() : null;
+    const ownServerMs = probe ? await probe.stop() : null; // the workers are still connected
     for (const w of workers) w.send("exit");
     await Promise.all(workers.map((w) => w.exit));
 
@@ -97,7 +107,10 @@ export async function runCase(adapter, { jobs, processes, loops, url, scratch })
       drain_ms: drainMs,
       drain_jobs_s: completedByWorkers / (drainMs / 1000),
       client_cpu_us_per_job: clientCpuUs / completedByWorkers,
-      server_cpu_us_per_job: serverBefore === null ? null : ((serverAfter - serverBefore) * 1000) / completedByWorkers,
+      // The server's CPU: its backends for this drain's connections plus its background processes ...
+      server_cpu_us_per_job: ownServerMs === null ? null : (ownServerMs * 1000) / completedByWorkers,
+      // ... and every postgres process on the machine (other clients of the server included).
+      server_all_cpu_us_per_job: serverBefore === null ? null : ((serverAfter - serverBefore) * 1000) / completedByWorkers,
       completed_by_workers: completedByWorkers,
       duplicates,
       missing,
@@ -106,6 +119,7 @@ export async function runCase(adapter, { jobs, processes, loops, url, scratch })
     };
   } finally {
     for (const c of children) c.kill();
+    await probeClient?.end().catch(() => {});
     await adapter.teardown(target).catch((error) => console.error(`teardown of ${adapter.name} failed: ${error.message}`));
   }
 }
