@@ -28,6 +28,13 @@ export function createServerLog(server: McpServer, stderr: Log): ServerLog {
   };
 }
 
+/** A log for no client in particular: warnings and above to stderr, the rest nowhere. */
+export function createStderrLog(stderr: Log): ServerLog {
+  return (level, message) => {
+    if (STDERR_LEVELS.has(level)) stderr(message);
+  };
+}
+
 /** A store notice as a log message at a level that says how much it matters. */
 export function logStoreNotice(log: ServerLog, notice: StoreNotice, workflow: string): void {
   const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
