@@ -1,0 +1,142 @@
+/**
+ * MCP over Streamable HTTP (`--http`), end to end: the built server as a child process,
+ * the SDK's own client transport, several sessions of one server sharing a queue.
+ */
+import { request } from "node:http";
+import { ResourceUpdatedNotificationSchema, CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { EventLog } from "../helpers/events.js";
+import { startHttpServer, stopHttpServers, type HttpClient } from "../helpers/http-server.js";
+import { cliPath, ok, refusal } from "../helpers/mcp-client.js";
+import { runNode } from "../helpers/processes.js";
+import { tempDir } from "../helpers/temp-dir.js";
+
+afterEach(stopHttpServers);
+
+interface Task {
+  id: string;
+  locked_by: string | null;
+  status: string;
+}
+
+/** A raw HTTP request to the server, so headers a client would never send can be sent. */
+function rawPost(url: URL, headers: Record<string, string>, body: unknown): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on("error", reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+const INITIALIZE = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+};
+
+async function drain(worker: HttpClient): Promise<Task[]> {
+  const done: Task[] = [];
+  for (;;) {
+    const task = ok<{ task: Task | null }>(await worker.call("get_next_task", { workflow: "q" })).task;
+    if (!task) return done;
+    done.push(task);
+    ok(await worker.call("complete_task", { workflow: "q", task_id: task.id }));
+  }
+}
+
+describe("--http", () => {
+  it("lets two clients with different names drain one queue: each task once, locked_by each client's name", async () => {
+    const server = await startHttpServer(await tempDir());
+    const [alice, bob] = await Promise.all([server.connect("alice"), server.connect("bob")]);
+    const ids = ok<{ ids: string[] }>(await alice.call("create_tasks", { workflow: "q", tasks: Array.from({ length: 30 }, (_, n) => ({ task_type: "t", data: { n } })) })).ids;
+
+    const [byAlice, byBob] = await Promise.all([drain(alice), drain(bob)]);
+    expect([...byAlice, ...byBob].map((task) => task.id).sort()).toEqual([...ids].sort());
+    expect(byAlice.every((task) => task.locked_by === "alice")).toBe(true);
+    expect(byBob.every((task) => task.locked_by === "bob")).toBe(true);
+    expect(byAlice.length).toBeGreaterThan(0);
+    expect(byBob.length).toBeGreaterThan(0);
+  });
+
+  it("makes two sessions of one client two holders: one cannot finish the other's claim", async () => {
+    const server = await startHttpServer(await tempDir());
+    const [first, second] = await Promise.all([server.connect("same"), server.connect("same")]);
+    ok(await first.call("create_task", { task_type: "t" }));
+    const task = ok<{ task: Task }>(await first.call("get_next_task", {})).task;
+    expect(task.locked_by).toBe("same");
+    refusal(await second.call("complete_task", { task_id: task.id }), "NOT_CLAIM_HOLDER");
+    ok(await first.call("complete_task", { task_id: task.id }));
+  });
+
+  it("wakes a waiting get_next_task when another session creates a task", async () => {
+    const server = await startHttpServer(await tempDir());
+    const [worker, planner] = await Promise.all([server.connect("worker"), server.connect("planner")]);
+    const started = Date.now();
+    const waiting = worker.call("get_next_task", { wait_seconds: 40 });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the worker is waiting
+    const created = ok<{ task: Task }>(await planner.call("create_task", { task_type: "t" })).task;
+    expect(ok<{ task: Task }>(await waiting).task).toMatchObject({ id: created.id, locked_by: "worker", status: "in_progress" });
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it("sends a subscribed resource's updates over SSE", async () => {
+    const server = await startHttpServer(await tempDir());
+    const [watcher, planner] = await Promise.all([server.connect("watcher"), server.connect("planner")]);
+    const updates = new EventLog<string>();
+    watcher.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notice) => updates.push(notice.params.uri));
+    await watcher.client.subscribeResource({ uri: "workflow://alpha" });
+    ok(await planner.call("create_task", { workflow: "alpha", task_type: "t" }));
+    await updates.waitFor((uri) => uri === "workflow://alpha");
+  });
+
+  it("ends a session on DELETE: its id is then unknown", async () => {
+    const server = await startHttpServer(await tempDir());
+    const client = await server.connect("short-lived");
+    const sessionId = client.transport.sessionId as string;
+    await client.transport.terminateSession();
+    const after = await rawPost(server.url, { "mcp-session-id": sessionId, "mcp-protocol-version": "2025-06-18" }, { jsonrpc: "2.0", id: 2, method: "tools/list" });
+    expect(after.status).toBe(404);
+  });
+
+  it("refuses a foreign Host or Origin with 403 (DNS rebinding)", async () => {
+    const server = await startHttpServer(await tempDir());
+    expect((await rawPost(server.url, { host: `evil.example:${server.url.port}` }, INITIALIZE)).status).toBe(403);
+    expect((await rawPost(server.url, { origin: "http://evil.example" }, INITIALIZE)).status).toBe(403);
+    expect((await rawPost(server.url, { host: `localhost:${server.url.port}`, origin: `http://localhost:${server.url.port}` }, INITIALIZE)).status).toBe(200);
+  });
+
+  it("refuses to bind a non-loopback address without a token, and a bad port", async () => {
+    const dir = await tempDir();
+    for (const args of [["--host", "0.0.0.0"], ["--port", "65536"]]) {
+      const result = await runNode(cliPath, ["--http", "--state-dir", dir, ...args]);
+      expect(result.code).toBe(1);
+      expect(result.stderr.split("\n")[0]).toMatch(args[0] === "--host" ? /--token/ : /--port must be a port number/);
+    }
+    const fromEnv = await runNode(cliPath, ["--http", "--state-dir", dir], { env: { TASK_MANAGER_HTTP_HOST: "0.0.0.0" } });
+    expect(fromEnv.code).toBe(1);
+  });
+
+  it("with a token, answers a request without it 401 and serves one with it", async () => {
+    const token = "0123456789abcdef0123";
+    const server = await startHttpServer(await tempDir(), ["--token", token]);
+    expect((await rawPost(server.url, {}, INITIALIZE)).status).toBe(401);
+    expect((await rawPost(server.url, { authorization: "Bearer wrong-token-0123456789" }, INITIALIZE)).status).toBe(401);
+    const client = await server.connect("holder", { authorization: `Bearer ${token}` });
+    ok(await client.call("list_workflows", {}));
+  });
+
+  it("exits 0 on SIGTERM with sessions open, answering a waiting call first", async () => {
+    const server = await startHttpServer(await tempDir());
+    const [waiter, idle] = await Promise.all([server.connect("waiter"), server.connect("idle")]);
+    ok(await idle.call("list_workflows", {}));
+    const waiting = waiter.client.callTool({ name: "get_next_task", arguments: { wait_seconds: 40 } }, CallToolResultSchema);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the call is in flight
+    expect(await server.stop("SIGTERM")).toBe(0);
+    expect(ok<{ task: Task | null }>((await waiting) as never).task).toBeNull();
+  });
+});
