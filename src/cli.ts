@@ -14,7 +14,7 @@ import { PACKAGE_NAME, packageVersion } from "./mcp/package-info.js";
 import { helpText } from "./cli/command.js";
 import { COMMANDS } from "./cli/commands/index.js";
 import { errorCodeOf, exitCodeOf, exitCodesHelp } from "./cli/exit-codes.js";
-import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, DEFAULT_STATE_DIR, MIN_TOKEN_LENGTH, resolveServeConfig, SERVE_FLAGS } from "./cli/serve-options.js";
+import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_SESSIONS, DEFAULT_STATE_DIR, MIN_TOKEN_LENGTH, resolveServeConfig, SERVE_FLAGS } from "./cli/serve-options.js";
 import { NotFoundError } from "./cli/not-found-error.js";
 import { UsageError } from "./cli/usage-error.js";
 
@@ -56,6 +56,8 @@ HTTP (--http: MCP Streamable HTTP at /mcp, one session per client, each claiming
                                                                 other than loopback needs --token
   --token TOKEN                TASK_MANAGER_HTTP_TOKEN          require Authorization: Bearer TOKEN on every request
                                                                 (at least ${MIN_TOKEN_LENGTH} characters, e.g. openssl rand -hex 32)
+  --max-sessions N             TASK_MANAGER_HTTP_MAX_SESSIONS   sessions open at once (default ${DEFAULT_MAX_SESSIONS})
+  --idle-timeout SECONDS       TASK_MANAGER_HTTP_IDLE_TIMEOUT   close a session idle this long (default ${DEFAULT_IDLE_TIMEOUT_SECONDS})
 
 The library: import { TaskManager, Workflows, createServer } from "${PACKAGE_NAME}".
 `;
@@ -82,7 +84,7 @@ async function runServer(argv: string[]): Promise<void> {
     await serveHttp(config, config.http);
     return;
   }
-  for (const flag of ["port", "host", "token"] as const) {
+  for (const flag of ["port", "host", "token", "max-sessions", "idle-timeout"] as const) {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} applies only with --http.`);
   }
   const { serve } = await import("./cli/serve.js");

@@ -17,7 +17,8 @@ export async function serveHttp(config: ServeConfig, http: HttpConfig): Promise<
     stderrLog("--agent-id (or TASK_MANAGER_AGENT_ID) does not apply over HTTP and is ignored: each session claims as its client's name");
   }
   const { agentId: _ignored, ...storeConfig } = config;
-  const server = await McpHttpServer.start({ ...storeConfig, ...http, log: stderrLog }).catch((error: unknown) => {
+  const { idleTimeoutSeconds, ...limits } = http;
+  const server = await McpHttpServer.start({ ...storeConfig, ...limits, idleTimeoutMs: idleTimeoutSeconds * 1000, log: stderrLog }).catch((error: unknown) => {
     const code = (error as { code?: unknown }).code;
     if (code === "EADDRINUSE" || code === "EADDRNOTAVAIL" || code === "EACCES" || code === "ENOTFOUND") {
       throw new UsageError(`cannot listen on ${http.host} port ${http.port} (${String(code)}): choose another --port or --host.`);

@@ -26,6 +26,8 @@ export const SERVE_FLAGS = {
   port: { type: "string" },
   host: { type: "string" },
   token: { type: "string" },
+  "max-sessions": { type: "string" },
+  "idle-timeout": { type: "string" },
 } as const;
 
 export const DEFAULT_HTTP_PORT = 8765;
@@ -48,6 +50,8 @@ export interface ServeFlags {
   port?: string | undefined;
   host?: string | undefined;
   token?: string | undefined;
+  "max-sessions"?: string | undefined;
+  "idle-timeout"?: string | undefined;
 }
 
 /** Serving MCP Streamable HTTP at `/mcp` instead of stdio. */
@@ -57,7 +61,14 @@ export interface HttpConfig {
   host: string;
   /** When set, every request needs `Authorization: Bearer <token>`; required off loopback. */
   token?: string | undefined;
+  /** Sessions open at once; an `initialize` beyond them gets 503. */
+  maxSessions: number;
+  /** A session with no request and no open stream for this long is closed. */
+  idleTimeoutSeconds: number;
 }
+
+export const DEFAULT_MAX_SESSIONS = 100;
+export const DEFAULT_IDLE_TIMEOUT_SECONDS = 1800;
 
 export interface ServeConfig {
   stateDir: string;
@@ -107,13 +118,18 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, cw
     sqliteSynchronous: choice(pick("sqlite-synchronous", "TASK_MANAGER_SQLITE_SYNCHRONOUS"), SQLITE_SYNCHRONOUS, "full"),
     databaseUrl: store === "postgres" ? databaseUrl : undefined,
     databaseSchema: store === "postgres" ? databaseSchema?.value : undefined,
-    http: flags.http ? httpConfig(pick("port", "TASK_MANAGER_HTTP_PORT"), pick("host", "TASK_MANAGER_HTTP_HOST"), pick("token", "TASK_MANAGER_HTTP_TOKEN")) : undefined,
+    http: flags.http ? httpConfig(pick) : undefined,
   };
 }
 
 type Setting = { value: string; from: string } | undefined;
 
-function httpConfig(portSetting: Setting, hostSetting: Setting, tokenSetting: Setting): HttpConfig {
+function httpConfig(pick: (flag: Exclude<keyof ServeFlags, "http">, variable: string) => Setting): HttpConfig {
+  const portSetting = pick("port", "TASK_MANAGER_HTTP_PORT");
+  const hostSetting = pick("host", "TASK_MANAGER_HTTP_HOST");
+  const tokenSetting = pick("token", "TASK_MANAGER_HTTP_TOKEN");
+  const maxSessions = number(pick("max-sessions", "TASK_MANAGER_HTTP_MAX_SESSIONS"), DEFAULT_MAX_SESSIONS, "a whole number of sessions, 1 or more, e.g. 100", (n) => Number.isInteger(n) && n >= 1);
+  const idleTimeoutSeconds = number(pick("idle-timeout", "TASK_MANAGER_HTTP_IDLE_TIMEOUT"), DEFAULT_IDLE_TIMEOUT_SECONDS, "a number of seconds above 0, e.g. 1800", (n) => n > 0 && n <= 7 * 24 * 3600);
   const port = number(portSetting, DEFAULT_HTTP_PORT, "a port number from 0 to 65535, e.g. 8765", (n) => Number.isInteger(n) && n >= 0 && n <= 65535);
   const host = hostSetting?.value.trim() ?? DEFAULT_HTTP_HOST;
   if (host === "") throw new UsageError(`${hostSetting?.from ?? "--host"} must not be empty.`);
@@ -124,7 +140,7 @@ function httpConfig(portSetting: Setting, hostSetting: Setting, tokenSetting: Se
   if (!isLoopbackHost(host) && token === undefined) {
     throw new UsageError(`--host ${host} is reachable from other machines: give --token TOKEN (or TASK_MANAGER_HTTP_TOKEN) so that only clients sending it are served.`);
   }
-  return { port, host, token };
+  return { port, host, token, maxSessions, idleTimeoutSeconds };
 }
 
 /** Whether only this machine can reach an address: localhost, 127.0.0.0/8 or ::1. */

@@ -130,6 +130,23 @@ describe("--http", () => {
     ok(await client.call("list_workflows", {}));
   });
 
+  it("bounds sessions, closes idle ones and refuses a body over the limit", async () => {
+    const server = await startHttpServer(await tempDir(), ["--max-sessions", "2", "--idle-timeout", "1"]);
+    const huge = { ...INITIALIZE, params: { ...INITIALIZE.params, padding: "x".repeat(5 * 1024 * 1024) } };
+    expect((await rawPost(server.url, {}, huge)).status).toBe(413);
+    const first = await server.connect("first");
+    await server.connect("second");
+    expect((await rawPost(server.url, {}, INITIALIZE)).status).toBe(503);
+    // Closing a client ends its stream without DELETE: idle for over a second, its session is closed and frees a place.
+    await first.client.close();
+    const closedIdle = async (): Promise<boolean> => (await rawPost(server.url, {}, INITIALIZE)).status === 200;
+    const deadline = Date.now() + 15_000;
+    while (!(await closedIdle())) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  });
+
   it("exits 0 on SIGTERM with sessions open, answering a waiting call first", async () => {
     const server = await startHttpServer(await tempDir());
     const [waiter, idle] = await Promise.all([server.connect("waiter"), server.connect("idle")]);
