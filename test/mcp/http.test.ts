@@ -2,12 +2,17 @@
  * MCP over Streamable HTTP (`--http`), end to end: the built server as a child process,
  * the SDK's own client transport, several sessions of one server sharing a queue.
  */
+import { readFile } from "node:fs/promises";
 import { request } from "node:http";
+import { join } from "node:path";
 import { ResourceUpdatedNotificationSchema, CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from "../../src/cli/serve-options.js";
+import { MCP_PATH } from "../../src/mcp/http/http-server.js";
 import { EventLog } from "../helpers/events.js";
 import { startHttpServer, stopHttpServers, type HttpClient } from "../helpers/http-server.js";
 import { cliPath, ok, refusal } from "../helpers/mcp-client.js";
+import { repoRoot } from "../helpers/paths.js";
 import { runNode } from "../helpers/processes.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
@@ -145,6 +150,11 @@ describe("--http", () => {
       expect(Date.now()).toBeLessThan(deadline);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+  });
+
+  it("names the server's default address in mcp.json.example's task-manager-http entry", async () => {
+    const config = JSON.parse(await readFile(join(repoRoot, "mcp.json.example"), "utf8")) as { mcpServers: Record<string, unknown> };
+    expect(config.mcpServers["task-manager-http"]).toEqual({ type: "http", url: `http://${DEFAULT_HTTP_HOST}:${DEFAULT_HTTP_PORT}${MCP_PATH}` });
   });
 
   it("exits 0 on SIGTERM with sessions open, answering a waiting call first", async () => {
