@@ -25,15 +25,42 @@ interface Task {
 }
 
 /** A raw HTTP request to the server, so headers a client would never send can be sent. */
-function rawPost(url: URL, headers: Record<string, string>, body: unknown): Promise<{ status: number; body: string }> {
+function rawPost(url: URL, headers: Record<string, string>, body: unknown): Promise<{ status: number; body: string; session: string | undefined }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers } }, (res) => {
       let text = "";
       res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text, session: res.headers["mcp-session-id"] as string | undefined }));
     });
     req.on("error", reject);
     req.end(JSON.stringify(body));
+  });
+}
+
+interface SseEvent {
+  id: string | undefined;
+  data: string;
+}
+
+/** A GET stream of a session, its events parsed as they come; resolves with its status once the headers are in. */
+function openStream(url: URL, headers: Record<string, string>): Promise<{ status: number; events: EventLog<SseEvent>; close: () => void }> {
+  return new Promise((resolve, reject) => {
+    const events = new EventLog<SseEvent>();
+    const req = request(url, { method: "GET", headers: { accept: "text/event-stream", ...headers } }, (res) => {
+      let buffer = "";
+      res.setEncoding("utf8").on("data", (chunk: string) => {
+        buffer += chunk;
+        for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+          const lines = buffer.slice(0, end).split("\n");
+          buffer = buffer.slice(end + 2);
+          const field = (name: string) => lines.find((line) => line.startsWith(`${name}:`))?.slice(name.length + 1).trim();
+          events.push({ id: field("id"), data: field("data") ?? "" });
+        }
+      });
+      resolve({ status: res.statusCode ?? 0, events, close: () => req.destroy() });
+    });
+    req.on("error", (error) => (req.destroyed ? undefined : reject(error)));
+    req.end();
   });
 }
 
@@ -97,6 +124,41 @@ describe("--http", () => {
     await watcher.client.subscribeResource({ uri: "workflow://alpha" });
     ok(await planner.call("create_task", { workflow: "alpha", task_type: "t" }));
     await updates.waitFor((uri) => uri === "workflow://alpha");
+  });
+
+  it("resumes a broken SSE stream with Last-Event-ID: an update sent while it was away is replayed", async () => {
+    const server = await startHttpServer(await tempDir());
+    const planner = await server.connect("planner");
+    const opened = await rawPost(server.url, {}, INITIALIZE);
+    const session = { "mcp-session-id": opened.session as string, "mcp-protocol-version": "2025-06-18" };
+    expect((await rawPost(server.url, session, { jsonrpc: "2.0", method: "notifications/initialized" })).status).toBe(202);
+    expect((await rawPost(server.url, session, { jsonrpc: "2.0", id: 2, method: "resources/subscribe", params: { uri: "workflow://alpha" } })).status).toBe(200);
+    const isUpdate = (event: SseEvent) => event.data.includes("notifications/resources/updated");
+
+    const first = await openStream(server.url, session);
+    expect(first.status).toBe(200);
+    ok(await planner.call("create_task", { workflow: "alpha", task_type: "t" }));
+    const seen = await first.events.waitFor(isUpdate);
+    first.close();
+
+    // The planner's own subscription is the fence: once it hears of the second task, so has the server.
+    const plannerUpdates = new EventLog<string>();
+    planner.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notice) => plannerUpdates.push(notice.params.uri));
+    await planner.client.subscribeResource({ uri: "workflow://alpha" });
+    ok(await planner.call("create_task", { workflow: "alpha", task_type: "t" }));
+    await plannerUpdates.waitFor((uri) => uri === "workflow://alpha");
+
+    // Until the server has seen the first stream end, a second one for it is a conflict (409).
+    let resumed = await openStream(server.url, { ...session, "last-event-id": seen.id as string });
+    for (const deadline = Date.now() + 10_000; resumed.status === 409 && Date.now() < deadline; ) {
+      resumed.close();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      resumed = await openStream(server.url, { ...session, "last-event-id": seen.id as string });
+    }
+    expect(resumed.status).toBe(200);
+    const replayed = await resumed.events.waitFor(isUpdate);
+    expect(replayed.id).not.toBe(seen.id);
+    resumed.close();
   });
 
   it("ends a session on DELETE: its id is then unknown", async () => {
