@@ -5,10 +5,12 @@
 import { readFile } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
-import { ResourceUpdatedNotificationSchema, CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { CallToolResultSchema, LoggingMessageNotificationSchema, ResourceUpdatedNotificationSchema, type LoggingLevel } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from "../../src/cli/serve-options.js";
 import { MCP_PATH } from "../../src/mcp/http/http-server.js";
+import { TaskManager } from "../../src/index.js";
+import { acquireFileLock } from "../../src/store/json/file-lock.js";
 import { EventLog } from "../helpers/events.js";
 import { startHttpServer, stopHttpServers, type HttpClient } from "../helpers/http-server.js";
 import { cliPath, ok, refusal } from "../helpers/mcp-client.js";
@@ -159,6 +161,25 @@ describe("--http", () => {
     const replayed = await resumed.events.waitFor(isUpdate);
     expect(replayed.id).not.toBe(seen.id);
     resumed.close();
+  });
+
+  it("sends store notices to every session, each filtered by its own logging/setLevel", async () => {
+    const stateDir = await tempDir();
+    const stateFile = join(stateDir, "alpha.json");
+    await new TaskManager({ stateFile }).createTask({ type: "t" });
+    const server = await startHttpServer(stateDir);
+    const [quiet, loud] = await Promise.all([server.connect("quiet"), server.connect("loud")]);
+    const heard = { quiet: new EventLog<LoggingLevel>(), loud: new EventLog<LoggingLevel>() };
+    quiet.client.setNotificationHandler(LoggingMessageNotificationSchema, (notice) => heard.quiet.push(notice.params.level));
+    loud.client.setNotificationHandler(LoggingMessageNotificationSchema, (notice) => heard.loud.push(notice.params.level));
+    await quiet.client.setLoggingLevel("error");
+
+    // This process holds the state file's lock for over a second: the server warns of the wait.
+    const lock = await acquireFileLock(stateFile, { timeoutMs: 5_000, staleMs: 10_000, updateMs: 1_000 });
+    setTimeout(() => void lock.release(), 1_200);
+    ok(await quiet.call("create_task", { workflow: "alpha", task_type: "t" }));
+    await heard.loud.waitFor((level) => level === "warning");
+    expect(heard.quiet.events).toEqual([]);
   });
 
   it("ends a session on DELETE: its id is then unknown", async () => {
