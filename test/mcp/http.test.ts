@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
-import { CallToolResultSchema, LoggingMessageNotificationSchema, ResourceUpdatedNotificationSchema, type LoggingLevel } from "@modelcontextprotocol/sdk/types.js";
+import { CallToolResultSchema, LoggingMessageNotificationSchema, ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema, type LoggingLevel } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from "../../src/cli/serve-options.js";
 import { MCP_PATH } from "../../src/mcp/http/http-server.js";
@@ -15,7 +15,9 @@ import { EventLog } from "../helpers/events.js";
 import { startHttpServer, stopHttpServers, type HttpClient } from "../helpers/http-server.js";
 import { cliPath, ok, refusal } from "../helpers/mcp-client.js";
 import { repoRoot } from "../helpers/paths.js";
+import { freshSchema, TEST_DATABASE_URL } from "../helpers/postgres.js";
 import { runNode } from "../helpers/processes.js";
+import { has, requirement } from "../helpers/requirements.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 afterEach(stopHttpServers);
@@ -83,9 +85,17 @@ async function drain(worker: HttpClient): Promise<Task[]> {
   }
 }
 
-describe("--http", () => {
-  it("lets two clients with different names drain one queue: each task once, locked_by each client's name", async () => {
-    const server = await startHttpServer(await tempDir());
+const STORES: Array<[string, () => string[]]> = [
+  ["json", () => []],
+  ["sqlite", () => ["--store", "sqlite"]],
+  ["postgres", () => ["--store", "postgres", "--database-url", TEST_DATABASE_URL, "--database-schema", freshSchema()]],
+];
+
+describe.each(STORES)("--http over the %s store", (store, storeArgs) => {
+  const needs = store === "postgres" ? it.skipIf(!requirement(has("postgres"), "PostgreSQL on 127.0.0.1:5432")) : it;
+
+  needs("lets two clients with different names drain one queue: each task once, locked_by each client's name", async () => {
+    const server = await startHttpServer(await tempDir(), storeArgs());
     const [alice, bob] = await Promise.all([server.connect("alice"), server.connect("bob")]);
     const ids = ok<{ ids: string[] }>(await alice.call("create_tasks", { workflow: "q", tasks: Array.from({ length: 30 }, (_, n) => ({ task_type: "t", data: { n } })) })).ids;
 
@@ -97,8 +107,23 @@ describe("--http", () => {
     expect(byBob.length).toBeGreaterThan(0);
   });
 
-  it("makes two sessions of one client two holders: one cannot finish the other's claim", async () => {
-    const server = await startHttpServer(await tempDir());
+  needs("wakes a waiting get_next_task, with progress meanwhile, when another session creates a task", async () => {
+    const server = await startHttpServer(await tempDir(), storeArgs());
+    const [worker, planner] = await Promise.all([server.connect("worker"), server.connect("planner")]);
+    const started = Date.now();
+    const progress = new EventLog<unknown>();
+    const waiting = worker.client.callTool({ name: "get_next_task", arguments: { wait_seconds: 40 } }, CallToolResultSchema, { onprogress: progress.push });
+    await progress.waitFor(() => true); // the worker is waiting, and its progress comes over its POST's stream
+    const created = ok<{ task: Task }>(await planner.call("create_task", { task_type: "t" })).task;
+    expect(ok<{ task: Task }>((await waiting) as never).task).toMatchObject({ id: created.id, locked_by: "worker", status: "in_progress" });
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+});
+
+describe("--http", () => {
+  it("makes two sessions of one client two holders, each claiming as its client's name (--agent-id ignored, with a warning)", async () => {
+    const server = await startHttpServer(await tempDir(), ["--agent-id", "fixed"]);
+    expect(server.stderr()).toMatch(/--agent-id .*does not apply over HTTP/);
     const [first, second] = await Promise.all([server.connect("same"), server.connect("same")]);
     ok(await first.call("create_task", { task_type: "t" }));
     const task = ok<{ task: Task }>(await first.call("get_next_task", {})).task;
@@ -107,25 +132,17 @@ describe("--http", () => {
     ok(await first.call("complete_task", { task_id: task.id }));
   });
 
-  it("wakes a waiting get_next_task when another session creates a task", async () => {
-    const server = await startHttpServer(await tempDir());
-    const [worker, planner] = await Promise.all([server.connect("worker"), server.connect("planner")]);
-    const started = Date.now();
-    const waiting = worker.call("get_next_task", { wait_seconds: 40 });
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the worker is waiting
-    const created = ok<{ task: Task }>(await planner.call("create_task", { task_type: "t" })).task;
-    expect(ok<{ task: Task }>(await waiting).task).toMatchObject({ id: created.id, locked_by: "worker", status: "in_progress" });
-    expect(Date.now() - started).toBeLessThan(20_000);
-  });
-
-  it("sends a subscribed resource's updates over SSE", async () => {
+  it("sends a subscribed resource's updates and list_changed over SSE", async () => {
     const server = await startHttpServer(await tempDir());
     const [watcher, planner] = await Promise.all([server.connect("watcher"), server.connect("planner")]);
     const updates = new EventLog<string>();
     watcher.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notice) => updates.push(notice.params.uri));
+    const listChanges = new EventLog<string>();
+    watcher.client.setNotificationHandler(ResourceListChangedNotificationSchema, (notice) => listChanges.push(notice.method));
     await watcher.client.subscribeResource({ uri: "workflow://alpha" });
     ok(await planner.call("create_task", { workflow: "alpha", task_type: "t" }));
     await updates.waitFor((uri) => uri === "workflow://alpha");
+    await listChanges.waitFor(() => true); // alpha is a new workflow: the list of resources changed
   });
 
   it("resumes a broken SSE stream with Last-Event-ID: an update sent while it was away is replayed", async () => {
