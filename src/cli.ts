@@ -23,7 +23,7 @@ A task queue that many AI agents share safely, served over MCP (stdio or HTTP).
 
 Usage:
   ${PACKAGE_NAME} [flags]       run the MCP stdio server (what an MCP client config starts)
-  ${PACKAGE_NAME} --http [flags]  serve many MCP clients at http://127.0.0.1:8765/mcp
+  ${PACKAGE_NAME} --http        serve many MCP clients over HTTP (flags below) at http://127.0.0.1:8765/mcp
   ${PACKAGE_NAME} COMMAND ...   for the person running the agents (below; COMMAND --help for its flags)
   ${PACKAGE_NAME} --help        show this help
   ${PACKAGE_NAME} --version     print the version

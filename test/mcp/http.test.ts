@@ -1,6 +1,7 @@
 /**
- * MCP over Streamable HTTP (`--http`), end to end: the built server as a child process,
- * the SDK's own client transport, several sessions of one server sharing a queue.
+ * MCP over Streamable HTTP (`--http`), end to end: the built server as a child process on
+ * a free port, the SDK's own client transport, several sessions of one server sharing a
+ * queue; raw requests for what a client would never send (foreign hosts, no token).
  */
 import { readFile } from "node:fs/promises";
 import { request } from "node:http";
