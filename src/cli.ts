@@ -14,15 +14,16 @@ import { PACKAGE_NAME, packageVersion } from "./mcp/package-info.js";
 import { helpText } from "./cli/command.js";
 import { COMMANDS } from "./cli/commands/index.js";
 import { errorCodeOf, exitCodeOf, exitCodesHelp } from "./cli/exit-codes.js";
-import { DEFAULT_STATE_DIR, resolveServeConfig, SERVE_FLAGS } from "./cli/serve-options.js";
+import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_SESSIONS, DEFAULT_STATE_DIR, MIN_TOKEN_LENGTH, resolveServeConfig, SERVE_FLAGS } from "./cli/serve-options.js";
 import { NotFoundError } from "./cli/not-found-error.js";
 import { UsageError } from "./cli/usage-error.js";
 
 const USAGE = `${PACKAGE_NAME} ${packageVersion}
-A task queue that many AI agents share safely, served over MCP (stdio).
+A task queue that many AI agents share safely, served over MCP (stdio or HTTP).
 
 Usage:
   ${PACKAGE_NAME} [flags]       run the MCP stdio server (what an MCP client config starts)
+  ${PACKAGE_NAME} --http        serve many MCP clients over HTTP (flags below) at http://127.0.0.1:8765/mcp
   ${PACKAGE_NAME} COMMAND ...   for the person running the agents (below; COMMAND --help for its flags)
   ${PACKAGE_NAME} --help        show this help
   ${PACKAGE_NAME} --version     print the version
@@ -47,7 +48,16 @@ Flags (each may also be set by the environment variable shown):
                                                                 normal is faster but may lose the last changes then
   --task-timeout-hours HOURS   TASK_MANAGER_TASK_TIMEOUT_HOURS  claims older than this go back to pending (default 24)
   --lock-timeout SECONDS       TASK_MANAGER_LOCK_TIMEOUT        wait this long for a state file's lock (default 5)
-  --agent-id ID                TASK_MANAGER_AGENT_ID            claim tasks as ID (default: the MCP client's name)
+  --agent-id ID                TASK_MANAGER_AGENT_ID            claim tasks as ID (default: the MCP client's name; stdio only)
+
+HTTP (--http: MCP Streamable HTTP at /mcp, one session per client, each claiming as its client's name):
+  --port PORT                  TASK_MANAGER_HTTP_PORT           the port (default ${DEFAULT_HTTP_PORT}; 0: any free one)
+  --host ADDRESS               TASK_MANAGER_HTTP_HOST           the address to bind (default ${DEFAULT_HTTP_HOST}); any
+                                                                other than loopback needs --token
+  --token TOKEN                TASK_MANAGER_HTTP_TOKEN          require Authorization: Bearer TOKEN on every request
+                                                                (at least ${MIN_TOKEN_LENGTH} characters, e.g. openssl rand -hex 32)
+  --max-sessions N             TASK_MANAGER_HTTP_MAX_SESSIONS   sessions open at once (default ${DEFAULT_MAX_SESSIONS})
+  --idle-timeout SECONDS       TASK_MANAGER_HTTP_IDLE_TIMEOUT   close a session idle this long (default ${DEFAULT_IDLE_TIMEOUT_SECONDS})
 
 The library: import { TaskManager, Workflows, createServer } from "${PACKAGE_NAME}".
 `;
@@ -67,9 +77,18 @@ async function runServer(argv: string[]): Promise<void> {
     process.stdout.write(`${packageVersion}\n`);
     return;
   }
+  const config = resolveServeConfig(values, process.env, process.cwd());
   // Loaded only here: the MCP server and its SDK are not needed by the person's commands, which start faster without them.
+  if (config.http) {
+    const { serveHttp } = await import("./cli/serve-http.js");
+    await serveHttp(config, config.http);
+    return;
+  }
+  for (const flag of ["port", "host", "token", "max-sessions", "idle-timeout"] as const) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} applies only with --http.`);
+  }
   const { serve } = await import("./cli/serve.js");
-  await serve(resolveServeConfig(values, process.env, process.cwd()));
+  await serve(config);
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -2,6 +2,7 @@
  * The server's configuration from flags, falling back to environment variables
  * (which is how MCP client configs usually pass settings), then to defaults.
  */
+import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { DEFAULT_TASK_TIMEOUT_HOURS, MAX_TASK_TIMEOUT_HOURS } from "../core/task-manager-core.js";
 import type { SqliteSynchronous } from "../store/sqlite/database.js";
@@ -21,7 +22,18 @@ export const SERVE_FLAGS = {
   "sqlite-synchronous": { type: "string" },
   "database-url": { type: "string" },
   "database-schema": { type: "string" },
+  http: { type: "boolean" },
+  port: { type: "string" },
+  host: { type: "string" },
+  token: { type: "string" },
+  "max-sessions": { type: "string" },
+  "idle-timeout": { type: "string" },
 } as const;
+
+export const DEFAULT_HTTP_PORT = 8765;
+export const DEFAULT_HTTP_HOST = "127.0.0.1";
+/** A bearer token shorter than this is too easy to guess over a network. */
+export const MIN_TOKEN_LENGTH = 16;
 
 const SQLITE_SYNCHRONOUS: readonly SqliteSynchronous[] = ["full", "normal"];
 
@@ -34,7 +46,29 @@ export interface ServeFlags {
   "sqlite-synchronous"?: string | undefined;
   "database-url"?: string | undefined;
   "database-schema"?: string | undefined;
+  http?: boolean | undefined;
+  port?: string | undefined;
+  host?: string | undefined;
+  token?: string | undefined;
+  "max-sessions"?: string | undefined;
+  "idle-timeout"?: string | undefined;
 }
+
+/** Serving MCP Streamable HTTP at `/mcp` instead of stdio. */
+export interface HttpConfig {
+  /** 0 picks a free port (the one taken is printed on stderr). */
+  port: number;
+  host: string;
+  /** When set, every request needs `Authorization: Bearer <token>`; required off loopback. */
+  token?: string | undefined;
+  /** Sessions open at once; an `initialize` beyond them gets 503. */
+  maxSessions: number;
+  /** A session with no request and no open stream for this long is closed. */
+  idleTimeoutSeconds: number;
+}
+
+export const DEFAULT_MAX_SESSIONS = 100;
+export const DEFAULT_IDLE_TIMEOUT_SECONDS = 1800;
 
 export interface ServeConfig {
   stateDir: string;
@@ -49,10 +83,12 @@ export interface ServeConfig {
   databaseUrl?: string | undefined;
   /** PostgreSQL only: the schema holding the tables (default task_manager). */
   databaseSchema?: string | undefined;
+  /** Set with --http: serve many clients over HTTP; otherwise one over stdio. */
+  http?: HttpConfig | undefined;
 }
 
 export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, cwd: string): ServeConfig {
-  const pick = (flag: keyof ServeFlags, variable: string): { value: string; from: string } | undefined => {
+  const pick = (flag: Exclude<keyof ServeFlags, "http">, variable: string): { value: string; from: string } | undefined => {
     if (flags[flag] !== undefined) return { value: flags[flag], from: `--${flag}` };
     const fromEnv = env[variable];
     return fromEnv !== undefined && fromEnv !== "" ? { value: fromEnv, from: variable } : undefined;
@@ -82,7 +118,36 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, cw
     sqliteSynchronous: choice(pick("sqlite-synchronous", "TASK_MANAGER_SQLITE_SYNCHRONOUS"), SQLITE_SYNCHRONOUS, "full"),
     databaseUrl: store === "postgres" ? databaseUrl : undefined,
     databaseSchema: store === "postgres" ? databaseSchema?.value : undefined,
+    http: flags.http ? httpConfig(pick) : undefined,
   };
+}
+
+type Setting = { value: string; from: string } | undefined;
+
+function httpConfig(pick: (flag: Exclude<keyof ServeFlags, "http">, variable: string) => Setting): HttpConfig {
+  const portSetting = pick("port", "TASK_MANAGER_HTTP_PORT");
+  const hostSetting = pick("host", "TASK_MANAGER_HTTP_HOST");
+  const tokenSetting = pick("token", "TASK_MANAGER_HTTP_TOKEN");
+  const maxSessions = number(pick("max-sessions", "TASK_MANAGER_HTTP_MAX_SESSIONS"), DEFAULT_MAX_SESSIONS, "a whole number of sessions, 1 or more, e.g. 100", (n) => Number.isInteger(n) && n >= 1);
+  const idleTimeoutSeconds = number(pick("idle-timeout", "TASK_MANAGER_HTTP_IDLE_TIMEOUT"), DEFAULT_IDLE_TIMEOUT_SECONDS, "a number of seconds above 0, e.g. 1800", (n) => n > 0 && n <= 7 * 24 * 3600);
+  const port = number(portSetting, DEFAULT_HTTP_PORT, "a port number from 0 to 65535, e.g. 8765", (n) => Number.isInteger(n) && n >= 0 && n <= 65535);
+  const host = hostSetting?.value.trim() ?? DEFAULT_HTTP_HOST;
+  if (host === "") throw new UsageError(`${hostSetting?.from ?? "--host"} must not be empty.`);
+  const token = tokenSetting?.value;
+  if (token !== undefined && (token.length < MIN_TOKEN_LENGTH || /\s/.test(token))) {
+    throw new UsageError(`${tokenSetting?.from ?? "--token"} must be at least ${MIN_TOKEN_LENGTH} characters without spaces, e.g. from: openssl rand -hex 32`);
+  }
+  if (!isLoopbackHost(host) && token === undefined) {
+    throw new UsageError(`--host ${host} is reachable from other machines: give --token TOKEN (or TASK_MANAGER_HTTP_TOKEN) so that only clients sending it are served.`);
+  }
+  return { port, host, token, maxSessions, idleTimeoutSeconds };
+}
+
+/** Whether only this machine can reach an address: localhost, 127.0.0.0/8 or ::1. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  if (bare === "localhost" || bare === "::1") return true;
+  return isIP(bare) === 4 && bare.startsWith("127.");
 }
 
 function choice<T extends string>(setting: { value: string; from: string } | undefined, allowed: readonly T[], fallback: T): T {

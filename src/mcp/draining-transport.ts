@@ -25,6 +25,15 @@ export class DrainingTransport implements Transport {
     };
   }
 
+  /** The inner transport's session (over HTTP); the SDK keys a client's log level by it. */
+  get sessionId(): string | undefined {
+    return this.inner.sessionId;
+  }
+
+  setProtocolVersion(version: string): void {
+    this.inner.setProtocolVersion?.(version);
+  }
+
   get inFlight(): number {
     return this.pending.size;
   }

@@ -24,7 +24,15 @@ export function createServerLog(server: McpServer, stderr: Log): ServerLog {
     if (STDERR_LEVELS.has(level)) stderr(message);
     // Before initialization the client cannot take log messages; after the connection closed nobody can.
     if (!server.isConnected() || server.server.getClientCapabilities() === undefined) return;
-    server.server.sendLoggingMessage({ level, logger: LOGGER, data: { message, ...details } }).catch(() => undefined);
+    // The session id picks the level this client set with logging/setLevel (over HTTP, one per session).
+    server.server.sendLoggingMessage({ level, logger: LOGGER, data: { message, ...details } }, server.server.transport?.sessionId).catch(() => undefined);
+  };
+}
+
+/** A log for no client in particular: warnings and above to stderr, the rest nowhere. */
+export function createStderrLog(stderr: Log): ServerLog {
+  return (level, message) => {
+    if (STDERR_LEVELS.has(level)) stderr(message);
   };
 }
 

@@ -1,10 +1,12 @@
 /**
  * The MCP adapter over a state directory: `createServer(options)` builds the server
  * with its tools, resources and prompts and returns it unconnected. Nothing starts
- * on import or on creation; the bin (src/cli.ts) connects it to stdio.
+ * on import or on creation; the bin (src/cli.ts) connects it to stdio, or creates one
+ * per HTTP session over shared workflows (src/mcp/http/).
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { agentIdSchema, parseInput } from "../core/inputs.js";
+import type { StoreNotice } from "../core/store-notices.js";
 import type { SqliteSynchronous } from "../store/sqlite/database.js";
 import { Workflows, type StoreKind } from "../workflows.js";
 import { ClaimLedger } from "./claims.js";
@@ -41,6 +43,14 @@ export interface ServerOptions {
   log?: Log | undefined;
   /** Abort it when shutting down: get_next_task calls waiting for a task return null at once. */
   stopWaiting?: AbortSignal | undefined;
+  /**
+   * Workflows shared with other servers of this process (one per HTTP session); the
+   * store options above are then unused and the caller closes them. With them, store
+   * notices reach this client through `storeNotices`.
+   */
+  workflows?: Workflows | undefined;
+  /** Subscribes to the shared workflows' store notices; returns the function that stops it. */
+  storeNotices?: ((listener: (notice: StoreNotice, workflow: string) => void) => () => void) | undefined;
 }
 
 const INSTRUCTIONS = `A task queue shared by several agents, in named workflows (argument "workflow", default "default").
@@ -54,7 +64,7 @@ export function createServer(options: ServerOptions): McpServer {
     { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
   );
   const log = createServerLog(server, options.log ?? stderrLog);
-  const workflows = new Workflows({
+  const workflows = options.workflows ?? new Workflows({
     stateDir: options.stateDir,
     store: options.store,
     sqliteSynchronous: options.sqliteSynchronous,
@@ -71,6 +81,16 @@ export function createServer(options: ServerOptions): McpServer {
     (message) => log("error", message),
     options.stopWaiting,
   );
+  if (options.workflows && options.storeNotices) {
+    // Whoever shares the workflows writes their notices to stderr once; this client gets them as log messages.
+    const clientLog = createServerLog(server, () => undefined);
+    const stop = options.storeNotices((notice, workflow) => logStoreNotice(clientLog, notice, workflow));
+    const { onclose } = server.server;
+    server.server.onclose = () => {
+      onclose?.();
+      stop();
+    };
+  }
   registerTools(server, context);
   registerResources(server, context);
   registerSubscriptions(server, context);
