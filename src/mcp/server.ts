@@ -57,14 +57,9 @@ const INSTRUCTIONS = `A task queue shared by several agents, in named workflows 
 Work loop: get_next_task claims a task for you (with wait_seconds it waits for one: do not poll); do it; complete_task (or release_task if you cannot finish); repeat.
 Your identity is your MCP client's name; only the agent holding a claim may finish it. Refusals come back as "CODE: what to do".`;
 
-export function createServer(options: ServerOptions): McpServer {
-  const fixedAgentId = options.agentId === undefined ? undefined : parseInput(agentIdSchema, options.agentId, "agent id");
-  const server = new McpServer(
-    { name: PACKAGE_NAME, version: packageVersion },
-    { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
-  );
-  const log = createServerLog(server, options.log ?? stderrLog);
-  const workflows = options.workflows ?? new Workflows({
+/** The workflows of the server's state directory or database, as its options say. */
+export function openWorkflows(options: ServerOptions, onNotice: (notice: StoreNotice, workflow: string) => void): Workflows {
+  return new Workflows({
     stateDir: options.stateDir,
     store: options.store,
     sqliteSynchronous: options.sqliteSynchronous,
@@ -72,8 +67,18 @@ export function createServer(options: ServerOptions): McpServer {
     databaseSchema: options.databaseSchema,
     taskTimeoutHours: options.taskTimeoutHours,
     lockTimeout: options.lockTimeout,
-    onNotice: (notice, workflow) => logStoreNotice(log, notice, workflow),
+    onNotice,
   });
+}
+
+export function createServer(options: ServerOptions): McpServer {
+  const fixedAgentId = options.agentId === undefined ? undefined : parseInput(agentIdSchema, options.agentId, "agent id");
+  const server = new McpServer(
+    { name: PACKAGE_NAME, version: packageVersion },
+    { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
+  );
+  const log = createServerLog(server, options.log ?? stderrLog);
+  const workflows = options.workflows ?? openWorkflows(options, (notice, workflow) => logStoreNotice(log, notice, workflow));
   const context = new ServerContext(
     workflows,
     new ClaimLedger(),

@@ -5,7 +5,7 @@
  * "on" (the default), so every commit waits for the WAL flush.
  */
 import { PostgresStore, TaskManager } from "task-manager-mcp";
-import { chunks, loopsUntilEmpty, randomName } from "../lib/loops.mjs";
+import { oursQueue, randomName } from "../lib/loops.mjs";
 import { dropSchema, withClient } from "../lib/pg.mjs";
 
 export default {
@@ -21,22 +21,7 @@ export default {
   async connect({ url, schema }, { loops }) {
     const tm = new TaskManager({ store: new PostgresStore({ url, schema, workflow: "bench", poolSize: loops + 1, synchronousCommit: "on" }) });
     await tm.getStatusSummary(); // connected, schema created/read: not timed
-    return {
-      async fill(n) {
-        for (const [start, end] of chunks(n)) {
-          await tm.createTasks(Array.from({ length: end - start }, (_, k) => ({ type: "job", data: { i: start + k } })));
-        }
-      },
-      drain: (loopCount) =>
-        loopsUntilEmpty(loopCount, async (loop) => {
-          const agentId = `w${process.pid}.${loop}`;
-          const task = await tm.getNextTask({ agentId });
-          if (!task) return null;
-          await tm.completeTask({ taskId: task.id, agentId, claimToken: task.claim_token });
-          return task.data.i;
-        }),
-      close: () => tm.close(),
-    };
+    return oursQueue(tm);
   },
 
   async verify({ url, schema }) {

@@ -7,7 +7,7 @@ import { rmSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { TaskManager } from "task-manager-mcp";
-import { chunks, loopsUntilEmpty, randomName } from "../lib/loops.mjs";
+import { oursQueue, randomName } from "../lib/loops.mjs";
 
 export default {
   name: "ours-sqlite",
@@ -24,22 +24,7 @@ export default {
   async connect({ dir }) {
     const tm = new TaskManager({ store: "sqlite", stateDir: dir, workflow: "bench", sqliteSynchronous: "full", lockTimeout: 120 });
     await tm.getStatusSummary();
-    return {
-      async fill(n) {
-        for (const [start, end] of chunks(n)) {
-          await tm.createTasks(Array.from({ length: end - start }, (_, k) => ({ type: "job", data: { i: start + k } })));
-        }
-      },
-      drain: (loopCount) =>
-        loopsUntilEmpty(loopCount, async (loop) => {
-          const agentId = `w${process.pid}.${loop}`;
-          const task = await tm.getNextTask({ agentId });
-          if (!task) return null;
-          await tm.completeTask({ taskId: task.id, agentId, claimToken: task.claim_token });
-          return task.data.i;
-        }),
-      close: () => tm.close(),
-    };
+    return oursQueue(tm);
   },
 
   async verify({ dir }) {

@@ -25,3 +25,23 @@ export function chunks(n, size = 1_000) {
 }
 
 export const randomName = (prefix) => `${prefix}_${Math.random().toString(16).slice(2, 10)}`;
+
+/** Our queue's fill and drain over a TaskManager, whichever store it keeps: both of our adapters use it. */
+export function oursQueue(tm) {
+  return {
+    async fill(n) {
+      for (const [start, end] of chunks(n)) {
+        await tm.createTasks(Array.from({ length: end - start }, (_, k) => ({ type: "job", data: { i: start + k } })));
+      }
+    },
+    drain: (loopCount) =>
+      loopsUntilEmpty(loopCount, async (loop) => {
+        const agentId = `w${process.pid}.${loop}`;
+        const task = await tm.getNextTask({ agentId });
+        if (!task) return null;
+        await tm.completeTask({ taskId: task.id, agentId, claimToken: task.claim_token });
+        return task.data.i;
+      }),
+    close: () => tm.close(),
+  };
+}

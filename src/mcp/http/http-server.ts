@@ -11,10 +11,10 @@ import type { AddressInfo } from "node:net";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { StoreNotice } from "../../core/store-notices.js";
-import { Workflows } from "../../workflows.js";
+import type { Workflows } from "../../workflows.js";
 import { DrainingTransport } from "../draining-transport.js";
 import { stderrLog } from "../log.js";
-import { createServer, type ServerOptions } from "../server.js";
+import { createServer, openWorkflows, type ServerOptions } from "../server.js";
 import { createStderrLog, logStoreNotice } from "../server-log.js";
 import { SessionEventStore } from "./event-store.js";
 import { RequestGuard } from "./request-guard.js";
@@ -68,18 +68,9 @@ export class McpHttpServer {
     private readonly http: Server,
   ) {
     const stderrOnly = createStderrLog(options.log ?? stderrLog);
-    this.workflows = new Workflows({
-      stateDir: options.stateDir,
-      store: options.store,
-      sqliteSynchronous: options.sqliteSynchronous,
-      databaseUrl: options.databaseUrl,
-      databaseSchema: options.databaseSchema,
-      taskTimeoutHours: options.taskTimeoutHours,
-      lockTimeout: options.lockTimeout,
-      onNotice: (notice, workflow) => {
-        logStoreNotice(stderrOnly, notice, workflow);
-        for (const listener of this.noticeListeners) listener(notice, workflow);
-      },
+    this.workflows = openWorkflows(options, (notice, workflow) => {
+      logStoreNotice(stderrOnly, notice, workflow);
+      for (const listener of this.noticeListeners) listener(notice, workflow);
     });
     this.guard = new RequestGuard({ host: options.host, port: this.port, token: options.token });
     const idle = this.idleTimeoutMs;
