@@ -1,0 +1,78 @@
+/**
+ * Attacks on `--http` (adversarial review): what an attacker or an unlucky user sends that
+ * the HTTP transport's promises (guard first, no raw errors, clean shutdown) must survive.
+ */
+import { connect } from "node:net";
+import { join } from "node:path";
+import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { TaskManager } from "../../src/index.js";
+import { acquireFileLock } from "../../src/store/json/file-lock.js";
+import { startHttpServer, stopHttpServers } from "../helpers/http-server.js";
+import { ok } from "../helpers/mcp-client.js";
+import { tempDir } from "../helpers/temp-dir.js";
+
+afterEach(stopHttpServers);
+
+/** Sends raw bytes (a request line no client library would send) and resolves with the whole answer. */
+function rawRequest(url: URL, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname);
+    let answer = "";
+    socket.setEncoding("utf8").on("data", (chunk: string) => (answer += chunk));
+    socket.on("error", reject);
+    socket.on("close", () => resolve(answer));
+    socket.end(text);
+  });
+}
+
+const statusOf = (answer: string): number => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
+
+describe("--http under attack", () => {
+  // Attack: a request for another path, with neither the token nor this server's Host (a
+  // scanner, or a page through a rebound DNS name). The guard must answer it before anything
+  // else: here it got 404 "MCP is served at /mcp", telling an unauthenticated stranger what
+  // runs there and where.
+  it("refuses a request for another path without the token or with a foreign Host before saying where MCP is", async () => {
+    const server = await startHttpServer(await tempDir(), ["--token", "0123456789abcdef0123"]);
+    const noToken = await rawRequest(server.url, `GET /anything HTTP/1.1\r\nHost: ${server.url.host}\r\nConnection: close\r\n\r\n`);
+    expect(statusOf(noToken)).toBe(401);
+    expect(noToken).not.toContain("/mcp");
+    const foreignHost = await rawRequest(server.url, `GET /anything HTTP/1.1\r\nHost: evil.example\r\nAuthorization: Bearer 0123456789abcdef0123\r\nConnection: close\r\n\r\n`);
+    expect(statusOf(foreignHost)).toBe(403);
+  });
+
+  // Attack: a request target the URL parser rejects (`GET //`), sent by anyone, before any
+  // check. It got 500 "Internal error" and a line "HTTP GET // failed: Invalid URL" on the
+  // operator's stderr: a client's mistake reported as the server's failure, at will.
+  it("answers an unparsable request target as the client's error, not with 500 and a stderr line", async () => {
+    const server = await startHttpServer(await tempDir());
+    const answer = await rawRequest(server.url, `GET // HTTP/1.1\r\nHost: ${server.url.host}\r\nConnection: close\r\n\r\n`);
+    expect(statusOf(answer)).toBeGreaterThanOrEqual(400);
+    expect(statusOf(answer)).toBeLessThan(500);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(server.stderr()).not.toContain("failed");
+  });
+
+  // Attack: an impatient operator (or a service manager) sends SIGTERM twice while a call is
+  // still being answered (here create_task waits for the state file's lock, held by another
+  // process for a second). The second signal must not kill the process mid-shutdown: it
+  // still lets the call finish and exits 0. With `process.once`, the second SIGTERM met
+  // Node's default handler and killed the server by signal, the call unanswered.
+  it("exits 0 on a second SIGTERM during the shutdown, answering the call in flight", async () => {
+    const stateDir = await tempDir();
+    const stateFile = join(stateDir, "alpha.json");
+    await new TaskManager({ stateFile }).createTask({ type: "t" });
+    const server = await startHttpServer(stateDir);
+    const client = await server.connect("writer");
+    const lock = await acquireFileLock(stateFile, { timeoutMs: 5_000, staleMs: 10_000, updateMs: 1_000 });
+    setTimeout(() => void lock.release(), 1_000);
+    const creating = client.client.callTool({ name: "create_task", arguments: { workflow: "alpha", task_type: "t" } }, CallToolResultSchema);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the call waits for the lock
+    const exited = server.stop("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    server.child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    ok(await creating as never);
+  });
+});
