@@ -34,7 +34,9 @@ export async function serveHttp(config: ServeConfig, http: HttpConfig): Promise<
     await server.close();
     process.exit(0);
   };
-  process.once("SIGTERM", () => void stop("SIGTERM"));
-  process.once("SIGINT", () => void stop("SIGINT"));
+  // `on`, not `once`: a second signal during the shutdown is ignored (stop runs once), not
+  // left to Node's default handler, which would kill the process with calls unanswered.
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
   stderrLog(`serving MCP at ${server.url}${http.token === undefined ? "" : " (bearer token required)"}`);
 }

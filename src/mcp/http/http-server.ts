@@ -139,12 +139,13 @@ export class McpHttpServer {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     try {
-      if (new URL(request.url ?? "/", "http://localhost").pathname !== MCP_PATH) return reply(response, 404, `Not found: MCP is served at ${MCP_PATH}.`);
+      // The guard first: a stranger learns nothing, not even where MCP is served.
       const refusal = this.guard.check(request);
       if (refusal) {
         if (refusal.status === 401) response.setHeader("WWW-Authenticate", "Bearer");
         return reply(response, refusal.status, refusal.message);
       }
+      if (pathOf(request.url) !== MCP_PATH) return reply(response, 404, `Not found: MCP is served at ${MCP_PATH}.`);
       if (this.stopping) return reply(response, 503, "The server is shutting down.");
       const session = await this.sessionOf(request, response);
       if (!session) return;
@@ -230,6 +231,15 @@ export class McpHttpServer {
     for (const session of this.sessions.values()) {
       if (session.openRequests === 0 && session.draining.inFlight === 0 && session.lastSeen < before) void session.server.close().catch(() => undefined);
     }
+  }
+}
+
+/** The request target's path, or undefined when it is no URL (e.g. `//`): a client's mistake, answered 404. */
+function pathOf(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? "/", "http://localhost").pathname;
+  } catch {
+    return undefined;
   }
 }
 
