@@ -2,6 +2,7 @@
  * Attacks on `--http` (adversarial review): what an attacker or an unlucky user sends that
  * the HTTP transport's promises (guard first, no raw errors, clean shutdown) must survive.
  */
+import { request } from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
@@ -74,5 +75,35 @@ describe("--http under attack", () => {
     server.child.kill("SIGTERM");
     expect(await exited).toBe(0);
     ok(await creating as never);
+  });
+
+  // Attack (an unlucky user): a client waiting in get_next_task goes away (crashes, times
+  // out, loses the network) without sending notifications/cancelled. Its client speaks a
+  // protocol before 2025-11-25, so it got no SSE event id and can never resume that stream:
+  // the answer can reach nobody. The wait went on anyway, claimed the next task created and
+  // sent it into the void, leaving the task held by nobody until its lease ran out (24 h by
+  // default). Over stdio a client that goes away ends the process, and the wait with it.
+  it("stops the wait of a client whose long-poll connection dropped and that cannot resume it, claiming nothing", async () => {
+    const server = await startHttpServer(await tempDir());
+    const creator = await server.connect("creator");
+    const dropper = await server.connect("dropper");
+    const post = request(server.url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-session-id": dropper.transport.sessionId as string,
+        "mcp-protocol-version": "2025-06-18",
+      },
+    });
+    post.on("error", () => undefined);
+    post.on("response", (response) => response.resume());
+    post.end(JSON.stringify({ jsonrpc: "2.0", id: 99, method: "tools/call", params: { name: "get_next_task", arguments: { wait_seconds: 50 } } }));
+    await new Promise((resolve) => setTimeout(resolve, 400)); // the call waits
+    post.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { task } = ok<{ task: { id: string } }>(await creator.call("create_task", { task_type: "t" }));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(ok<{ task: { status: string; locked_by?: string | null } }>(await creator.call("get_task", { task_id: task.id })).task).toMatchObject({ status: "pending" });
   });
 });
