@@ -5,11 +5,13 @@
  * shared Workflows, so a change in one session wakes the waits and subscriptions of all.
  * Nothing starts on import; `McpHttpServer.start` listens.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { createServer as createNodeServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { isJSONRPCRequest, type RequestId } from "@modelcontextprotocol/sdk/types.js";
 import type { StoreNotice } from "../../core/store-notices.js";
 import type { Workflows } from "../../workflows.js";
 import { DrainingTransport } from "../draining-transport.js";
@@ -50,6 +52,15 @@ interface Session {
   lastSeen: number;
 }
 
+/** The HTTP exchange whose body the SDK is reading, so a request it delivers knows its response. */
+interface Exchange {
+  /** The JSON-RPC requests it carried. */
+  requests: RequestId[];
+}
+
+/** A protocol version from which the SDK's POST streams carry event ids (priming event). */
+const RESUMABLE_PROTOCOL = "2025-11-25";
+
 type NoticeListener = (notice: StoreNotice, workflow: string) => void;
 
 export class McpHttpServer {
@@ -62,6 +73,7 @@ export class McpHttpServer {
   private readonly workflows: Workflows;
   private readonly guard: RequestGuard;
   private readonly sweep: NodeJS.Timeout;
+  private readonly exchange = new AsyncLocalStorage<Exchange>();
 
   private constructor(
     private readonly options: HttpServerOptions,
@@ -156,7 +168,23 @@ export class McpHttpServer {
         session.lastSeen = Date.now();
       });
       try {
-        await session.transport.handleRequest(request, response);
+        const version = request.headers["mcp-protocol-version"];
+        if (typeof version === "string" && version >= RESUMABLE_PROTOCOL) {
+          await session.transport.handleRequest(request, response);
+        } else {
+          // This client got no SSE event ids and cannot resume a broken stream: should its POST
+          // close before the answers, it will never get them. Its requests are then cancelled as
+          // if it had said so, so a waiting get_next_task stops instead of claiming a task for
+          // nobody (held until its lease ends).
+          const exchange: Exchange = { requests: [] };
+          response.once("close", () => {
+            if (response.writableFinished) return;
+            for (const requestId of exchange.requests) {
+              session.transport.onmessage?.({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId, reason: "the client's connection closed" } });
+            }
+          });
+          await this.exchange.run(exchange, () => session.transport.handleRequest(request, response));
+        }
       } finally {
         // A first POST that was not an `initialize` opened no session: nothing keeps it.
         if (session.id === undefined) await session.server.close().catch(() => undefined);
@@ -207,6 +235,12 @@ export class McpHttpServer {
       },
     });
     const draining = new DrainingTransport(transport);
+    // Which exchange carried each request (see handle): the SDK delivers it within that exchange's async context.
+    const deliver = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      if (isJSONRPCRequest(message)) this.exchange.getStore()?.requests.push(message.id);
+      deliver?.(message, extra);
+    };
     draining.onclose = () => {
       settle();
       if (session.id !== undefined) this.sessions.delete(session.id);
