@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { TaskManager } from "../../src/index.js";
+import { SessionEventStore } from "../../src/mcp/http/event-store.js";
 import { acquireFileLock } from "../../src/store/json/file-lock.js";
 import { startHttpServer, stopHttpServers } from "../helpers/http-server.js";
 import { ok } from "../helpers/mcp-client.js";
@@ -105,5 +106,24 @@ describe("--http under attack", () => {
     const { task } = ok<{ task: { id: string } }>(await creator.call("create_task", { task_type: "t" }));
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(ok<{ task: { status: string; locked_by?: string | null } }>(await creator.call("get_task", { task_id: task.id })).task).toMatchObject({ status: "pending" });
+  });
+
+  // Attack: a session whose messages are mostly non-ASCII text (task data in Chinese, emoji).
+  // The event store promises at most 2 MiB per session but counted UTF-16 code units, not
+  // bytes: two messages of a million "€" (3 bytes each in UTF-8) were both kept, 6 MB, three
+  // times the bound, in each of up to 100 sessions.
+  it("keeps at most 2 MiB of events per session, counted in bytes whatever the characters", async () => {
+    const store = new SessionEventStore();
+    const first = await store.storeEvent("s", { jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: "start" } });
+    for (let i = 0; i < 2; i++) await store.storeEvent("s", { jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: "\u20ac".repeat(1_000_000) } });
+    let bytes = 0;
+    const last = await store.storeEvent("s", { jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: "end" } });
+    // Replay from the oldest event still kept, whichever it is: everything after it must fit.
+    const kept = [first, last];
+    for (const from of kept) {
+      bytes = 0;
+      await store.replayEventsAfter(from, { send: (_id, message) => Promise.resolve(void (bytes += Buffer.byteLength(JSON.stringify(message)))) });
+      expect(bytes).toBeLessThanOrEqual(2 * 1024 * 1024);
+    }
   });
 });
