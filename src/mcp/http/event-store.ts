@@ -24,7 +24,7 @@ export class SessionEventStore implements EventStore {
 
   storeEvent(streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
     const id = `${streamId}.${this.next++}`;
-    const bytes = JSON.stringify(message).length;
+    const bytes = Buffer.byteLength(JSON.stringify(message), "utf8");
     this.events.push({ id, streamId, message, bytes });
     this.bytes += bytes;
     while (this.events.length > MAX_EVENTS || this.bytes > MAX_BYTES) this.bytes -= (this.events.shift() as StoredEvent).bytes;
