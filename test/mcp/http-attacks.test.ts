@@ -126,4 +126,14 @@ describe("--http under attack", () => {
       expect(bytes).toBeLessThanOrEqual(2 * 1024 * 1024);
     }
   });
+
+  // Attack (an unlucky user): `--host [::1]`, the bracketed form the docs show in Host
+  // headers and that the loopback check accepts without a token. It was handed to listen()
+  // brackets and all, a DNS lookup failed, and the server stopped with "cannot listen on
+  // [::1] port 8765 (ENOTFOUND)".
+  it("serves on --host [::1], the bracketed IPv6 loopback", async () => {
+    const server = await startHttpServer(await tempDir(), ["--host", "[::1]"]);
+    expect(server.url.hostname).toBe("[::1]");
+    ok(await (await server.connect("six")).call("list_workflows", {}));
+  });
 });
