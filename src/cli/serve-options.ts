@@ -131,7 +131,8 @@ function httpConfig(pick: (flag: Exclude<keyof ServeFlags, "http">, variable: st
   const maxSessions = number(pick("max-sessions", "TASK_MANAGER_HTTP_MAX_SESSIONS"), DEFAULT_MAX_SESSIONS, "a whole number of sessions, 1 or more, e.g. 100", (n) => Number.isInteger(n) && n >= 1);
   const idleTimeoutSeconds = number(pick("idle-timeout", "TASK_MANAGER_HTTP_IDLE_TIMEOUT"), DEFAULT_IDLE_TIMEOUT_SECONDS, "a number of seconds above 0, e.g. 1800", (n) => n > 0 && n <= 7 * 24 * 3600);
   const port = number(portSetting, DEFAULT_HTTP_PORT, "a port number from 0 to 65535, e.g. 8765", (n) => Number.isInteger(n) && n >= 0 && n <= 65535);
-  const host = hostSetting?.value.trim() ?? DEFAULT_HTTP_HOST;
+  // An IPv6 address may come bracketed, as in a URL ([::1]); listen() wants it bare.
+  const host = (hostSetting?.value.trim() ?? DEFAULT_HTTP_HOST).replace(/^\[(.*)\]$/, "$1");
   if (host === "") throw new UsageError(`${hostSetting?.from ?? "--host"} must not be empty.`);
   const token = tokenSetting?.value;
   if (token !== undefined && (token.length < MIN_TOKEN_LENGTH || /\s/.test(token))) {
