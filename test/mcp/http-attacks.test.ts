@@ -136,4 +136,17 @@ describe("--http under attack", () => {
     expect(server.url.hostname).toBe("[::1]");
     ok(await (await server.connect("six")).call("list_workflows", {}));
   });
+
+  // Attack (ordinary load): more than ten agents waiting in get_next_task at once, as the
+  // docs' own benchmark does with 50 sessions. Every wait listens to the server's one
+  // shutdown signal, and past Node's default of ten listeners Node printed
+  // "MaxListenersExceededWarning: Possible EventTarget memory leak detected" on stderr: a
+  // false alarm in the operator's log, where only the server's warnings and errors belong.
+  it("lets a dozen sessions wait at once without a listener-leak warning on stderr", async () => {
+    const server = await startHttpServer(await tempDir());
+    const clients = await Promise.all(Array.from({ length: 12 }, (_, i) => server.connect(`agent-${i}`)));
+    const waits = clients.map((client) => client.call("get_next_task", { wait_seconds: 1 }));
+    for (const wait of await Promise.all(waits)) expect(ok<{ task: unknown }>(wait).task).toBeNull();
+    expect(server.stderr()).not.toContain("MaxListeners");
+  });
 });
