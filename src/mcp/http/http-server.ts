@@ -7,6 +7,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { createServer as createNodeServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -79,6 +80,9 @@ export class McpHttpServer {
     private readonly options: HttpServerOptions,
     private readonly http: Server,
   ) {
+    // Every waiting get_next_task of every session listens to this one signal: no limit, so
+    // Node does not take eleven waiting agents for a listener leak and warn on stderr.
+    setMaxListeners(0, this.stopWaiting.signal);
     const stderrOnly = createStderrLog(options.log ?? stderrLog);
     this.workflows = openWorkflows(options, (notice, workflow) => {
       logStoreNotice(stderrOnly, notice, workflow);
