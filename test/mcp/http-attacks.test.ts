@@ -149,4 +149,46 @@ describe("--http under attack", () => {
     for (const wait of await Promise.all(waits)) expect(ok<{ task: unknown }>(wait).task).toBeNull();
     expect(server.stderr()).not.toContain("MaxListeners");
   });
+
+  // Attack: one session opens a GET stream per event id it ever saw (`Last-Event-ID` of each
+  // past POST's priming event). The SDK allows one standalone GET stream, but a replay stream
+  // per stream id, and each stays open for good: here 30 of 30, and they keep the session
+  // from ever going idle. Up to ~1,000 per session (the event store's size), 100 sessions:
+  // sockets and file descriptors without bound. NOT FIXED (a per-session cap on open
+  // requests is a design choice): `it.fails` until it is, then make it `it`.
+  it.fails("bounds the replay streams one session may hold open", async () => {
+    const server = await startHttpServer(await tempDir());
+    const version = "2025-11-25";
+    const post = (body: unknown, session?: string): Promise<{ session: string; text: string }> =>
+      new Promise((resolve, reject) => {
+        const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+        if (session) Object.assign(headers, { "mcp-session-id": session, "mcp-protocol-version": version });
+        const req = request(server.url, { method: "POST", headers }, (res) => {
+          let text = "";
+          res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+          res.on("end", () => resolve({ session: (res.headers["mcp-session-id"] as string | undefined) ?? session ?? "", text }));
+        });
+        req.on("error", reject);
+        req.end(JSON.stringify(body));
+      });
+    const { session } = await post({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: version, capabilities: {}, clientInfo: { name: "x", version: "1" } } });
+    await post({ jsonrpc: "2.0", method: "notifications/initialized" }, session);
+    const eventIds: string[] = [];
+    for (let i = 0; i < 30; i++) eventIds.push(/id: (\S+)/.exec((await post({ jsonrpc: "2.0", id: 10 + i, method: "tools/list" }, session)).text)?.[1] as string);
+    const streams = await Promise.all(
+      eventIds.map(
+        (lastEventId) =>
+          new Promise<{ status: number; close: () => void }>((resolve) => {
+            const req = request(server.url, { method: "GET", headers: { accept: "text/event-stream", "mcp-session-id": session, "mcp-protocol-version": version, "last-event-id": lastEventId } }, (res) => {
+              res.resume();
+              resolve({ status: res.statusCode ?? 0, close: () => req.destroy() });
+            });
+            req.on("error", () => resolve({ status: 0, close: () => undefined }));
+            req.end();
+          }),
+      ),
+    );
+    for (const stream of streams) stream.close();
+    expect(streams.filter((stream) => stream.status === 200).length).toBeLessThan(30);
+  });
 });
