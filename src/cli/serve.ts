@@ -31,8 +31,9 @@ export async function serve(config: ServeConfig): Promise<void> {
     process.exit(0);
   };
   process.stdin.once("end", () => void stop("stdin closed"));
-  process.once("SIGTERM", () => void stop("SIGTERM"));
-  process.once("SIGINT", () => void stop("SIGINT"));
+  // `on`, not `once`: a second signal during the shutdown must not reach Node's default, which kills.
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
 
   await server.connect(transport);
   // A client shows any stderr line as an error, so only a person at a terminal is told what this is.

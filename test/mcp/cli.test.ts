@@ -12,6 +12,8 @@ import { runNode } from "../helpers/processes.js";
 import { startRawServer } from "../helpers/raw-mcp.js";
 import { requirement } from "../helpers/requirements.js";
 import { locksLetGo, tempDir } from "../helpers/temp-dir.js";
+import { TaskManager } from "../../src/index.js";
+import { acquireFileLock } from "../../src/store/json/file-lock.js";
 
 /** What the server says on stderr when a person starts it at a terminal (src/cli/serve.ts). */
 const WAITING_LINE = "waiting for an MCP client on stdin (Ctrl-C to stop; --help for the commands)";
@@ -178,6 +180,31 @@ describe("the stdio channel", () => {
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(stderr).toBe("");
+  });
+
+  it("exits 0 on a second SIGTERM during the shutdown, answering the call in flight", async () => {
+    const stateDir = await tempDir();
+    const stateFile = join(stateDir, "alpha.json");
+    await new TaskManager({ stateFile }).createTask({ type: "t" });
+    const child = spawn(process.execPath, [cliPath, "--state-dir", stateDir], { env: cleanEnv(), stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+    const send = (message: object): boolean => child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", ...message })}\n`);
+    send({ id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } });
+    for (let tries = 0; tries < 200 && !stdout.includes('"id":1'); tries++) await new Promise((resolve) => setTimeout(resolve, 25));
+    send({ method: "notifications/initialized" });
+    // The create waits for the state file's lock, held here for a second, so the shutdown has a call to finish.
+    const lock = await acquireFileLock(stateFile, { timeoutMs: 5_000, staleMs: 10_000, updateMs: 1_000 });
+    setTimeout(() => void lock.release(), 1_000);
+    send({ id: 2, method: "tools/call", params: { name: "create_task", arguments: { workflow: "alpha", task_type: "t" } } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    child.kill("SIGTERM");
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(stdout).toContain('"id":2');
+    expect(stdout).not.toMatch(/"id":2,"error"|"isError":true/);
   });
 });
 

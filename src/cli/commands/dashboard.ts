@@ -70,11 +70,14 @@ changes the state files. It changes nothing: use the other commands for that. Ct
     write(`Dashboard of ${context.config.stateDir}: http://${urlHost(host)}:${actualPort}/  (read-only; Ctrl-C stops it)`);
 
     await new Promise<void>((resolve) => {
+      let stopping = false;
       const stop = (): void => {
+        if (stopping) return;
+        stopping = true;
         dashboard.close().then(resolve, resolve);
       };
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
     });
   },
 };

@@ -150,12 +150,15 @@ separated by a line with the time (--json: one JSON object per line).`,
     const ticker = setInterval(() => {
       if (live) draw();
     }, COUNTDOWN_MS);
+    let ended = false;
     const end = (): void => {
+      if (ended) return;
+      ended = true;
       if (live) process.stdout.write("\u001b[?25h\n"); // give the cursor back
       stop();
     };
-    process.once("SIGINT", end);
-    process.once("SIGTERM", end);
+    process.on("SIGINT", end);
+    process.on("SIGTERM", end);
 
     if (live) process.stdout.write("\u001b[?25l\u001b[2J"); // hide the cursor, start from a clean screen
     draw();
