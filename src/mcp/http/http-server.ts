@@ -43,6 +43,13 @@ export interface HttpServerOptions extends Omit<ServerOptions, "agentId" | "work
   maxRequestBytes?: number | undefined;
 }
 
+/**
+ * Requests and SSE streams one session may hold open at once. An agent has a few; without a
+ * bound, one session could reopen a replay stream for every event id it ever saw and hold
+ * sockets (and itself, never idle) without limit.
+ */
+const MAX_OPEN_REQUESTS_PER_SESSION = 16;
+
 interface Session {
   id: string | undefined;
   transport: StreamableHTTPServerTransport;
@@ -165,6 +172,9 @@ export class McpHttpServer {
       if (this.stopping) return reply(response, 503, "The server is shutting down.");
       const session = await this.sessionOf(request, response);
       if (!session) return;
+      if (session.openRequests >= MAX_OPEN_REQUESTS_PER_SESSION) {
+        return reply(response, 429, `Too many open requests in this session (${MAX_OPEN_REQUESTS_PER_SESSION}): close a stream or wait for an answer first.`);
+      }
       session.openRequests++;
       session.lastSeen = Date.now();
       response.once("close", () => {
