@@ -3,21 +3,12 @@
  * makes are `<type>_<8 hex>`, but a file from the seed may hold any id.
  */
 import type { StoredTask } from "../../src/index.js";
+import { pendingTask } from "./stored-task.js";
 
 export const PROTOTYPE_IDS = ["__proto__", "constructor", "toString", "hasOwnProperty"] as const;
 
 function seedTask(id: string, fields: Partial<StoredTask> = {}): StoredTask {
-  return {
-    type: "step",
-    status: "pending",
-    parent_id: null,
-    locked_by: null,
-    locked_at: null,
-    created_at: "2024-01-01T00:00:00.000000Z",
-    completed_at: null,
-    data: { which: id },
-    ...fields,
-  };
+  return pendingTask({ type: "step", created_at: "2024-01-01T00:00:00.000000Z", data: { which: id }, ...fields });
 }
 
 /**

@@ -5,18 +5,10 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TaskManager } from "../../../../src/index.js";
+import { pendingTask } from "../../../helpers/stored-task.js";
 import { tempDir } from "../../../helpers/temp-dir.js";
 
-const stored = {
-  type: "t",
-  status: "pending",
-  parent_id: null,
-  locked_by: null,
-  locked_at: null,
-  created_at: "2024-01-01T00:00:00.000Z",
-  completed_at: null,
-  data: {},
-} as const;
+const stored = pendingTask();
 
 describe("ATTACK: the kept state", () => {
   it("keeps no object a caller gave to importWorkflow: a header field changed after the call is neither shown nor written", async () => {

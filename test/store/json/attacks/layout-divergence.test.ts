@@ -7,20 +7,10 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TaskManager } from "../../../../src/index.js";
+import { pendingTask } from "../../../helpers/stored-task.js";
 import { tempDir } from "../../../helpers/temp-dir.js";
 
-const stored = (extra: Record<string, unknown> = {}) => ({
-  type: "t",
-  status: "pending",
-  parent_id: null,
-  locked_by: null,
-  locked_at: null,
-  created_at: "2024-01-01T00:00:00.000Z",
-  completed_at: null,
-  data: {},
-  attempts: 0,
-  ...extra,
-});
+const stored = (extra: Record<string, unknown> = {}) => ({ ...pendingTask({ attempts: 0 }), ...extra });
 const META = { initialized_at: "2024-01-01T00:00:00.000Z", last_updated: "2024-01-01T00:00:00.000Z" };
 /** A task as the layout lays it out under "tasks": `    "<id>": {…}`. */
 const taskText = (id: string, task: object = stored()) => `    ${JSON.stringify(id)}: ${JSON.stringify(task, null, 2).replaceAll("\n", "\n    ")}`;
