@@ -205,7 +205,16 @@ export class JsonFileStore implements TaskStore {
       }
       if (mutation.changed) {
         state.metadata.last_updated = toIsoTimestamp(now);
-        if (!(await this.file.write(state, () => lock.assertHeld()))) this.notices.notDurable();
+        let durable: boolean;
+        try {
+          durable = await this.file.write(state, () => lock.assertHeld());
+        } catch (error) {
+          // A holder that stalled between its check and its rename finds its temp file swept by
+          // the process that took the lock over: nothing was written, and the change runs again.
+          if ((error as NodeJS.ErrnoException).code === "ENOENT") lock.assertHeld();
+          throw error;
+        }
+        if (!durable) this.notices.notDurable();
       }
       return mutation.value;
     } finally {
