@@ -13,7 +13,9 @@ export {
   type HistoryEntry,
   type JsonObject,
   type PendingCounts,
+  type Reservation,
   type StatusSummary,
+  type StoredReservation,
   type StoredTask,
   type Task,
   type TaskPage,
@@ -28,7 +30,13 @@ export type {
   HeartbeatTaskInput,
   ListTasksInput,
   ReleaseTaskInput,
+  ReservePathsInput,
+  ReleasePathsInput,
 } from "./core/inputs.js";
+export { DEFAULT_RESERVATION_TTL_SECONDS, MAX_RESERVATION_TTL_SECONDS } from "./core/inputs.js";
+export { MAX_PATHS, normalisePath, normalisePaths, pathsOverlap } from "./core/paths.js";
+export type { Holder, PathConflict } from "./core/path-holds.js";
+export type { ReservationResult } from "./core/path-reservations.js";
 export { timed, type Clock, type Timed } from "./core/task-store.js";
 export type {
   TaskStore,
@@ -39,6 +47,8 @@ export type {
   HeartbeatRequest,
   CancelRequest,
   TaskQuery,
+  ReservePathsRequest,
+  ReleasePathsRequest,
 } from "./core/task-store.js";
 export { HISTORY_LIMIT } from "./core/task-history.js";
 export { MAX_JSON_DEPTH, type JsonValue } from "./core/json-value.js";

@@ -7,6 +7,7 @@
  * claims, then takes a ready pending task of the requested types.
  */
 import { dependenciesMet, isScheduledLater } from "./readiness.js";
+import { conflictsWith, holdsOf, type Holder, type PathHold } from "./path-holds.js";
 import { leaseDeadline } from "./lease-deadline.js";
 import { TaskStatus, type StoredTask, type WorkflowState } from "./schema.js";
 import { taskIdsOf } from "./task-order.js";
@@ -18,6 +19,8 @@ export interface ClaimabilityQuery {
   now: Date;
   /** The task timeout: how long a claim made without a lease (by the seed) lasts. */
   staleAfterMs: number;
+  /** Who would claim: a task whose paths another holder holds is claimable once those holds end. */
+  holder?: Holder | undefined;
 }
 
 /**
@@ -30,6 +33,25 @@ export function nextClaimTime(state: WorkflowState, query: ClaimabilityQuery): D
   const now = query.now.getTime();
   const types = query.taskTypes && query.taskTypes.length > 0 ? new Set(query.taskTypes) : null;
   let earliest = Number.POSITIVE_INFINITY;
+  let holds: PathHold[] | null = null;
+  // When the task's paths are free for the holder: now, or when every hold in the way ends by
+  // itself (a reservation's expiry, a task's lease end); null when one never does.
+  const freedAt = (task: StoredTask): number | null => {
+    if (query.holder === undefined || task.paths === undefined) return now;
+    holds ??= holdsOf(state, query.now);
+    let freed = now;
+    for (const conflict of conflictsWith(task.paths, query.holder, "claim", holds, query.now)) {
+      let end: number | null = null;
+      if (conflict.expires_at !== null) end = parseTimestamp(conflict.expires_at);
+      else if (conflict.task_id !== null && Object.hasOwn(state.tasks, conflict.task_id)) {
+        const deadline = leaseDeadline(state.tasks[conflict.task_id] as StoredTask, query.staleAfterMs);
+        end = deadline === null || Number.isNaN(deadline) ? null : deadline + 1;
+      }
+      if (end === null || Number.isNaN(end)) return null;
+      freed = Math.max(freed, end);
+    }
+    return freed;
+  };
   for (const id of taskIdsOf(state)) {
     const task = state.tasks[id] as StoredTask;
     if (types && !types.has(task.type)) continue;
@@ -37,6 +59,9 @@ export function nextClaimTime(state: WorkflowState, query: ClaimabilityQuery): D
     if (task.status === TaskStatus.PENDING) {
       if (!dependenciesMet(state, task)) continue;
       at = isScheduledLater(task, query.now) ? parseTimestamp(task.not_before as string) : now;
+      const freed = freedAt(task);
+      if (freed === null) continue;
+      at = Math.max(at, freed);
     } else if (task.status === TaskStatus.IN_PROGRESS) {
       const deadline = leaseDeadline(task, query.staleAfterMs);
       if (deadline === null) continue;

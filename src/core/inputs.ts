@@ -77,6 +77,8 @@ export const createTaskInputSchema = z
     maxAttempts: maxAttemptsSchema.optional(),
     /** Seconds before the first retry, doubled for each further one; default 0. */
     retryDelaySeconds: retryDelaySecondsSchema.optional(),
+    /** Repository paths or globs the task will touch (normalised by core/paths.ts); its claimer holds them. */
+    paths: z.array(z.string()).optional(),
   })
   .refine((input) => input.notBefore === undefined || input.delaySeconds === undefined, {
     message: "give notBefore or delaySeconds, not both",
@@ -87,6 +89,12 @@ export type CreateTaskInput = z.input<typeof createTaskInputSchema>;
 const WAIT_RANGE = "must be a number of milliseconds, 0 or more";
 export const waitMsSchema = z.number({ error: WAIT_RANGE }).min(0, WAIT_RANGE);
 
+/**
+ * A secret the caller keeps for its session: holds of paths belong to a session, so two
+ * windows of one client are two holders. Default: one per TaskManager.
+ */
+export const sessionSchema = z.string().min(16, "must be at least 16 characters").max(200, "must be at most 200 characters");
+
 export const getNextTaskInputSchema = z.strictObject({
   agentId: agentIdSchema,
   taskTypes: z.array(taskTypeSchema).optional(),
@@ -96,6 +104,7 @@ export const getNextTaskInputSchema = z.strictObject({
   waitMs: waitMsSchema.optional(),
   /** Ends a wait early: the call rejects with the signal's reason. */
   signal: z.instanceof(AbortSignal).optional(),
+  session: sessionSchema.optional(),
 });
 export type GetNextTaskInput = z.input<typeof getNextTaskInputSchema>;
 
@@ -154,6 +163,30 @@ export const releaseTaskInputSchema = z.strictObject({
   force: z.boolean().optional(),
 });
 export type ReleaseTaskInput = z.input<typeof releaseTaskInputSchema>;
+
+export const DEFAULT_RESERVATION_TTL_SECONDS = 3600;
+export const MAX_RESERVATION_TTL_SECONDS = 86_400;
+export const reservePathsInputSchema = z.strictObject({
+  agentId: agentIdSchema,
+  session: sessionSchema.optional(),
+  /** Checked and normalised by core/paths.ts. */
+  paths: z.array(z.string()),
+  ttlSeconds: z.number().positive().max(MAX_RESERVATION_TTL_SECONDS).default(DEFAULT_RESERVATION_TTL_SECONDS),
+  /** Exclusive (default) conflicts with every other holder's hold; shared only with exclusive ones. */
+  exclusive: z.boolean().default(true),
+  reason: z.string().max(1000, "must be at most 1000 characters").optional(),
+  /** The reservation also ends when this task finishes. */
+  taskId: taskIdSchema.optional(),
+});
+export type ReservePathsInput = z.input<typeof reservePathsInputSchema>;
+
+export const releasePathsInputSchema = z.strictObject({
+  agentId: agentIdSchema,
+  session: sessionSchema.optional(),
+  /** All of the caller's reservations when absent. */
+  paths: z.array(z.string()).optional(),
+});
+export type ReleasePathsInput = z.input<typeof releasePathsInputSchema>;
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;

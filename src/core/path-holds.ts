@@ -5,6 +5,8 @@
  * holders, as they are for claims.
  */
 import { firstOverlap } from "./paths.js";
+import { TaskStatus, type StoredReservation, type StoredTask, type WorkflowState } from "./schema.js";
+import { taskIdsOf } from "./task-order.js";
 
 /** A session of an agent: its name and the digest of its session's secret (null: a holder no session can match). */
 export interface Holder {
@@ -63,3 +65,50 @@ export function conflictsWith(
   }
   return conflicts;
 }
+
+/** The holder of a task in progress: its claimer's name and session. */
+export function taskHolder(task: StoredTask): Holder {
+  return { agentId: task.locked_by ?? "", sessionDigest: task.holder_session_sha256 ?? null };
+}
+
+function isFinished(state: WorkflowState, taskId: string): boolean {
+  const task = Object.hasOwn(state.tasks, taskId) ? state.tasks[taskId] : undefined;
+  return task !== undefined && FINISHED.has(task.status);
+}
+
+const FINISHED: ReadonlySet<string> = new Set([TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED]);
+
+/** Whether a reservation still holds its path at `now`: not expired, and its task (if any) not finished. */
+export function reservationActive(state: WorkflowState, reservation: StoredReservation, now: Date): boolean {
+  if (!(Date.parse(reservation.expires_at) > now.getTime())) return false;
+  return reservation.task_id === undefined || !isFinished(state, reservation.task_id);
+}
+
+/**
+ * Every hold in `state` at `now`: the paths of its tasks in progress, and its active
+ * reservations. A store that keeps a partial state loads into it the tasks in progress
+ * that have paths and the tasks its reservations name.
+ */
+export function holdsOf(state: WorkflowState, now: Date): PathHold[] {
+  const holds: PathHold[] = [];
+  for (const id of taskIdsOf(state)) {
+    const task = state.tasks[id] as StoredTask;
+    if (task.status !== TaskStatus.IN_PROGRESS || task.paths === undefined) continue;
+    const holder = taskHolder(task);
+    for (const path of task.paths) holds.push({ path, holder, exclusive: true, expiresAt: null, taskId: id });
+  }
+  for (const reservation of state.reservations ?? []) {
+    if (!reservationActive(state, reservation, now)) continue;
+    holds.push({
+      path: reservation.path,
+      holder: { agentId: reservation.held_by, sessionDigest: reservation.session_sha256 },
+      exclusive: reservation.exclusive,
+      expiresAt: reservation.expires_at,
+      taskId: reservation.task_id ?? null,
+    });
+  }
+  return holds;
+}
+
+/** Nobody: a holder that shares no hold, for counting the tasks any hold keeps back. */
+export const NOBODY: Holder = { agentId: "", sessionDigest: null };

@@ -34,6 +34,7 @@ export function failAttempt(task: StoredTask, now: Date, attempt: FailedAttempt)
   task.locked_at = null;
   task.lease_expires_at = null;
   delete task.claim_token_sha256;
+  delete task.holder_session_sha256;
   recordHistory(task, now, { event: attempt.event, agent: attempt.agent, attempt: task.attempts, detail: attempt.error });
   if (task.max_attempts !== undefined && failures >= task.max_attempts) {
     task.status = TaskStatus.FAILED;

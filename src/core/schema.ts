@@ -102,6 +102,13 @@ export const storedTaskSchema = z.looseObject({
    * Absent on claims made without a token (by the seed or an older version); never returned by a read.
    */
   claim_token_sha256: z.string().optional(),
+  /** Repository paths or globs the task touches (core/paths.ts); absent: none. Held by its claimer while in progress. */
+  paths: z.array(z.string()).optional(),
+  /**
+   * While claimed: the SHA-256 of the claiming session's secret, so the holds of its paths
+   * belong to that session (core/path-holds.ts). Never returned by a read.
+   */
+  holder_session_sha256: z.string().optional(),
 });
 export type StoredTask = z.infer<typeof storedTaskSchema>;
 
@@ -112,6 +119,25 @@ export const workflowMetadataSchema = z.looseObject({
 export type WorkflowMetadata = z.infer<typeof workflowMetadataSchema>;
 
 /**
+ * An explicit reservation of a path, kept in the state's top-level `reservations` (absent
+ * when there are none). It ends at `expires_at`, when its task finishes, or when released.
+ */
+export const storedReservationSchema = z.looseObject({
+  path: z.string().min(1),
+  held_by: z.string(),
+  /** The SHA-256 of the holding session's secret; null: no session can match it. Never returned by a read. */
+  session_sha256: z.string().nullable(),
+  exclusive: z.boolean(),
+  created_at: z.string(),
+  expires_at: z.string(),
+  reason: z.string().optional(),
+  task_id: z.string().optional(),
+});
+export type StoredReservation = z.infer<typeof storedReservationSchema>;
+/** A reservation as results show it: without its session's digest. */
+export type Reservation = Omit<StoredReservation, "session_sha256">;
+
+/**
  * A state's shape, for its type. Not for reading one: zod leaves a "__proto__" key out of
  * the record it builds, which would drop a task with that id; checkWorkflowState
  * (core/workflow-state-check.ts) reads a state and keeps every task.
@@ -120,6 +146,7 @@ export const workflowStateSchema = z.looseObject({
   workflow_type: z.string(),
   metadata: workflowMetadataSchema,
   tasks: z.record(z.string(), storedTaskSchema),
+  reservations: z.array(storedReservationSchema).optional(),
 });
 export type WorkflowState = z.infer<typeof workflowStateSchema>;
 
@@ -145,6 +172,8 @@ export type FinishedTask = Task & { cancelled_descendants?: number };
 export interface PendingCounts {
   /** Claimable now. */
   ready: number;
+  /** Claimable but for its paths: they overlap a task in progress or an exclusive reservation. */
+  conflicting: number;
   /** Its not_before is still ahead. */
   scheduled: number;
   /** A dependency is not completed yet. */

@@ -14,8 +14,12 @@ import {
   listTasksInputSchema,
   metadataPatchSchema,
   parseInput,
+  releasePathsInputSchema,
   releaseTaskInputSchema,
+  reservePathsInputSchema,
   taskIdSchema,
+  type ReleasePathsInput,
+  type ReservePathsInput,
   type CancelTaskInput,
   type CompleteTaskInput,
   type CreateTaskInput,
@@ -24,7 +28,11 @@ import {
   type ListTasksInput,
   type ReleaseTaskInput,
 } from "./inputs.js";
-import type { ClaimedTask, CreatedTask, FinishedTask, JsonObject, StatusSummary, Task, TaskPage, WorkflowMetadata } from "./schema.js";
+import { claimSecretDigest, newClaimSecret } from "./claim-token.js";
+import type { Holder } from "./path-holds.js";
+import type { ReservationResult } from "./path-reservations.js";
+import { normalisePaths } from "./paths.js";
+import type { ClaimedTask, CreatedTask, FinishedTask, JsonObject, Reservation, StatusSummary, Task, TaskPage, WorkflowMetadata } from "./schema.js";
 import { reportingOverflow } from "./overflow-reporting-store.js";
 import type { NewTask, TaskStore } from "./task-store.js";
 import { toIsoTimestamp } from "./time.js";
@@ -51,6 +59,8 @@ export class TaskManagerCore {
   readonly taskTimeoutHours: number;
   readonly maxPayloadBytes: number;
   private readonly clock: () => Date;
+  /** The session of calls that give none: each TaskManager is a holder of its own. */
+  private readonly session = newClaimSecret().secret;
 
   constructor(options: TaskManagerCoreOptions) {
     this.store = reportingOverflow(options.store);
@@ -96,6 +106,7 @@ export class TaskManagerCore {
         idempotencyKey: parsed.idempotencyKey,
         maxAttempts: parsed.maxAttempts,
         retryDelaySeconds: parsed.retryDelaySeconds,
+        paths: parsed.paths === undefined ? undefined : normalisePaths(parsed.paths, `${what} paths`),
       };
     });
     return this.store.createTasks(tasks, this.clock);
@@ -114,7 +125,8 @@ export class TaskManagerCore {
    * to completeTask, releaseTask and heartbeatTask, which refuse the claim to anyone without it.
    */
   async getNextTask(input: GetNextTaskInput): Promise<ClaimedTask | null> {
-    const { waitMs, signal, ...parsed } = parseInput(getNextTaskInputSchema, input, "getNextTask request");
+    const { waitMs, signal, session, ...parsed } = parseInput(getNextTaskInputSchema, input, "getNextTask request");
+    const holder = this.holder(parsed.agentId, session);
     const claim = () =>
       this.store.claimNextTask({
         agentId: parsed.agentId,
@@ -122,12 +134,13 @@ export class TaskManagerCore {
         leaseSeconds: parsed.leaseSeconds,
         clock: this.clock,
         staleAfterMs: this.staleAfterMs,
+        sessionDigest: holder.sessionDigest ?? undefined,
       });
     if (waitMs === undefined || waitMs === 0) {
       signal?.throwIfAborted();
       return claim();
     }
-    const query = () => ({ taskTypes: parsed.taskTypes, now: this.clock(), staleAfterMs: this.staleAfterMs });
+    const query = () => ({ taskTypes: parsed.taskTypes, now: this.clock(), staleAfterMs: this.staleAfterMs, holder });
     return waitForClaim({ store: this.store, claim, query, waitMs, signal });
   }
 
@@ -166,6 +179,37 @@ export class TaskManagerCore {
   async releaseTask(input: ReleaseTaskInput): Promise<Task> {
     const parsed = parseInput(releaseTaskInputSchema, input, "releaseTask request");
     return this.store.releaseTask({ ...parsed, clock: this.clock });
+  }
+
+  /**
+   * Reserves repository paths or globs for the caller's session, for work outside a task:
+   * all or nothing. Refused (granted false, nothing reserved) when any overlaps a task in
+   * progress or a reservation of another holder (an exclusive one, for a shared request);
+   * each conflict names the path, its holder and when it ends. Reserving a path again renews it.
+   */
+  async reservePaths(input: ReservePathsInput): Promise<ReservationResult> {
+    const { session, agentId, paths, ...parsed } = parseInput(reservePathsInputSchema, input, "reservePaths request");
+    return this.store.reservePaths({ ...parsed, paths: normalisePaths(paths, "paths"), holder: this.holder(agentId, session), clock: this.clock });
+  }
+
+  /** Ends the caller's session's reservations of `paths`, or all of them; returns the paths released. */
+  async releasePaths(input: ReleasePathsInput): Promise<{ released: string[] }> {
+    const { session, agentId, paths } = parseInput(releasePathsInputSchema, input, "releasePaths request");
+    return this.store.releasePaths({
+      paths: paths === undefined ? undefined : normalisePaths(paths, "paths"),
+      holder: this.holder(agentId, session),
+      clock: this.clock,
+    });
+  }
+
+  /** The reservations in force now, oldest first (the paths of tasks in progress are on the tasks). */
+  async listReservations(): Promise<Reservation[]> {
+    return this.store.listReservations(this.clock());
+  }
+
+  /** The holder a call acts as: the agent, in the given session or this TaskManager's own. */
+  private holder(agentId: string, session: string | undefined): Holder {
+    return { agentId, sessionDigest: claimSecretDigest(session ?? this.session) };
   }
 
   /** The task, or null when there is none with that id. */

@@ -12,6 +12,7 @@ import type {
   FinalStatus,
   FinishedTask,
   JsonObject,
+  Reservation,
   StatusSummary,
   Task,
   TaskPage,
@@ -19,6 +20,7 @@ import type {
   WorkflowMetadata,
 } from "./schema.js";
 import type { ClaimabilityQuery } from "./claim-timing.js";
+import type { ReleaseRequest as PathReleaseRequest, ReservationRequest, ReservationResult } from "./path-reservations.js";
 import type { WorkflowExport, WorkflowImport } from "./workflow-transfer.js";
 
 export interface NewTask {
@@ -39,6 +41,8 @@ export interface NewTask {
   maxAttempts?: number | undefined;
   /** Unset: the workflow's default, or 0. */
   retryDelaySeconds?: number | undefined;
+  /** Normalised repository paths or globs (core/paths.ts) the task touches; held by its claimer. */
+  paths?: readonly string[] | undefined;
 }
 
 /** The time source of a change: a store reads it once, when it applies the change. */
@@ -65,7 +69,14 @@ export interface ClaimRequest {
   staleAfterMs: number;
   /** The lease of this claim, in seconds. */
   leaseSeconds?: number | undefined;
+  /** The SHA-256 of the claiming session's secret: who holds the task's paths (core/path-holds.ts). */
+  sessionDigest?: string | undefined;
 }
+
+/** reservePaths as a store is asked for it; the rule is core/path-reservations.ts's. */
+export type ReservePathsRequest = Omit<ReservationRequest, "now"> & { clock: Clock };
+/** releasePaths as a store is asked for it. */
+export type ReleasePathsRequest = Omit<PathReleaseRequest, "now"> & { clock: Clock };
 
 export interface CompleteRequest {
   taskId: string;
@@ -143,6 +154,11 @@ export interface TaskStore {
   getStatusSummary(now: Date): Promise<StatusSummary>;
   getMetadata(): Promise<WorkflowMetadata>;
   updateMetadata(patch: JsonObject, clock: Clock): Promise<WorkflowMetadata>;
+  /** Reserves paths for a holder, all or nothing, checked against every hold under the store's lock. */
+  reservePaths(request: ReservePathsRequest): Promise<ReservationResult>;
+  releasePaths(request: ReleasePathsRequest): Promise<{ released: string[] }>;
+  /** The reservations in force at `now`, oldest first. */
+  listReservations(now: Date): Promise<Reservation[]>;
 
   /*
    * Optional: what lets getNextTask wait for work without polling. A store without

@@ -17,6 +17,7 @@ import { claimSecretDigest, formatClaimToken, newClaimSecret, parseClaimToken } 
 import { defineOwn } from "./define-own.js";
 import { blockersOf, isReady, pendingStateOf, type BlockerMemo } from "./readiness.js";
 import { failAttempt } from "./retry-policy.js";
+import { conflictsWith, holdsOf, NOBODY, type PathHold } from "./path-holds.js";
 import {
   HistoryEvent,
   TASK_STATUSES,
@@ -61,7 +62,7 @@ export function newWorkflowState(now: Date): WorkflowState {
 
 /** A stored task as every result shows it: with its id, and without its claim's token digest. */
 export function toTask(id: string, stored: StoredTask): Task {
-  const { claim_token_sha256: _digest, ...shown } = stored;
+  const { claim_token_sha256: _digest, holder_session_sha256: _session, ...shown } = stored;
   return { id, ...shown, attempts: stored.attempts ?? 0 };
 }
 
@@ -188,6 +189,7 @@ export function planNewTasks(existing: ExistingTasks, metadata: WorkflowMetadata
     if (input.notBefore !== undefined) task.not_before = input.notBefore;
     else if (input.delaySeconds !== undefined) task.not_before = toIsoTimestamp(new Date(now.getTime() + input.delaySeconds * 1000));
     if (input.idempotencyKey !== undefined) task.idempotency_key = input.idempotencyKey;
+    if (input.paths !== undefined && input.paths.length > 0) task.paths = [...input.paths];
     const maxAttempts = input.maxAttempts ?? defaults.max_attempts;
     if (maxAttempts !== undefined) task.max_attempts = maxAttempts;
     const retryDelay = input.retryDelaySeconds ?? defaults.retry_delay_seconds;
@@ -260,6 +262,7 @@ function leaseEnd(now: Date, leaseSeconds: number): string {
 export function claimNextTask(state: WorkflowState, request: Timed<ClaimRequest>): Mutation<ClaimedTask | null> {
   const released = releaseStaleClaims(state, request.now, request.staleAfterMs);
   const types = request.taskTypes && request.taskTypes.length > 0 ? new Set(request.taskTypes) : null;
+  const blocked = pathsBlockedFor(state, request);
   let best: [string, StoredTask] | null = null;
   // Tasks are kept in creation order, so among equal priorities the first found is the oldest.
   for (const id of taskIdsOf(state)) {
@@ -268,11 +271,27 @@ export function claimNextTask(state: WorkflowState, request: Timed<ClaimRequest>
     if (types && !types.has(task.type)) continue;
     if (best !== null && (task.priority ?? 0) <= (best[1].priority ?? 0)) continue;
     if (!isReady(state, task, request.now)) continue;
+    if (blocked(task)) continue;
     best = [id, task];
   }
   if (best === null) return { value: null, changed: released.length > 0 };
   const id = best[0];
   return { value: claimWithNewToken(id, writableTask(state, id), request, state.metadata), changed: true };
+}
+
+/**
+ * Whether a ready task's paths keep it from the claimer: they overlap a task in progress of
+ * another holder, or another holder's exclusive reservation. The holds are gathered once,
+ * and only when a task with paths is looked at.
+ */
+export function pathsBlockedFor(state: WorkflowState, request: Timed<ClaimRequest>): (task: StoredTask) => boolean {
+  let holds: PathHold[] | null = null;
+  const holder = { agentId: request.agentId, sessionDigest: request.sessionDigest ?? null };
+  return (task) => {
+    if (task.paths === undefined || task.paths.length === 0) return false;
+    holds ??= holdsOf(state, request.now);
+    return holds.length > 0 && conflictsWith(task.paths, holder, "claim", holds, request.now).length > 0;
+  };
 }
 
 /**
@@ -290,6 +309,8 @@ export function claimTask(task: StoredTask, request: Timed<ClaimRequest>, metada
   task.lease_expires_at = leaseEnd(request.now, leaseSeconds);
   if (tokenDigest === null) delete task.claim_token_sha256;
   else task.claim_token_sha256 = tokenDigest;
+  if (request.sessionDigest === undefined) delete task.holder_session_sha256;
+  else task.holder_session_sha256 = request.sessionDigest;
   recordHistory(task, request.now, { event: HistoryEvent.CLAIMED, agent: request.agentId, attempt: task.attempts });
 }
 
@@ -366,6 +387,7 @@ function endClaim(task: StoredTask): void {
   task.locked_at = null;
   task.lease_expires_at = null;
   delete task.claim_token_sha256;
+  delete task.holder_session_sha256;
 }
 
 /**
@@ -542,17 +564,25 @@ export function summarize(state: WorkflowState, now: Date): StatusSummary {
   const statusCounts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<TaskStatus, number>;
   // A Map, not an object: a task type may be "constructor" or "__proto__".
   const typeCounts = new Map<string, number>();
-  const pendingCounts: PendingCounts = { ready: 0, scheduled: 0, waiting: 0, blocked: 0 };
+  const pendingCounts: PendingCounts = { ready: 0, conflicting: 0, scheduled: 0, waiting: 0, blocked: 0 };
   const memo: BlockerMemo = new Map();
+  const holds = holdsOf(state, now);
   let total = 0;
   for (const id of taskIdsOf(state)) {
     const task = state.tasks[id] as StoredTask;
     total += 1;
     statusCounts[task.status] += 1;
     typeCounts.set(task.type, (typeCounts.get(task.type) ?? 0) + 1);
-    if (task.status === TaskStatus.PENDING) pendingCounts[pendingStateOf(state, task, now, memo)] += 1;
+    if (task.status !== TaskStatus.PENDING) continue;
+    const pending = pendingStateOf(state, task, now, memo);
+    pendingCounts[pending === "ready" && isConflicting(task, holds, now) ? "conflicting" : pending] += 1;
   }
   return { total_tasks: total, status_counts: statusCounts, type_counts: Object.fromEntries(typeCounts), pending_counts: pendingCounts };
+}
+
+/** A ready task that some hold keeps back from every agent but that hold's holder. */
+export function isConflicting(task: StoredTask, holds: readonly PathHold[], now: Date): boolean {
+  return task.paths !== undefined && holds.length > 0 && conflictsWith(task.paths, NOBODY, "claim", holds, now).length > 0;
 }
 
 export function updateMetadata(state: WorkflowState, patch: JsonObject, now: Date): Mutation<WorkflowMetadata> {

@@ -5,13 +5,14 @@
  * with that id, which a file from the seed may hold.
  */
 import { z } from "zod";
-import { storedTaskSchema, workflowMetadataSchema, type WorkflowState } from "./schema.js";
+import { storedReservationSchema, storedTaskSchema, workflowMetadataSchema, type WorkflowState } from "./schema.js";
 
 /** Everything of a state but its tasks, which are checked one by one. */
 const stateHeadSchema = z.looseObject({
   workflow_type: z.string(),
   metadata: workflowMetadataSchema,
   tasks: z.custom<Record<string, unknown>>((value) => typeof value === "object" && value !== null && !Array.isArray(value), "expected an object of tasks by id"),
+  reservations: z.array(storedReservationSchema).optional(),
 });
 
 export type StateCheck = { success: true; data: WorkflowState } | { success: false; error: z.ZodError };

@@ -96,7 +96,7 @@ describeStores("dependencies", (store) => {
       [publish, [docs]],
     ]);
     expect(await tm.getNextTask({ agentId: "w" })).toBeNull();
-    expect((await tm.getStatusSummary()).pending_counts).toEqual({ ready: 0, scheduled: 0, waiting: 0, blocked: 3 });
+    expect((await tm.getStatusSummary()).pending_counts).toEqual({ ready: 0, conflicting: 0, scheduled: 0, waiting: 0, blocked: 3 });
   });
 
   it("does not show blocked_by on a task that is merely waiting", async () => {
@@ -163,7 +163,7 @@ describeStores("the summary's pending counts", (store) => {
     await tm.completeTask({ taskId: failing, agentId: "x", claimToken: claim?.claim_token, status: "failed" });
     const summary = await tm.getStatusSummary();
     expect(summary.status_counts.pending).toBe(5);
-    expect(summary.pending_counts).toEqual({ ready: 2, scheduled: 1, waiting: 1, blocked: 1 });
+    expect(summary.pending_counts).toEqual({ ready: 2, conflicting: 0, scheduled: 1, waiting: 1, blocked: 1 });
     expect(summary.total_tasks).toBe(6);
   });
 });

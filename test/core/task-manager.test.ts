@@ -221,7 +221,7 @@ describeStores("queries", (store) => {
       total_tasks: 3,
       status_counts: { pending: 1, in_progress: 1, completed: 1, failed: 0, cancelled: 0 },
       type_counts: { a: 2, b: 1 },
-      pending_counts: { ready: 1, scheduled: 0, waiting: 0, blocked: 0 },
+      pending_counts: { ready: 1, conflicting: 0, scheduled: 0, waiting: 0, blocked: 0 },
     });
   });
 

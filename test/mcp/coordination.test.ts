@@ -75,7 +75,7 @@ describe("dependencies", () => {
     expect(ok<One>(shown).task.blocked_by).toEqual([build.id]);
     expect(textOf(shown)).toContain(`blocked_by=${build.id}`);
     const summary = ok<{ pending_counts: Record<string, number> }>(await alice.call("summary", { workflow }));
-    expect(summary.pending_counts).toEqual({ ready: 0, scheduled: 0, waiting: 0, blocked: 1 });
+    expect(summary.pending_counts).toEqual({ ready: 0, conflicting: 0, scheduled: 0, waiting: 0, blocked: 1 });
     expect(refusal(await alice.call("create_task", { workflow, task_type: "x", depends_on: ["ghost_00000000"] }), "TASK_NOT_FOUND")).toContain("ghost_00000000");
   });
 });
@@ -238,7 +238,7 @@ tm.create_task("validate", parent_id=a)
 print(a)
 `;
     const analyze = execFileSync("python3", ["-c", script], { encoding: "utf8" }).trim();
-    expect(ok<{ pending_counts: Record<string, number> }>(await alice.call("summary", { workflow })).pending_counts).toEqual({ ready: 2, scheduled: 0, waiting: 0, blocked: 0 });
+    expect(ok<{ pending_counts: Record<string, number> }>(await alice.call("summary", { workflow })).pending_counts).toEqual({ ready: 2, conflicting: 0, scheduled: 0, waiting: 0, blocked: 0 });
     const report = await create(workflow, "report", { depends_on: [analyze] });
     expect(await claim(alice, workflow, { lease_seconds: 60 })).toMatchObject({ id: analyze, data: { file: "data.csv" }, lease_seconds: 60 });
     ok(await alice.call("heartbeat_task", { workflow, task_id: analyze }));

@@ -44,7 +44,7 @@ print(build, test, docs)
     expect(await tm.getStatusSummary()).toMatchObject({
       total_tasks: 3,
       status_counts: { pending: 2, in_progress: 1 },
-      pending_counts: { ready: 2, scheduled: 0, waiting: 0, blocked: 0 },
+      pending_counts: { ready: 2, conflicting: 0, scheduled: 0, waiting: 0, blocked: 0 },
     });
     expect(await tm.getTask(test)).toMatchObject({ attempts: 0, parent_id: build });
     expect(await tm.getTask(test)).not.toHaveProperty("history");

@@ -20,6 +20,8 @@ import type {
   HeartbeatRequest,
   NewTask,
   ReleaseRequest,
+  ReleasePathsRequest,
+  ReservePathsRequest,
   TaskQuery,
   TaskStore,
 } from "../../core/task-store.js";
@@ -27,6 +29,7 @@ import { timed, type Clock } from "../../core/task-store.js";
 import { copyPlainData } from "../../core/json-value.js";
 import { toIsoTimestamp } from "../../core/time.js";
 import * as rules from "../../core/workflow-rules.js";
+import * as reservations from "../../core/path-reservations.js";
 import { importIntoState, tasksOf, type WorkflowExport, type WorkflowImport } from "../../core/workflow-transfer.js";
 import { queueFileCall } from "./file-call-queue.js";
 import { watchStateDirectory } from "./state-dir-watcher.js";
@@ -106,6 +109,18 @@ export class JsonFileStore implements TaskStore {
 
   updateMetadata(patch: JsonObject, clock: Clock) {
     return this.change(clock, (state, now) => rules.updateMetadata(state, patch, now));
+  }
+
+  reservePaths({ clock, ...request }: ReservePathsRequest) {
+    return this.change(clock, (state, now) => reservations.reservePaths(state, { ...request, now }));
+  }
+
+  releasePaths({ clock, ...request }: ReleasePathsRequest) {
+    return this.change(clock, (state, now) => reservations.releasePaths(state, { ...request, now }));
+  }
+
+  async listReservations(now: Date) {
+    return this.read((state) => reservations.listReservations(state, now));
   }
 
   /** Writes an imported workflow as this (new or empty) state file, in one locked write. */

@@ -11,12 +11,14 @@ export interface SummaryCounts {
   counts: Iterable<{ type: string; status: string; n: number }>;
   /** Pending, dependencies met, not_before still ahead. */
   scheduled: number;
+  /** Ready but for paths that a hold keeps back (core/workflow-rules.ts's isConflicting). */
+  conflicting?: number | undefined;
   /** Pending with a dependency not completed, each held in `state` with its dependencies. */
   waiting: readonly StoredTask[];
   state: WorkflowState;
 }
 
-export function statusSummary({ counts, scheduled, waiting, state }: SummaryCounts): StatusSummary {
+export function statusSummary({ counts, scheduled, conflicting = 0, waiting, state }: SummaryCounts): StatusSummary {
   const statusCounts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as StatusSummary["status_counts"];
   // A Map, not an object: a task type may be "constructor" or "__proto__".
   const typeCounts = new Map<string, number>();
@@ -26,12 +28,12 @@ export function statusSummary({ counts, scheduled, waiting, state }: SummaryCoun
     if (Object.hasOwn(statusCounts, status)) statusCounts[status as TaskStatus] += n;
     typeCounts.set(type, (typeCounts.get(type) ?? 0) + n);
   }
-  const pending: PendingCounts = { ready: 0, scheduled, waiting: 0, blocked: 0 };
+  const pending: PendingCounts = { ready: 0, conflicting, scheduled, waiting: 0, blocked: 0 };
   const memo: BlockerMemo = new Map();
   for (const task of waiting) {
     if (blockersOf(state, task, memo).length > 0) pending.blocked += 1;
     else pending.waiting += 1;
   }
-  pending.ready = statusCounts.pending - pending.scheduled - pending.waiting - pending.blocked;
+  pending.ready = statusCounts.pending - pending.conflicting - pending.scheduled - pending.waiting - pending.blocked;
   return { total_tasks: total, status_counts: statusCounts, type_counts: Object.fromEntries(typeCounts), pending_counts: pending };
 }

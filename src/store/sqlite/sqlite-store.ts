@@ -23,6 +23,9 @@ import { timed, type CancelRequest, type ClaimRequest, type Clock, type Complete
 import { toIsoTimestamp } from "../../core/time.js";
 import { assertWorkflowName } from "../../core/workflow-name.js";
 import * as rules from "../../core/workflow-rules.js";
+import type { ReservationResult } from "../../core/path-reservations.js";
+import type { Reservation } from "../../core/schema.js";
+import type { ReleasePathsRequest, ReservePathsRequest } from "../../core/task-store.js";
 import { workflowNotEmptyError, type WorkflowExport, type WorkflowHeader, type WorkflowImport } from "../../core/workflow-transfer.js";
 import { statusSummary } from "../sql/status-summary.js";
 import { parseTaskBody } from "../sql/task-columns.js";
@@ -169,6 +172,19 @@ export class SqliteStore implements TaskStore {
       }
       return value;
     });
+  }
+
+  // Path reservations: to be built (issue 19).
+  reservePaths(_request: ReservePathsRequest): Promise<ReservationResult> {
+    return Promise.reject(new Error("not yet"));
+  }
+
+  releasePaths(_request: ReleasePathsRequest): Promise<{ released: string[] }> {
+    return Promise.reject(new Error("not yet"));
+  }
+
+  listReservations(_now: Date): Promise<Reservation[]> {
+    return Promise.reject(new Error("not yet"));
   }
 
   // Reads
