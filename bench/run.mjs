@@ -2,7 +2,8 @@
 // this machine, prints the tables, and writes bench/results/latest.{json,md} and
 // cost-curve.svg. Options: USAGE below (`npm run bench -- --help`). The sqlite section
 // is the SQLite store at a million tasks (minutes more); postgres needs a server (see
-// bench/sections/postgres.mjs); http is one --http server with 50 sessions (bench/sections/http.mjs).
+// bench/sections/postgres.mjs); http is one --http server with 50 sessions (bench/sections/http.mjs);
+// paths is what path conflicts and reservations cost a claim on each store (bench/sections/paths.mjs).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
@@ -16,10 +17,11 @@ import { runDrainSection } from "./sections/drain.mjs";
 import { runMcpSection } from "./sections/mcp.mjs";
 import { runMemorySection } from "./sections/memory.mjs";
 import { httpReport, runHttpSection } from "./sections/http.mjs";
+import { pathsReport, runPathsSection } from "./sections/paths.mjs";
 import { postgresReport, runPostgresSection } from "./sections/postgres.mjs";
 import { runSqliteSection, sqliteReport } from "./sections/sqlite-scale.mjs";
 
-const DEFAULT_SECTIONS = ["drain", "cost", "mcp", "memory"];
+const DEFAULT_SECTIONS = ["drain", "cost", "mcp", "memory", "paths"];
 const SECTIONS = [...DEFAULT_SECTIONS, "sqlite", "postgres", "http"];
 const USAGE = `usage: npm run bench -- [--quick] [--only=${SECTIONS.join(",")}] [--full-seed] [--out=DIR]
   --quick       fewer samples and shorter budgets: a smoke run, not for the record
@@ -68,6 +70,7 @@ try {
   if (only.includes("cost")) results.cost = await runCostSection(options, log);
   if (only.includes("memory")) results.memory = await runMemorySection(options, log);
   if (only.includes("mcp")) results.mcp = await runMcpSection(options, log);
+  if (only.includes("paths")) results.paths = await runPathsSection({ quick: options.quick }, log);
   if (only.includes("sqlite")) results.sqlite = await runSqliteSection({ quick: options.quick }, log);
   if (only.includes("postgres")) results.postgres = await runPostgresSection({ quick: options.quick }, log);
   if (only.includes("http")) results.http = await runHttpSection({ quick: options.quick }, log);
@@ -81,6 +84,7 @@ mkdirSync(outDir, { recursive: true });
 let markdown = markdownReport(results);
 if (results.sqlite) markdown += `\n### SQLite store at scale\n\n${sqliteReport(results.sqlite)}`;
 if (results.postgres) markdown += `\n### PostgreSQL store\n\n${postgresReport(results.postgres)}`;
+if (results.paths) markdown += `\n### What path conflicts cost a claim\n\n${pathsReport(results.paths)}`;
 if (results.http) markdown += `\n### One HTTP server for many agents\n\n${httpReport(results.http)}`;
 writeFileSync(join(outDir, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(join(outDir, "latest.md"), `# Benchmark results\n\n${markdown}`);
