@@ -4,7 +4,7 @@
  * the claim lasts). Holders are sessions, not names: two windows of one client are two
  * holders, as they are for claims.
  */
-import { firstOverlap } from "./paths.js";
+import { pathsOverlap } from "./paths.js";
 import { TaskStatus, type StoredReservation, type StoredTask, type WorkflowState } from "./schema.js";
 import { taskIdsOf } from "./task-order.js";
 
@@ -59,7 +59,7 @@ export function conflictsWith(
     for (const hold of holds) {
       if (sameHolder(hold.holder, holder) || !isActive(hold, now)) continue;
       if (!hold.exclusive && intent !== "exclusive") continue;
-      if (firstOverlap([path], [hold.path]) === null) continue;
+      if (!pathsOverlap(path, hold.path)) continue;
       conflicts.push({ path, held_path: hold.path, held_by: hold.holder.agentId, expires_at: hold.expiresAt, task_id: hold.taskId });
     }
   }

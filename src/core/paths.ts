@@ -82,9 +82,11 @@ export function pathsOverlap(a: string, b: string): boolean {
   if (pa.isGlob && pb.isGlob) return pa.literalStart.startsWith(pb.literalStart) || pb.literalStart.startsWith(pa.literalStart);
   if (!pa.isGlob && !pb.isGlob) return false;
   const [glob, plain] = pa.isGlob ? [pa, pb] : [pb, pa];
-  // A glob overlaps a path it matches, a directory above it, or a directory it lies under.
-  if (selfAndAncestors(plain.path).some((candidate) => glob.matches(candidate))) return true;
-  return glob.literalStart.startsWith(`${plain.path}/`);
+  // A glob overlaps a directory it lies under, or a path it matches or a directory above it:
+  // every match starts with the glob's literal start, so most pairs are told apart by that alone.
+  if (glob.literalStart.startsWith(`${plain.path}/`)) return true;
+  if (!plain.path.startsWith(glob.literalStart)) return false;
+  return selfAndAncestors(plain.path).some((candidate) => glob.matches(candidate));
 }
 
 /** The first pair (one of `mine`, one of `theirs`) that overlaps, or null. */
