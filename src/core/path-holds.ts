@@ -71,12 +71,16 @@ export function taskHolder(task: StoredTask): Holder {
   return { agentId: task.locked_by ?? "", sessionDigest: task.holder_session_sha256 ?? null };
 }
 
-function isFinished(state: WorkflowState, taskId: string): boolean {
-  const task = Object.hasOwn(state.tasks, taskId) ? state.tasks[taskId] : undefined;
-  return task !== undefined && FINISHED.has(task.status);
+const FINISHED: ReadonlySet<string> = new Set([TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED]);
+
+export function isFinishedStatus(status: string): boolean {
+  return FINISHED.has(status);
 }
 
-const FINISHED: ReadonlySet<string> = new Set([TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED]);
+function isFinished(state: WorkflowState, taskId: string): boolean {
+  const task = Object.hasOwn(state.tasks, taskId) ? state.tasks[taskId] : undefined;
+  return task !== undefined && isFinishedStatus(task.status);
+}
 
 /** Whether a reservation still holds its path at `now`: not expired, and its task (if any) not finished. */
 export function reservationActive(state: WorkflowState, reservation: StoredReservation, now: Date): boolean {

@@ -4,8 +4,8 @@
  * holder reserves the same path again, and kept in the state's `reservations` until it
  * ends; ended ones are dropped whenever the list is written.
  */
-import { TaskNotFoundError } from "./errors.js";
-import { conflictsWith, holdsOf, reservationActive, sameHolder, type Holder, type PathConflict } from "./path-holds.js";
+import { InvalidInputError, TaskNotFoundError } from "./errors.js";
+import { conflictsWith, holdsOf, isFinishedStatus, reservationActive, sameHolder, type Holder, type PathConflict } from "./path-holds.js";
 import type { Reservation, StoredReservation, WorkflowState } from "./schema.js";
 import { toIsoTimestamp } from "./time.js";
 import type { Mutation } from "./workflow-rules.js";
@@ -42,7 +42,13 @@ export function showReservation(stored: StoredReservation): Reservation {
 }
 
 export function reservePaths(state: WorkflowState, request: ReservationRequest): Mutation<ReservationResult> {
-  if (request.taskId !== undefined && !Object.hasOwn(state.tasks, request.taskId)) throw new TaskNotFoundError(request.taskId);
+  if (request.taskId !== undefined) {
+    const task = Object.hasOwn(state.tasks, request.taskId) ? state.tasks[request.taskId] : undefined;
+    if (task === undefined) throw new TaskNotFoundError(request.taskId);
+    if (isFinishedStatus(task.status)) {
+      throw new InvalidInputError(`Task ${request.taskId} is already ${task.status}: a reservation for it would end at once; reserve without task_id.`);
+    }
+  }
   const conflicts = conflictsWith(request.paths, request.holder, request.exclusive ? "exclusive" : "shared", holdsOf(state, request.now), request.now);
   if (conflicts.length > 0) return { value: { granted: false, reservations: [], conflicts }, changed: false };
   const stamp = toIsoTimestamp(request.now);

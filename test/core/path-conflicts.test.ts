@@ -124,6 +124,7 @@ describeStores("paths and reservations", (store) => {
     expect((await tm.reservePaths({ agentId: "bob", paths: ["x/y"] })).granted).toBe(true);
     const before = await snapshot();
     expect(await codeOf(tm.reservePaths({ agentId: "bob", paths: ["z"], taskId: "t_missing" }))).toBe("TASK_NOT_FOUND");
+    expect(await codeOf(tm.reservePaths({ agentId: "bob", paths: ["z"], taskId: id }))).toBe("INVALID_INPUT"); // already completed
     expect(await snapshot()).toEqual(before);
   });
 

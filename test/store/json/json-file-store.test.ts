@@ -26,6 +26,9 @@ describe("a corrupt state file", () => {
     ["a JSON array", "[]"],
     ["an unknown status", JSON.stringify({ workflow_type: "generic", metadata: { initialized_at: "x", last_updated: "x" }, tasks: { a_00000000: { ...taskShape, status: "exploded" } } })],
     ["a task without a type", JSON.stringify({ workflow_type: "generic", metadata: { initialized_at: "x", last_updated: "x" }, tasks: { a_00000000: { ...taskShape, type: undefined } } })],
+    ["reservations that are not a list", JSON.stringify({ workflow_type: "generic", metadata: { initialized_at: "x", last_updated: "x" }, tasks: {}, reservations: { "src/**": true } })],
+    ["a reservation without its end", JSON.stringify({ workflow_type: "generic", metadata: { initialized_at: "x", last_updated: "x" }, tasks: {}, reservations: [{ path: "a", held_by: "w", session_sha256: null, exclusive: true, created_at: "x" }] })],
+    ["task paths that are not a list", JSON.stringify({ workflow_type: "generic", metadata: { initialized_at: "x", last_updated: "x" }, tasks: { a_00000000: { ...taskShape, paths: "src/**" } } })],
   ];
 
   it.each(corruptions)("gives STATE_FILE_CORRUPT for %s, names the file, and leaves it byte-for-byte unchanged", async (_label, content) => {
@@ -42,6 +45,9 @@ describe("a corrupt state file", () => {
       () => tm.getTask("a_00000000"),
       () => tm.getStatusSummary(),
       () => tm.listTasks(),
+      () => tm.reservePaths({ agentId: "w", paths: ["a"] }),
+      () => tm.releasePaths({ agentId: "w" }),
+      () => tm.listReservations(),
     ];
     for (const operation of operations) {
       await expect(operation()).rejects.toMatchObject({ code: "STATE_FILE_CORRUPT", message: expect.stringContaining(stateFile) });
