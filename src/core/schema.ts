@@ -135,7 +135,15 @@ export const storedReservationSchema = z.looseObject({
 });
 export type StoredReservation = z.infer<typeof storedReservationSchema>;
 /** A reservation as results show it: without its session's digest. */
-export type Reservation = Omit<StoredReservation, "session_sha256">;
+export interface Reservation {
+  path: string;
+  held_by: string;
+  exclusive: boolean;
+  created_at: string;
+  expires_at: string;
+  reason?: string | undefined;
+  task_id?: string | undefined;
+}
 
 /**
  * A state's shape, for its type. Not for reading one: zod leaves a "__proto__" key out of
