@@ -107,8 +107,23 @@
     return el;
   }
 
+  /** A countdown to when a path hold ends (a reservation's end, or its task's lease); tick() keeps it current. */
+  function untilEl(iso, prefix) {
+    if (!iso) return h("span", { class: "lease muted", text: "-" });
+    const el = h("span", { class: "lease", "data-until": iso, "data-prefix": prefix });
+    updateUntil(el);
+    return el;
+  }
+
+  function updateUntil(el) {
+    const left = Date.parse(el.dataset.until) - serverNow();
+    el.classList.toggle("expired", left <= 0);
+    el.textContent = left <= 0 ? `${el.dataset.prefix}ended ${duration(-left)} ago` : `${el.dataset.prefix}${duration(left)} left`;
+  }
+
   function tick() {
     for (const el of document.querySelectorAll("[data-deadline]")) updateLease(el);
+    for (const el of document.querySelectorAll("[data-until]")) updateUntil(el);
     for (const el of document.querySelectorAll("[data-since]")) el.textContent = ago(el.dataset.since);
   }
 
@@ -286,7 +301,7 @@
     }
     // Keep what the person typed and where the caret is across redraws.
     const focused = document.activeElement && document.activeElement.id === "task-filter";
-    replace(main, header(snap), cards(snap.summary), heldSection(snap), graphSection(snap), treeSection(snap));
+    replace(main, header(snap), cards(snap.summary), heldSection(snap), pathsSection(snap), graphSection(snap), treeSection(snap));
     if (focused) {
       const input = $("task-filter");
       input.focus();
@@ -312,7 +327,7 @@
     return h(
       "div",
       { class: "cards" },
-      card("pending", `${p.ready} ready · ${p.waiting} waiting · ${p.scheduled} scheduled · ${p.blocked} blocked`),
+      card("pending", `${p.ready} ready · ${p.conflicting ? `${p.conflicting} conflicting · ` : ""}${p.waiting} waiting · ${p.scheduled} scheduled · ${p.blocked} blocked`),
       card("in_progress"),
       card("completed"),
       card("failed"),
@@ -331,7 +346,23 @@
     const byId = state.snapshot ? state.snapshot.byId : new Map();
     if ((task.depends_on || []).some((id) => !byId.has(id) || byId.get(id).status !== "completed")) return "waiting";
     if (task.not_before && Date.parse(task.not_before) > serverNow()) return "scheduled";
+    if (task.path_conflicts && task.path_conflicts.length > 0) return "conflicting";
     return null;
+  }
+
+  /** "src/auth/** (claude-1, task analyze_…)" for each hold in a pending task's way, once each. */
+  function conflictList(conflicts) {
+    const seen = new Set();
+    const parts = [];
+    for (const c of conflicts) {
+      const key = `${c.held_path}\u0000${c.held_by}\u0000${c.task_id || ""}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      parts.push(
+        h("span", { class: "conflict" }, h("span", { class: "mono", text: c.held_path }), " (", h("span", { class: "holder", text: c.held_by || "?" }), c.task_id ? [", ", taskLink(c.task_id)] : null, ")"),
+      );
+    }
+    return h("span", null, parts.map((part, i) => [i > 0 ? "; " : null, part]));
   }
 
   function badge(task) {
@@ -367,6 +398,49 @@
             ),
           );
     return h("section", { class: "section" }, h("div", { class: "section-head" }, h("h3", { text: `Held now (${held.length})` })), body);
+  }
+
+  /** Who holds which paths until when, and the ready tasks that wait for them; shown once the workflow uses paths. */
+  function pathsSection(snap) {
+    const holds = snap.path_holds || [];
+    const waiting = snap.tasks.filter((t) => pendingReason(t) === "conflicting");
+    const conflicting = snap.summary.pending_counts.conflicting || 0;
+    if (holds.length === 0 && conflicting === 0 && !snap.tasks.some((t) => t.paths && t.paths.length > 0)) return null;
+    const head = h(
+      "div",
+      { class: "section-head" },
+      h("h3", { text: `Paths held (${holds.length})` }),
+      h("span", { class: conflicting > 0 ? "conflicting-count" : "muted", id: "conflicting-count", text: `${conflicting} ready task${conflicting === 1 ? "" : "s"} waiting on a conflict` }),
+    );
+    const table =
+      holds.length === 0
+        ? h("p", { class: "muted", text: "No path is held right now." })
+        : h(
+            "table",
+            { id: "paths-table" },
+            h("thead", null, h("tr", null, ["Path", "Holder", "Hold", "Task", "Until", "Reason"].map((t) => h("th", { text: t })))),
+            h(
+              "tbody",
+              null,
+              holds.map((hold) =>
+                h(
+                  "tr",
+                  { "data-path": hold.path, "data-source": hold.source },
+                  h("td", { class: "mono path", text: hold.path }),
+                  h("td", { class: "holder", text: hold.held_by || "?" }),
+                  h("td", null, h("span", { class: `badge ${hold.source === "task" ? "in_progress" : hold.exclusive ? "exclusive" : "shared"}`, text: hold.source === "task" ? "task" : hold.exclusive ? "exclusive" : "shared" })),
+                  h("td", null, hold.task_id ? (snap.byId && snap.byId.has(hold.task_id) ? taskLink(hold.task_id) : h("span", { class: "mono", text: hold.task_id })) : h("span", { class: "muted", text: "-" })),
+                  h("td", null, hold.source === "task" ? untilEl(hold.lease_expires_at, "lease ") : untilEl(hold.expires_at, "")),
+                  h("td", { class: "muted", text: hold.reason || "" }),
+                ),
+              ),
+            ),
+          );
+    const list =
+      waiting.length === 0
+        ? null
+        : h("p", { class: "note", id: "conflicting-tasks" }, "Waiting on a conflict: ", waiting.map((t, i) => [i > 0 ? ", " : null, taskLink(t.id)]));
+    return h("section", { class: "section", id: "paths-section" }, head, table, list);
   }
 
   // ---- dependency graph ---------------------------------------------------------------------
@@ -489,7 +563,7 @@
     let rows = 0;
     let list;
     if (filter) {
-      const matches = snap.tasks.filter((t) => [t.id, t.type, t.status, t.locked_by || ""].some((v) => v.toLowerCase().includes(filter)));
+      const matches = snap.tasks.filter((t) => [t.id, t.type, t.status, t.locked_by || "", ...(t.paths || [])].some((v) => v.toLowerCase().includes(filter)));
       list = h("ul", { class: "tree", id: "task-tree" }, matches.slice(0, MAX_TREE_ROWS).map((t) => h("li", null, treeRow(t))));
       rows = matches.length;
     } else {
@@ -550,6 +624,8 @@
       ["depends on", related(task.depends_on || [])],
       task.blocked_by && task.blocked_by.length ? ["blocked by", related(task.blocked_by)] : null,
       ["needed by", related(dependents)],
+      task.paths && task.paths.length ? ["paths", h("span", { id: "task-paths" }, task.paths.map((p, i) => [i > 0 ? ", " : null, h("span", { class: "mono", text: p })]))] : null,
+      task.path_conflicts && task.path_conflicts.length ? ["conflicts", conflictList(task.path_conflicts)] : null,
       task.not_before ? ["not before", sinceEl(task.not_before)] : null,
       ["created", sinceEl(task.created_at)],
       task.completed_at ? ["finished", sinceEl(task.completed_at)] : null,

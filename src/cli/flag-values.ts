@@ -19,3 +19,27 @@ export function positiveIntegerFlag(value: string | undefined, flag: string, exa
 export function listFlag(values: readonly string[] | undefined): string[] {
   return (values ?? []).flatMap((value) => value.split(",")).map((item) => item.trim()).filter((item) => item !== "");
 }
+
+/**
+ * Paths given several times and/or separated by commas: `--paths src/a.ts,docs/** --paths b`.
+ * A comma inside braces belongs to a glob (`src/{a,b}.ts`) and does not separate. Each path
+ * is trimmed; an empty one is kept, for the library to refuse by name.
+ */
+export function pathListFlag(values: readonly string[] | undefined): string[] {
+  const paths: string[] = [];
+  for (const value of values ?? []) {
+    let depth = 0;
+    let start = 0;
+    for (let index = 0; index < value.length; index += 1) {
+      const char = value[index];
+      if (char === "{") depth += 1;
+      else if (char === "}" && depth > 0) depth -= 1;
+      else if (char === "," && depth === 0) {
+        paths.push(value.slice(start, index).trim());
+        start = index + 1;
+      }
+    }
+    paths.push(value.slice(start).trim());
+  }
+  return paths;
+}

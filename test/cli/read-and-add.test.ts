@@ -104,7 +104,7 @@ describe("workflows, summary, tasks, show", () => {
     const run = await runCli(dir, ["summary"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("Workflow default: 2 tasks");
-    expect(run.stdout).toMatch(/pending\s+1\s+ready 0, waiting 1, scheduled 0, blocked 0/);
+    expect(run.stdout).toMatch(/pending\s+1\s+ready 0, conflicting 0, waiting 1, scheduled 0, blocked 0/);
     expect(run.stdout).toMatch(new RegExp(`^${analyze}\\s+analyze\\s+worker-1\\s+1\\s+\\S+\\s+(9m \\d+s|10m 0s) left$`, "m"));
     const json = await runCliJson<{ summary: { status_counts: Record<string, number> }; held: { id: string; locked_by: string }[] }>(dir, ["summary", "default"]);
     expect(json.summary.status_counts).toMatchObject({ pending: 1, in_progress: 1 });

@@ -25,7 +25,7 @@ async function seedCodeReview(stateDir: string) {
   const tm = workflows.get("code-review");
   const plan = await tm.createTask({ type: "plan", data: { repo: "acme/api", branch: "feature/auth" } });
   const session = await tm.createTask({ type: "analyze", parentId: plan, priority: 5, data: { file: "src/auth/session.ts" } });
-  const tokens = await tm.createTask({ type: "analyze", parentId: plan, data: { file: "src/auth/tokens.ts", focus: ["expiry", "rotation"] } });
+  const tokens = await tm.createTask({ type: "analyze", parentId: plan, paths: ["src/auth/tokens.ts"], data: { file: "src/auth/tokens.ts", focus: ["expiry", "rotation"] } });
   const login = await tm.createTask({ type: "analyze", parentId: plan, data: { file: "src/routes/login.ts" } });
   const review = await tm.createTask({ type: "review", parentId: plan, dependsOn: [session, tokens, login], data: { checklist: ["security", "tests"] } });
   await tm.createTask({ type: "report", parentId: plan, dependsOn: [review], data: { format: "markdown" } });
@@ -36,12 +36,16 @@ async function seedCodeReview(stateDir: string) {
   const held = await tm.getNextTask({ agentId: "claude-2", taskTypes: ["analyze"], leaseSeconds: 1800 });
   await tm.heartbeatTask({ taskId: tokens, agentId: "claude-2", claimToken: held?.claim_token });
   await tm.getNextTask({ agentId: "cursor-1", taskTypes: ["analyze"], leaseSeconds: 600 });
+  // Paths: claude-2's analysis holds src/auth/tokens.ts, a person reserved the security docs, and a fix of src/auth waits for both.
+  const reserved = await tm.reservePaths({ agentId: "alice", paths: ["docs/security/**"], ttlSeconds: 3600, reason: "rewriting the threat model" });
+  if (!reserved.granted) throw new Error("the reservation was refused");
+  const fix = await tm.createTask({ type: "fix", parentId: plan, paths: ["src/auth/**"], data: { issue: "token expiry" } });
   const docs = workflows.get("docs");
   const page = await docs.createTask({ type: "write", data: { page: "getting-started" } });
   await docs.createTask({ type: "write", data: { page: "api-reference" } });
   const writing = await docs.getNextTask({ agentId: "claude-3" });
   await docs.completeTask({ taskId: page, agentId: "claude-3", claimToken: writing?.claim_token });
-  return { tokens, review };
+  return { tokens, review, fix };
 }
 
 describe.skipIf(!has("chromium"))("dashboard in headless Chromium", () => {
@@ -140,6 +144,41 @@ describe.skipIf(!has("chromium"))("dashboard in headless Chromium", () => {
     const target = process.env.DASHBOARD_SCREENSHOT;
     if (target) await copyFile(shot, resolve(repoRoot, target));
 
+    expect(problems).toEqual([]);
+  });
+
+  it("shows who holds which paths until when, and the task waiting on a conflict", async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error" || message.type() === "warning") problems.push(`${message.type()}: ${message.text()}`);
+    });
+    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+    await page.goto(`${dashboard.origin}/#/w/code-review`);
+    await page.locator("#paths-table").waitFor();
+
+    // The reservation: its path, holder, kind and time left; and the path of the task in progress with its lease.
+    const reservation = page.locator('#paths-table tr[data-path="docs/security/**"]');
+    expect(await reservation.locator(".holder").textContent()).toBe("alice");
+    expect(await reservation.textContent()).toContain("exclusive");
+    expect(await reservation.textContent()).toContain("rewriting the threat model");
+    expect(await reservation.locator("[data-until]").textContent()).toMatch(/^(59m \d\ds|1h 00m) left$/);
+    const taskHold = page.locator('#paths-table tr[data-path="src/auth/tokens.ts"]');
+    expect(await taskHold.locator(".holder").textContent()).toBe("claude-2");
+    expect(await taskHold.textContent()).toContain(seeded.tokens);
+    expect(await taskHold.locator("[data-until]").textContent()).toMatch(/^lease (29m \d\ds|30m 00s) left$/);
+
+    // The fix waits on claude-2's task: counted, listed and marked in the tree.
+    expect(await page.locator("#conflicting-count").textContent()).toBe("1 ready task waiting on a conflict");
+    expect(await page.locator('.card[data-status="pending"] .sub').textContent()).toContain("1 conflicting");
+    expect(await page.locator("#conflicting-tasks").textContent()).toContain(seeded.fix);
+    expect(await page.locator(`#task-tree .tree-row[data-task="${seeded.fix}"] .badge`).textContent()).toBe("conflicting");
+
+    // A task's paths, and what is in its way, in its detail.
+    await page.locator(`#task-tree .tree-row[data-task="${seeded.fix}"]`).click();
+    await page.locator("#detail h1", { hasText: seeded.fix }).waitFor();
+    expect(await page.locator("#task-paths").textContent()).toBe("src/auth/**");
+    expect(await page.locator("#detail .conflict").first().textContent()).toBe(`src/auth/tokens.ts (claude-2, ${seeded.tokens})`);
     expect(problems).toEqual([]);
   });
 });

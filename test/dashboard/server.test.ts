@@ -88,6 +88,34 @@ describe("dashboard server", () => {
     expect(await running[0]?.process.stop("SIGINT")).toBe(0);
   });
 
+  it("says who holds which paths until when, and marks the pending task a hold keeps waiting", async () => {
+    const dir = await tempDir();
+    const tm = new Workflows({ stateDir: dir }).get("paths");
+    const [held, waiting] = await tm.createTasks([
+      { type: "edit", paths: ["src/auth/**"] },
+      { type: "edit", paths: ["src/auth/session.ts"] },
+    ]);
+    await tm.getNextTask({ agentId: "worker-1", leaseSeconds: 600 });
+    expect((await tm.reservePaths({ agentId: "claude-2", paths: ["docs/**"], ttlSeconds: 900, reason: "docs" })).granted).toBe(true);
+    const { origin } = await started(dir);
+    const one = (await (await fetch(`${origin}/api/workflows/paths`)).json()) as {
+      summary: { pending_counts: { conflicting: number } };
+      path_holds: Record<string, unknown>[];
+      tasks: { id: string; paths?: string[]; path_conflicts?: Record<string, unknown>[] }[];
+    };
+    expect(one.path_holds).toEqual([
+      expect.objectContaining({ path: "src/auth/**", held_by: "worker-1", source: "task", task_id: held?.id, expires_at: null }),
+      expect.objectContaining({ path: "docs/**", held_by: "claude-2", source: "reservation", exclusive: true, reason: "docs" }),
+    ]);
+    expect(Date.parse(String(one.path_holds[0]?.lease_expires_at))).toBeGreaterThan(Date.now());
+    expect(Date.parse(String(one.path_holds[1]?.expires_at))).toBeGreaterThan(Date.now());
+    expect(one.summary.pending_counts.conflicting).toBe(1);
+    const shown = one.tasks.find((t) => t.id === waiting?.id);
+    expect(shown?.paths).toEqual(["src/auth/session.ts"]);
+    expect(shown?.path_conflicts).toEqual([expect.objectContaining({ held_path: "src/auth/**", held_by: "worker-1", task_id: held?.id })]);
+    expect(one.tasks.find((t) => t.id === held?.id)?.path_conflicts).toBeUndefined();
+  });
+
   it("answers a missing workflow with 404, a bad name with 400 and an unknown path with 404", async () => {
     const { dir } = await seeded();
     const { origin } = await started(dir);

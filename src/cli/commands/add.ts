@@ -1,9 +1,10 @@
 /** `add TYPE`: create a task, printing its id (so `ID=$(task-manager-mcp add build)` works in a script). */
 import { withoutIdleClaim } from "../../mcp/compact-task.js";
 import { DEFAULT_WORKFLOW } from "../../core/workflow-name.js";
+import { normalisePath } from "../../core/paths.js";
 import type { JsonObject } from "../../core/schema.js";
 import { expectPositionals, openContext, parseCommandLine, write, writeJson, type CliCommand } from "../command.js";
-import { integerFlag, listFlag } from "../flag-values.js";
+import { integerFlag, listFlag, pathListFlag } from "../flag-values.js";
 import { assertUsableStateDir } from "../state-dir.js";
 import { UsageError } from "../usage-error.js";
 
@@ -23,10 +24,11 @@ const ADD_FLAGS = {
   parent: { type: "string" },
   priority: { type: "string" },
   "depends-on": { type: "string", multiple: true },
+  paths: { type: "string", multiple: true },
 } as const;
 
 export const addCommand: CliCommand = {
-  synopsis: "add TYPE [-w W] [--data JSON] [--parent ID] [--priority N] [--depends-on ID…]",
+  synopsis: "add TYPE [-w W] [--data JSON] [--parent ID] [--priority N] [--depends-on ID…] [--paths P…]",
   flags: ADD_FLAGS,
   summary: "Create a pending task of type TYPE and print its id.",
   details: `Flags:
@@ -36,6 +38,10 @@ export const addCommand: CliCommand = {
   --priority N                 higher is claimed first (default 0; negative allowed)
   --depends-on ID              a task that must be completed first; repeat the flag or
                                separate ids with commas for several
+  --paths P                    a path or glob, relative to the repository, that the task will touch
+                               (src/auth/**); repeat the flag or separate paths with commas (a comma
+                               inside {…} belongs to the glob). While an agent holds the task, no
+                               other agent is given a task whose paths overlap these
 
 Prints the new id alone (--json: the whole task). TYPE is 1-64 letters, digits, '.', '_' or '-'.`,
   async run(argv) {
@@ -46,6 +52,8 @@ Prints the new id alone (--json: the whole task). TYPE is 1-64 letters, digits, 
     const data = parseData(values.data);
     const priority = integerFlag(values.priority, "--priority", "10");
     const dependsOn = listFlag(values["depends-on"]);
+    // Checked here, so a bad path is named as the flag's before anything is opened; the library checks again.
+    const paths = values.paths === undefined ? undefined : pathListFlag(values.paths).map((path) => normalisePath(path, "--paths"));
     const context = openContext(values);
     const workflow = values.workflow ?? DEFAULT_WORKFLOW;
     const tm = context.workflows.get(workflow); // refuses a workflow name that is not allowed, before any disk access
@@ -57,6 +65,7 @@ Prints the new id alone (--json: the whole task). TYPE is 1-64 letters, digits, 
         ...(values.parent !== undefined && { parentId: values.parent }),
         ...(priority !== undefined && { priority }),
         ...(dependsOn.length > 0 && { dependsOn }),
+        ...(paths !== undefined && { paths }),
       },
     ]);
     if (task === undefined) throw new Error("createTasks returned no task");

@@ -6,6 +6,7 @@ import { dashboardCommand } from "./dashboard.js";
 import { exportCommand } from "./export.js";
 import { importCommand } from "./import.js";
 import { releaseCommand } from "./release.js";
+import { reservationsCommand } from "./reservations.js";
 import { showCommand } from "./show.js";
 import { summaryCommand } from "./summary.js";
 import { tasksCommand } from "./tasks.js";
@@ -17,6 +18,7 @@ export const COMMANDS: Readonly<Record<string, CliCommand>> = {
   summary: summaryCommand,
   tasks: tasksCommand,
   show: showCommand,
+  reservations: reservationsCommand,
   add: addCommand,
   release: releaseCommand,
   cancel: cancelCommand,

@@ -1,6 +1,8 @@
 /** `show ID`: everything about one task: status, holder and lease, relations, data, result, history. */
 import { withoutIdleClaim } from "../../mcp/compact-task.js";
+import type { PathConflict } from "../../core/path-holds.js";
 import type { Task } from "../../core/schema.js";
+import { conflictsOf, heldPaths } from "../../held-paths.js";
 import { allTasks } from "../all-tasks.js";
 import { expectPositionals, openContext, parseCommandLine, write, writeJson, type CliCommand, type CommandContext } from "../command.js";
 import { findTask } from "../find-task.js";
@@ -24,6 +26,8 @@ interface TaskDetails {
   dependencies: Related[];
   /** Tasks that depend on this one. */
   dependents: Related[];
+  /** A pending task with paths: the holds that overlap them, each path with its holder (none: nothing in its way). */
+  path_conflicts?: PathConflict[];
 }
 
 async function detailsOf(context: CommandContext, workflow: string, task: Task): Promise<TaskDetails> {
@@ -32,12 +36,18 @@ async function detailsOf(context: CommandContext, workflow: string, task: Task):
   const everything = await allTasks(tm);
   const byId = new Map(everything.map((t) => [t.id, t]));
   const brief = (t: Task): Related => ({ id: t.id, status: t.status });
+  // The holds are read only for a pending task with paths: what they could keep it waiting on.
+  const conflicts =
+    task.status === "pending" && (task.paths?.length ?? 0) > 0
+      ? conflictsOf(task, await heldPaths(tm, everything.filter((t) => t.status === "in_progress"), context.staleAfterMs), new Date(context.now()))
+      : undefined;
   return {
     workflow,
     task,
     children: everything.filter((t) => t.parent_id === task.id).map(brief),
     dependencies: (task.depends_on ?? []).map((id) => ({ id, status: byId.get(id)?.status ?? "missing" })),
     dependents: everything.filter((t) => t.depends_on?.includes(task.id) === true).map(brief),
+    ...(conflicts !== undefined && { path_conflicts: conflicts }),
   };
 }
 
@@ -62,6 +72,8 @@ function renderDetails(context: CommandContext, details: TaskDetails): string {
   lines.push(field("depends on", related(details.dependencies)));
   if ((task.blocked_by?.length ?? 0) > 0) lines.push(field("blocked by", style.red(printable((task.blocked_by ?? []).join(", ")))));
   lines.push(field("needed by", related(details.dependents)));
+  if (task.paths !== undefined && task.paths.length > 0) lines.push(field("paths", printable(task.paths.join(", "))));
+  if ((details.path_conflicts?.length ?? 0) > 0) lines.push(field("conflicts", style.yellow(describeConflicts(details.path_conflicts ?? []))));
   if (task.not_before != null) lines.push(field("not before", when(task.not_before)));
   lines.push(field("created", when(task.created_at)));
   if (task.completed_at !== null) lines.push(field("finished", when(task.completed_at)));
@@ -91,6 +103,19 @@ function renderDetails(context: CommandContext, details: TaskDetails): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** "src/auth/** (claude-1, task analyze_1a2b3c4d); docs/a.md (cursor-1)": each hold once. */
+function describeConflicts(conflicts: readonly PathConflict[]): string {
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  for (const conflict of conflicts) {
+    const part = `${conflict.held_path} (${conflict.held_by}${conflict.task_id === null ? "" : `, task ${conflict.task_id}`})`;
+    if (seen.has(part)) continue;
+    seen.add(part);
+    parts.push(part);
+  }
+  return printable(parts.join("; "));
+}
+
 function indent(text: string): string {
   return text
     .split("\n")
@@ -103,10 +128,12 @@ const SHOW_FLAGS = { workflow: { type: "string", short: "w" } } as const;
 export const showCommand: CliCommand = {
   synopsis: "show ID [-w|--workflow W]",
   flags: SHOW_FLAGS,
-  summary: "Show one task in full: holder and lease, parent, children, dependencies, data, result and history.",
+  summary: "Show one task in full: holder and lease, paths, parent, children, dependencies, data, result and history.",
   details: `Flags:
   -w, --workflow W             look only in workflow W (default: search every workflow for the id)
 
+A pending task with paths also shows the conflicts: the paths of tasks in progress and the
+reservations that overlap its own, with their holders; while there are any, no other agent is given it.
 An id found in no workflow exits 2; one found in several asks for --workflow (exit 1).`,
   async run(argv) {
     const { values, positionals } = parseCommandLine(argv, SHOW_FLAGS);

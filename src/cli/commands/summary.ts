@@ -38,7 +38,7 @@ export function renderSnapshot(context: CommandContext, snapshot: WorkflowSnapsh
   const now = context.now();
   const lines = [
     `${style.bold(`Workflow ${snapshot.workflow}`)}: ${summary.total_tasks} task${summary.total_tasks === 1 ? "" : "s"}  ${style.dim(snapshot.state_file)}`,
-    `  ${style.status("pending", "pending    ")} ${String(counts.pending).padStart(5)}   ready ${pending.ready}, waiting ${pending.waiting}, scheduled ${pending.scheduled}, blocked ${pending.blocked > 0 ? style.red(String(pending.blocked)) : "0"}`,
+    `  ${style.status("pending", "pending    ")} ${String(counts.pending).padStart(5)}   ready ${pending.ready}, conflicting ${pending.conflicting > 0 ? style.yellow(String(pending.conflicting)) : "0"}, waiting ${pending.waiting}, scheduled ${pending.scheduled}, blocked ${pending.blocked > 0 ? style.red(String(pending.blocked)) : "0"}`,
     `  ${style.status("in_progress", "in progress")} ${String(counts.in_progress).padStart(5)}`,
     `  ${style.status("completed", "completed  ")} ${String(counts.completed).padStart(5)}`,
     `  ${style.status("failed", "failed     ")} ${String(counts.failed).padStart(5)}`,
@@ -71,8 +71,10 @@ export const summaryCommand: CliCommand = {
   synopsis: "summary [W]",
   flags: {},
   summary: "One workflow (default: \"default\") at a glance: counts by status and type, pending tasks by readiness, who holds what.",
-  details: `Pending tasks are split by why they can or cannot be claimed: ready, waiting (on a dependency),
-scheduled (not before a time), blocked (a dependency failed or was cancelled). Held tasks show their
+  details: `Pending tasks are split by why they can or cannot be claimed: ready, conflicting (ready, but its
+paths overlap a task in progress or an exclusive reservation: "task-manager-mcp reservations" lists
+them), waiting (on a dependency), scheduled (not before a time), blocked (a dependency failed or was
+cancelled). Held tasks show their
 holder, attempt, and the time left on their lease. A workflow with no state file exits 2.`,
   async run(argv) {
     const { values, positionals } = parseCommandLine(argv, {});
