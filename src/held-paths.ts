@@ -5,14 +5,9 @@
  */
 import { leaseDeadline } from "./core/lease-deadline.js";
 import { conflictsWith, NOBODY, type PathConflict, type PathHold } from "./core/path-holds.js";
-import type { StoredReservation, Task } from "./core/schema.js";
+import type { Task } from "./core/schema.js";
 import type { TaskManager } from "./task-manager.js";
 
-/**
- * A reservation's fields as listReservations returns them. (The library's Reservation is an
- * Omit of a loose object, whose index signature hides these fields from the compiler.)
- */
-type ListedReservation = Pick<StoredReservation, "path" | "held_by" | "exclusive" | "created_at" | "expires_at" | "reason" | "task_id">;
 
 export interface HeldPath {
   path: string;
@@ -45,7 +40,7 @@ export async function heldPaths(tm: TaskManager, inProgress: readonly Task[], st
       holds.push({ path, held_by: task.locked_by ?? "", source: "task", exclusive: true, task_id: task.id, expires_at: null, lease_expires_at: lease, since: task.locked_at });
     }
   }
-  for (const reservation of (await tm.listReservations()) as ListedReservation[]) {
+  for (const reservation of await tm.listReservations()) {
     holds.push({
       path: reservation.path,
       held_by: reservation.held_by,
