@@ -27,6 +27,11 @@ function manager(stateDir: string, workflow = "w", options: Partial<ConstructorP
   return tm;
 }
 
+/** Turns a database of this version back into one of schema 2, as an earlier version left it (user_version aside). */
+function asSchema2(db: BetterSqlite3.Database): void {
+  db.exec("DROP INDEX tasks_with_paths; ALTER TABLE tasks DROP COLUMN has_paths;");
+}
+
 describe("the SQLite database", () => {
   it("holds every workflow of the state directory in tasks.sqlite, created by the first change and not by reads", async () => {
     const stateDir = join(await tempDir(), "state");
@@ -192,6 +197,7 @@ describe("a database that cannot be used", () => {
     await manager(stateDir).createTask({ type: "t" });
     await Promise.all(closers.splice(0).map((close) => close()));
     const db = new BetterSqlite3(join(stateDir, SQLITE_FILE_NAME));
+    asSchema2(db);
     db.exec(`CREATE TRIGGER task_counts_insert AFTER INSERT ON tasks BEGIN
       INSERT INTO task_counts (wf, type, status, n) VALUES (NEW.wf, NEW.type, NEW.status, 1) ON CONFLICT (wf, type, status) DO UPDATE SET n = n + 1;
     END`);

@@ -117,8 +117,8 @@ export class Statements {
   insertTask(row: NewTaskRow): number {
     // Positional parameters: binding them is measurably cheaper than named ones, a million times over.
     const result = this.prepared(
-      `INSERT INTO tasks (wf, id, type, status, parent_id, priority, unmet_deps, not_before_ms, delayed, expires_ms, locked_ms, idempotency_key, body)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO tasks (wf, id, type, status, parent_id, priority, unmet_deps, not_before_ms, delayed, expires_ms, locked_ms, idempotency_key, body, has_paths)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       row.wf,
       row.id,
@@ -133,6 +133,7 @@ export class Statements {
       row.locked_ms,
       row.idempotency_key,
       row.body,
+      row.has_paths,
     );
     return Number(result.lastInsertRowid);
   }
@@ -151,7 +152,7 @@ export class Statements {
   updateTask(seq: number, columns: DerivedColumns): void {
     this.prepared(
       `UPDATE tasks SET status = @status, priority = @priority, not_before_ms = @not_before_ms, delayed = @delayed,
-         expires_ms = @expires_ms, locked_ms = @locked_ms, body = @body WHERE seq = @seq`,
+         expires_ms = @expires_ms, locked_ms = @locked_ms, body = @body, has_paths = @has_paths WHERE seq = @seq`,
     ).run({ ...columns, seq });
   }
 
