@@ -320,6 +320,17 @@ describe("paths", () => {
     ]);
   });
 
+  it("gives one of many concurrent claims, from two connections, the tasks that share a path; each claim sees the ones committed before it", async () => {
+    const stateDir = await tempDir();
+    const here = manager(stateDir);
+    const there = new TaskManager({ store: new SqliteStore({ file: join(stateDir, SQLITE_FILE_NAME), workflow: "w", lockTimeoutSeconds: 7 }) });
+    closers.push(() => there.close());
+    await here.createTasks(Array.from({ length: 20 }, () => ({ type: "t", paths: ["same.ts"] })));
+    const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? here : there).getNextTask({ agentId: `agent-${i}` })));
+    expect(claims.filter((task) => task !== null)).toHaveLength(1);
+    expect((await here.getStatusSummary()).pending_counts).toMatchObject({ ready: 0, conflicting: 19 });
+  });
+
   it("walks each requested type's line past the tasks that holds keep back, and takes the first free one in claim order across them", async () => {
     const tm = manager(await tempDir());
     await tm.reservePaths({ agentId: "alice", session: sessions.alice, paths: ["held/**"] });
