@@ -34,23 +34,10 @@ export function nextClaimTime(state: WorkflowState, query: ClaimabilityQuery): D
   const types = query.taskTypes && query.taskTypes.length > 0 ? new Set(query.taskTypes) : null;
   let earliest = Number.POSITIVE_INFINITY;
   let holds: PathHold[] | null = null;
-  // When the task's paths are free for the holder: now, or when every hold in the way ends by
-  // itself (a reservation's expiry, a task's lease end); null when one never does.
   const freedAt = (task: StoredTask): number | null => {
     if (query.holder === undefined || task.paths === undefined) return now;
     holds ??= holdsOf(state, query.now);
-    let freed = now;
-    for (const conflict of conflictsWith(task.paths, query.holder, "claim", holds, query.now)) {
-      let end: number | null = null;
-      if (conflict.expires_at !== null) end = parseTimestamp(conflict.expires_at);
-      else if (conflict.task_id !== null && Object.hasOwn(state.tasks, conflict.task_id)) {
-        const deadline = leaseDeadline(state.tasks[conflict.task_id] as StoredTask, query.staleAfterMs);
-        end = deadline === null || Number.isNaN(deadline) ? null : deadline + 1;
-      }
-      if (end === null || Number.isNaN(end)) return null;
-      freed = Math.max(freed, end);
-    }
-    return freed;
+    return pathsFreedAt(state, task.paths, { ...query, holder: query.holder }, holds);
   };
   for (const id of taskIdsOf(state)) {
     const task = state.tasks[id] as StoredTask;
@@ -74,4 +61,29 @@ export function nextClaimTime(state: WorkflowState, query: ClaimabilityQuery): D
     if (earliest <= now) return query.now;
   }
   return Number.isFinite(earliest) ? new Date(earliest) : null;
+}
+
+/**
+ * When `paths` are free for the query's holder: now, or when every hold in the way ends by
+ * itself (a reservation's expiry, a task's lease end); null when one never does. `holds` are
+ * holdsOf(state, query.now); `state` holds the tasks they belong to.
+ */
+export function pathsFreedAt(
+  state: WorkflowState,
+  paths: readonly string[],
+  query: Omit<ClaimabilityQuery, "holder"> & { holder: Holder },
+  holds: readonly PathHold[],
+): number | null {
+  let freed = query.now.getTime();
+  for (const conflict of conflictsWith(paths, query.holder, "claim", holds, query.now)) {
+    let end: number | null = null;
+    if (conflict.expires_at !== null) end = parseTimestamp(conflict.expires_at);
+    else if (conflict.task_id !== null && Object.hasOwn(state.tasks, conflict.task_id)) {
+      const deadline = leaseDeadline(state.tasks[conflict.task_id] as StoredTask, query.staleAfterMs);
+      end = deadline === null || Number.isNaN(deadline) ? null : deadline + 1;
+    }
+    if (end === null || Number.isNaN(end)) return null;
+    freed = Math.max(freed, end);
+  }
+  return freed;
 }

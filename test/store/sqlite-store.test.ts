@@ -10,9 +10,13 @@ import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { SQLITE_FILE_NAME, SqliteStore, TaskManager, Workflows, type WorkflowChange } from "../../src/index.js";
+import { nextClaimTime, type ClaimabilityQuery } from "../../src/core/claim-timing.js";
+import { claimSecretDigest } from "../../src/core/claim-token.js";
+import { summarize } from "../../src/core/workflow-rules.js";
 import { openSqliteDatabase } from "../../src/store/sqlite/database.js";
 import { Statements } from "../../src/store/sqlite/statements.js";
-import { codeOf } from "../helpers/coordination.js";
+import { codeOf, ManualClock } from "../helpers/coordination.js";
+import { exportedState } from "../helpers/stores.js";
 import { EventLog } from "../helpers/events.js";
 import { snapshotTree, tempDir } from "../helpers/temp-dir.js";
 
@@ -25,6 +29,11 @@ function manager(stateDir: string, workflow = "w", options: Partial<ConstructorP
   const tm = new TaskManager({ store: "sqlite", stateDir, workflow, ...options });
   closers.push(() => tm.close());
   return tm;
+}
+
+/** Turns a database of this version back into one of schema 2, as an earlier version left it (user_version aside). */
+function asSchema2(db: BetterSqlite3.Database): void {
+  db.exec("DROP INDEX tasks_with_paths; ALTER TABLE tasks DROP COLUMN has_paths;");
 }
 
 describe("the SQLite database", () => {
@@ -146,6 +155,11 @@ describe("claim cost", () => {
       waiting: planOf(() => statements.waitingTasks(1)),
       task: planOf(() => statements.task(1, "x")),
       key: planOf(() => statements.idOfKey(1, "k")),
+      readyInLine: planOf(() => [...statements.readyInLine(1, now, null)]),
+      readyInLineOfType: planOf(() => [...statements.readyInLine(1, now, "t")]),
+      readyWithoutPaths: planOf(() => statements.hasReadyWithoutPaths(1, now, null)),
+      heldWithPaths: planOf(() => statements.heldWithPaths(1)),
+      pendingWithPaths: planOf(() => statements.pendingWithPaths(1)),
     };
     for (const [what, plan] of Object.entries(plans)) {
       expect(plan, what).not.toMatch(/SCAN tasks(?! USING)/);
@@ -157,6 +171,11 @@ describe("claim cost", () => {
     expect(plans.claim).toMatch(/USING INDEX tasks_ready\b/);
     expect(plans.claimOfType).toMatch(/USING INDEX tasks_ready_by_type\b/);
     expect(plans.pageFailed).toMatch(/USING INDEX tasks_by_status\b/);
+    // A claim that walks past tasks whose paths are held walks the same indexes, in claim order.
+    expect(plans.readyInLine).toMatch(/USING INDEX tasks_ready\b/);
+    expect(plans.readyInLineOfType).toMatch(/USING INDEX tasks_ready_by_type\b/);
+    expect(plans.heldWithPaths).toMatch(/USING INDEX tasks_with_paths\b/);
+    expect(plans.pendingWithPaths).toMatch(/USING INDEX tasks_with_paths\b/);
   });
 });
 
@@ -192,6 +211,7 @@ describe("a database that cannot be used", () => {
     await manager(stateDir).createTask({ type: "t" });
     await Promise.all(closers.splice(0).map((close) => close()));
     const db = new BetterSqlite3(join(stateDir, SQLITE_FILE_NAME));
+    asSchema2(db);
     db.exec(`CREATE TRIGGER task_counts_insert AFTER INSERT ON tasks BEGIN
       INSERT INTO task_counts (wf, type, status, n) VALUES (NEW.wf, NEW.type, NEW.status, 1) ON CONFLICT (wf, type, status) DO UPDATE SET n = n + 1;
     END`);
@@ -200,6 +220,39 @@ describe("a database that cannot be used", () => {
     const tm = manager(stateDir);
     await tm.createTasks([{ type: "t" }, { type: "t" }]);
     expect((await tm.getStatusSummary()).total_tasks).toBe(3);
+  });
+
+  it("is brought up to date when schema 2 wrote it: has_paths is derived from the bodies, so the holds of tasks in progress count", async () => {
+    const stateDir = await tempDir();
+    const file = join(stateDir, SQLITE_FILE_NAME);
+    const before = manager(stateDir);
+    const [held, overlapping, plain] = await before.createTasks([{ type: "t", paths: ["src/**"] }, { type: "t", paths: ["src/a.ts"] }, { type: "t" }]);
+    expect((await before.getNextTask({ agentId: "alice" }))?.id).toBe(held?.id);
+    await manager(stateDir, "damaged").createTask({ type: "t", paths: ["x.ts"] });
+    await Promise.all(closers.splice(0).map((close) => close()));
+    const db = new BetterSqlite3(file);
+    asSchema2(db);
+    // A body that is not JSON (edited by hand) must not stop the upgrade.
+    db.prepare("UPDATE tasks SET body = '{not json' WHERE wf = (SELECT wf FROM workflows WHERE name = 'damaged')").run();
+    db.pragma("user_version = 2");
+    db.close();
+
+    const after = manager(stateDir);
+    expect((await after.getStatusSummary()).pending_counts).toMatchObject({ ready: 1, conflicting: 1 });
+    expect((await after.getNextTask({ agentId: "bob" }))?.id).toBe(plain?.id); // overlapping waits for alice's src/**
+    expect(await after.getNextTask({ agentId: "bob" })).toBeNull();
+    const check = new BetterSqlite3(file, { readonly: true });
+    closers.push(async () => {
+      check.close();
+    });
+    expect(check.pragma("user_version", { simple: true })).toBe(3);
+    const derived = check.prepare("SELECT id, has_paths FROM tasks ORDER BY seq").all() as { id: string; has_paths: number }[];
+    expect(Object.fromEntries(derived.map((row) => [row.id, row.has_paths]))).toMatchObject({
+      [held?.id ?? ""]: 1,
+      [overlapping?.id ?? ""]: 1,
+      [plain?.id ?? ""]: 0,
+    });
+    expect(derived.filter((row) => row.has_paths === 1)).toHaveLength(2); // the damaged body counts as none
   });
 
   it("answers LOCK_TIMEOUT, changing nothing, while another connection holds the write lock too long", async () => {
@@ -239,5 +292,121 @@ describe("changes by other connections", () => {
     await elsewhere.createTask({ type: "later" });
     await changes.waitFor((change) => change.workflow === "beta" && change.kind === "changed", 15_000, mark);
     expect(await waiting).toMatchObject({ type: "later", locked_by: "waiter" });
+  });
+});
+
+describe("paths", () => {
+  const sessions = { alice: "alice-session-secret", bob: "bob-session-secret", carol: "carol-session-secret" };
+
+  it("holds paths across connections: a reservation made through one keeps the other's claims and reservations back until released", async () => {
+    const stateDir = await tempDir();
+    const file = join(stateDir, SQLITE_FILE_NAME);
+    const here = manager(stateDir);
+    // Another connection to the same file, as another process would have (its own options make it its own).
+    const there = new TaskManager({ store: new SqliteStore({ file, workflow: "w", lockTimeoutSeconds: 7 }) });
+    closers.push(() => there.close());
+    expect((await here.reservePaths({ agentId: "alice", paths: ["src/**"] })).granted).toBe(true);
+    const id = await there.createTask({ type: "t", paths: ["src/a.ts"] });
+    expect(await there.getNextTask({ agentId: "bob" })).toBeNull();
+    expect((await there.getStatusSummary()).pending_counts).toMatchObject({ ready: 0, conflicting: 1 });
+    expect((await there.reservePaths({ agentId: "bob", paths: ["src/b.ts"], exclusive: false })).conflicts).toMatchObject([{ held_by: "alice" }]);
+    expect((await there.listReservations()).map((r) => [r.path, r.held_by])).toEqual([["src/**", "alice"]]);
+    expect(await here.releasePaths({ agentId: "alice" })).toEqual({ released: ["src/**"] });
+    const claimed = await there.getNextTask({ agentId: "bob" });
+    expect(claimed?.id).toBe(id);
+    // And the other way: bob's task in progress, claimed over there, holds its path here.
+    expect((await here.reservePaths({ agentId: "alice", paths: ["src/**"] })).conflicts).toEqual([
+      { path: "src/**", held_path: "src/a.ts", held_by: "bob", expires_at: null, task_id: id },
+    ]);
+  });
+
+  it("gives one of many concurrent claims, from two connections, the tasks that share a path; each claim sees the ones committed before it", async () => {
+    const stateDir = await tempDir();
+    const here = manager(stateDir);
+    const there = new TaskManager({ store: new SqliteStore({ file: join(stateDir, SQLITE_FILE_NAME), workflow: "w", lockTimeoutSeconds: 7 }) });
+    closers.push(() => there.close());
+    await here.createTasks(Array.from({ length: 20 }, () => ({ type: "t", paths: ["same.ts"] })));
+    const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? here : there).getNextTask({ agentId: `agent-${i}` })));
+    expect(claims.filter((task) => task !== null)).toHaveLength(1);
+    expect((await here.getStatusSummary()).pending_counts).toMatchObject({ ready: 0, conflicting: 19 });
+  });
+
+  it("walks each requested type's line past the tasks that holds keep back, and takes the first free one in claim order across them", async () => {
+    const tm = manager(await tempDir());
+    await tm.reservePaths({ agentId: "alice", session: sessions.alice, paths: ["held/**"] });
+    const [, , freeB, freeA] = await tm.createTasks([
+      { type: "a", paths: ["held/1"], priority: 5 },
+      { type: "b", paths: ["held/2"], priority: 5 },
+      { type: "b", paths: ["free/1"], priority: 4 },
+      { type: "a", priority: 4 },
+      { type: "a", paths: ["free/2"], priority: 4 },
+    ]);
+    expect((await tm.getNextTask({ agentId: "bob", taskTypes: ["a", "b"] }))?.id).toBe(freeB?.id);
+    expect((await tm.getNextTask({ agentId: "bob", taskTypes: ["a", "b"] }))?.id).toBe(freeA?.id);
+    expect((await tm.getNextTask({ agentId: "bob", taskTypes: ["a", "b"] }))?.paths).toEqual(["free/2"]);
+    expect(await tm.getNextTask({ agentId: "bob", taskTypes: ["a", "b"] })).toBeNull();
+    // The reservation's holder is not kept back by it: the highest priority comes first.
+    expect((await tm.getNextTask({ agentId: "alice", session: sessions.alice }))?.paths).toEqual(["held/1"]);
+  });
+
+  it("answers nextClaimTime and the summary as the rules do over the whole workflow, for every holder and type", async () => {
+    const stateDir = await tempDir();
+    const clock = new ManualClock();
+    const store = new SqliteStore({ file: join(stateDir, SQLITE_FILE_NAME), workflow: "w" });
+    const tm = new TaskManager({ store, clock: clock.now });
+    closers.push(() => tm.close());
+    const [held] = await tm.createTasks([{ type: "b", paths: ["held/**"], priority: 9 }]);
+    expect((await tm.getNextTask({ agentId: "carol", session: sessions.carol, leaseSeconds: 90 }))?.id).toBe(held?.id);
+    await tm.reservePaths({ agentId: "alice", session: sessions.alice, paths: ["res/**"], ttlSeconds: 60 });
+    await tm.reservePaths({ agentId: "bob", session: sessions.bob, paths: ["shared/**"], exclusive: false });
+    await tm.createTasks([
+      { type: "a", paths: ["res/x.ts"], priority: 5 },
+      { type: "b", paths: ["held/y.ts"] },
+      { type: "a", paths: ["held/z.ts"], delaySeconds: 100 },
+      { type: "b", paths: ["res/q.ts"], delaySeconds: 10 },
+      { type: "c", paths: ["shared/s.ts"], delaySeconds: 5 },
+      { type: "c", delaySeconds: 200 },
+    ]);
+    const holders = [undefined, ...Object.entries(sessions).map(([agentId, session]) => ({ agentId, sessionDigest: claimSecretDigest(session) }))];
+    const typeSets = [undefined, ["a"], ["b"], ["c"], ["a", "b"]];
+    // Before anything ends, after the first schedule, after the reservation, after carol's lease.
+    for (const seconds of [0, 20, 45, 30]) {
+      clock.advance(seconds);
+      const state = await exportedState(tm);
+      if (state === null) throw new Error("the workflow was not written");
+      for (const holder of holders) {
+        for (const taskTypes of typeSets) {
+          const query: ClaimabilityQuery = { now: clock.now(), staleAfterMs: 3_600_000, taskTypes, holder };
+          expect(await store.nextClaimTime(query), JSON.stringify({ seconds, holder: holder?.agentId, taskTypes })).toEqual(nextClaimTime(state, query));
+        }
+      }
+      expect(await tm.getStatusSummary()).toEqual(summarize(state, clock.now()));
+    }
+  });
+
+  it("keeps reservations in the workflow's extra fields: an import brings them, a release drops them and keeps the rest", async () => {
+    const stateDir = await tempDir();
+    const clock = new ManualClock();
+    const store = new SqliteStore({ file: join(stateDir, SQLITE_FILE_NAME), workflow: "w" });
+    const tm = new TaskManager({ store, clock: clock.now });
+    closers.push(() => tm.close());
+    const metadata = { initialized_at: clock.iso(), last_updated: clock.iso() };
+    const reservation = {
+      path: "docs/**",
+      held_by: "alice",
+      session_sha256: claimSecretDigest(sessions.alice),
+      exclusive: true,
+      created_at: clock.iso(),
+      expires_at: clock.iso(600),
+    };
+    await store.importWorkflow({ header: { workflow_type: "generic", metadata, note: "kept", reservations: [reservation] }, tasks: [] }, clock.now);
+    const { session_sha256: _digest, ...shown } = reservation;
+    expect(await tm.listReservations()).toEqual([shown]);
+    expect((await tm.reservePaths({ agentId: "bob", paths: ["docs/a.md"] })).granted).toBe(false);
+    expect((await store.exportWorkflow())?.header).toMatchObject({ note: "kept", reservations: [reservation] });
+    expect(await tm.releasePaths({ agentId: "alice", session: sessions.alice })).toEqual({ released: ["docs/**"] });
+    const header = (await store.exportWorkflow())?.header;
+    expect(header).toMatchObject({ note: "kept" });
+    expect(header).not.toHaveProperty("reservations");
   });
 });

@@ -141,7 +141,8 @@ export class SqliteDatabase {
         db.exec("COMMIT");
         return;
       }
-      for (let from = current; from < SCHEMA_VERSION; from++) {
+      // A new file (version 0) has nothing to upgrade: SCHEMA creates it as it is now.
+      for (let from = current; current > 0 && from < SCHEMA_VERSION; from++) {
         const upgrade = UPGRADES[from];
         if (upgrade !== undefined) db.exec(upgrade);
       }

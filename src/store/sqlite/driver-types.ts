@@ -13,6 +13,8 @@ export interface Statement {
   run(...params: unknown[]): RunResult;
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
+  /** The rows one at a time; leaving the loop early ends the statement. */
+  iterate(...params: unknown[]): IterableIterator<unknown>;
   /** Returns the statement, now answering only the first column of each row. */
   pluck(toggle?: boolean): this;
 }

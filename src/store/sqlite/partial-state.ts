@@ -2,7 +2,7 @@
  * The SQLite store's partial state (see store/sql/partial-state.ts): reads are synchronous,
  * so a task's dependencies are read one by one as the walk reaches them.
  */
-import { TaskStatus, type StoredTask } from "../../core/schema.js";
+import { TaskStatus, type StoredReservation, type StoredTask } from "../../core/schema.js";
 import { PartialWorkflowState } from "../sql/partial-state.js";
 import { parseTaskBody } from "../sql/task-columns.js";
 import type { Statements, TaskRow } from "./statements.js";
@@ -55,6 +55,21 @@ export class PartialState extends PartialWorkflowState<Loaded, Statements, numbe
     if (!task || this.wf === null) return; // the rule reports TASK_NOT_FOUND
     if (want.dependencies) this.withDependencies(task);
     if (want.descendants) for (const row of this.db.descendants(this.wf, taskId)) this.add(row);
+  }
+
+  /**
+   * What holdsOf (core/path-holds.ts) looks at: the tasks in progress with paths, the
+   * workflow's reservations, and the tasks those name (a reservation ends with its task).
+   */
+  withHolds(reservations: readonly StoredReservation[]): void {
+    if (this.wf !== null) for (const row of this.db.heldWithPaths(this.wf)) this.add(row);
+    this.withReservations(reservations);
+  }
+
+  /** The workflow's reservations, and the tasks they name: whether one is in force depends on its task. */
+  withReservations(reservations: readonly StoredReservation[]): void {
+    if (reservations.length > 0) this.state.reservations = [...reservations];
+    for (const reservation of reservations) if (reservation.task_id !== undefined) this.load(reservation.task_id);
   }
 
   /** Writes back every task the rule changed, counting down the unmet dependencies of those that became completed; returns how many. */

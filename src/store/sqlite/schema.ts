@@ -7,9 +7,11 @@
  * The partial indexes hold only the rows an operation looks for, so their cost does
  * not grow with the number of finished or waiting tasks:
  * - a claim reads the first entry of tasks_ready (or of tasks_ready_by_type per type);
- * - expired leases are a range of tasks_held, due schedules a range of tasks_delayed.
+ * - expired leases are a range of tasks_held, due schedules a range of tasks_delayed;
+ * - the holds of paths (core/path-holds.ts) and the pending tasks they may keep back are
+ *   ranges of tasks_with_paths.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS workflows (
@@ -45,7 +47,9 @@ CREATE TABLE IF NOT EXISTS tasks (
   -- A seed claim's locked_at in ms, its lease running the task timeout from there.
   locked_ms INTEGER,
   idempotency_key TEXT,
-  body TEXT NOT NULL
+  body TEXT NOT NULL,
+  -- 1 when the task declares paths: only such tasks hold paths or can be kept back by a hold.
+  has_paths INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 
 CREATE UNIQUE INDEX IF NOT EXISTS tasks_by_id ON tasks (wf, id);
@@ -67,6 +71,9 @@ CREATE INDEX IF NOT EXISTS tasks_by_parent ON tasks (wf, parent_id, seq)
   WHERE parent_id IS NOT NULL;
 CREATE UNIQUE INDEX IF NOT EXISTS tasks_by_key ON tasks (wf, idempotency_key)
   WHERE idempotency_key IS NOT NULL;
+-- The tasks with paths by status: in progress, they are the holds; pending, what holds may keep back.
+CREATE INDEX IF NOT EXISTS tasks_with_paths ON tasks (wf, status, seq)
+  WHERE has_paths = 1;
 
 -- Who depends on whom, to count down unmet_deps when a task completes.
 CREATE TABLE IF NOT EXISTS task_deps (
@@ -98,11 +105,17 @@ END;
 /**
  * What a database of an earlier schema needs before SCHEMA (whose statements all say IF NOT
  * EXISTS) brings it up to date: schema 1 counted new tasks by a trigger (now the inserting
- * statement does) and indexed only some statuses.
+ * statement does) and indexed only some statuses; schema 2 had no has_paths, which is
+ * derived here from the body as task-rows.ts derives it (a body that is not JSON has none).
  */
 export const UPGRADES: Readonly<Record<number, string>> = {
   1: `
 DROP TRIGGER IF EXISTS task_counts_insert;
 DROP INDEX IF EXISTS tasks_by_status;
+`,
+  2: `
+ALTER TABLE tasks ADD COLUMN has_paths INTEGER NOT NULL DEFAULT 0;
+UPDATE tasks SET has_paths = 1
+  WHERE CASE WHEN json_valid(body) THEN coalesce(json_array_length(body, '$.paths'), 0) > 0 ELSE 0 END;
 `,
 };

@@ -6,7 +6,8 @@
  * core/workflow-rules.ts on a PartialState holding just the tasks that rule looks at,
  * and writes back what it changed. What the JSON store finds by looking at every
  * task, SQL finds through an index: the next claimable task, the expired leases,
- * the counts of a summary, a page of a listing.
+ * the counts of a summary, a page of a listing, the tasks in progress that hold paths.
+ * Explicit path reservations live in the workflow row's `extra` (reservations-column.ts).
  *
  * Every change is one BEGIN IMMEDIATE transaction (shared with the other changes this
  * process asks for at the same moment, see sqlite/shared-transaction.ts), so a task is
@@ -14,18 +15,44 @@
  * last commit. Each change reads the clock as it is applied in that transaction, after
  * any wait for another process's: its lease and timestamps count from then.
  */
-import type { ClaimabilityQuery } from "../../core/claim-timing.js";
+import { pathsFreedAt, type ClaimabilityQuery } from "../../core/claim-timing.js";
 import { TaskNotFoundError } from "../../core/errors.js";
+import { holdsOf, type PathHold } from "../../core/path-holds.js";
+import * as reservations from "../../core/path-reservations.js";
 import type { BlockerMemo } from "../../core/readiness.js";
-import { TaskStatus, type ClaimedTask, type CreatedTask, type FinishedTask, type JsonObject, type StatusSummary, type StoredTask, type Task, type TaskPage, type WorkflowMetadata } from "../../core/schema.js";
+import {
+  TaskStatus,
+  type ClaimedTask,
+  type CreatedTask,
+  type FinishedTask,
+  type JsonObject,
+  type Reservation,
+  type StatusSummary,
+  type StoredTask,
+  type Task,
+  type TaskPage,
+  type WorkflowMetadata,
+  type WorkflowState,
+} from "../../core/schema.js";
 import { guardedListener, type ExpiredLease, type NoticeListener } from "../../core/store-notices.js";
-import { timed, type CancelRequest, type ClaimRequest, type Clock, type CompleteRequest, type HeartbeatRequest, type NewTask, type ReleaseRequest, type TaskQuery, type TaskStore, type Timed } from "../../core/task-store.js";
+import {
+  timed,
+  type CancelRequest,
+  type ClaimRequest,
+  type Clock,
+  type CompleteRequest,
+  type HeartbeatRequest,
+  type NewTask,
+  type ReleasePathsRequest,
+  type ReleaseRequest,
+  type ReservePathsRequest,
+  type TaskQuery,
+  type TaskStore,
+  type Timed,
+} from "../../core/task-store.js";
 import { toIsoTimestamp } from "../../core/time.js";
 import { assertWorkflowName } from "../../core/workflow-name.js";
 import * as rules from "../../core/workflow-rules.js";
-import type { ReservationResult } from "../../core/path-reservations.js";
-import type { Reservation } from "../../core/schema.js";
-import type { ReleasePathsRequest, ReservePathsRequest } from "../../core/task-store.js";
 import { workflowNotEmptyError, type WorkflowExport, type WorkflowHeader, type WorkflowImport } from "../../core/workflow-transfer.js";
 import { statusSummary } from "../sql/status-summary.js";
 import { parseTaskBody } from "../sql/task-columns.js";
@@ -34,7 +61,8 @@ import { pageOfNoWorkflow, taskPage } from "../sql/task-page.js";
 import { headerColumns, workflowHeader, workflowMetadata } from "../sql/workflow-columns.js";
 import { openSqliteDatabase, type SqliteDatabase, type SqliteSynchronous } from "./database.js";
 import { PartialState } from "./partial-state.js";
-import { exportReads, type Statements, type TaskRow, type WorkflowRow } from "./statements.js";
+import { extraWith, reservationsIn } from "./reservations-column.js";
+import { exportReads, type ReadyTask, type Statements, type TaskRow, type WorkflowRow } from "./statements.js";
 import { TaskInserter } from "./task-inserter.js";
 import { loadBetterSqlite3 } from "./load-better-sqlite3.js";
 
@@ -123,7 +151,7 @@ export class SqliteStore implements TaskStore {
       const stamp = toIsoTimestamp(now);
       const released = this.releaseExpired(s, row, now, request.staleAfterMs);
       s.promoteDue(row.wf, now.getTime());
-      const seq = this.firstReady(s, row.wf, applied);
+      const seq = this.firstReady(s, row, applied);
       if (seq === undefined) {
         if (released.length > 0) s.touchWorkflow(row.wf, stamp);
         return { task: null, released };
@@ -174,17 +202,15 @@ export class SqliteStore implements TaskStore {
     });
   }
 
-  // Path reservations: to be built (issue 19).
-  reservePaths(_request: ReservePathsRequest): Promise<ReservationResult> {
-    return Promise.reject(new Error("not yet"));
+  reservePaths({ clock, ...request }: ReservePathsRequest): Promise<reservations.ReservationResult> {
+    return this.change((s) => this.changeReservations(s, clock, (state, now) => reservations.reservePaths(state, { ...request, now }), request.taskId));
   }
 
-  releasePaths(_request: ReleasePathsRequest): Promise<{ released: string[] }> {
-    return Promise.reject(new Error("not yet"));
-  }
-
-  listReservations(_now: Date): Promise<Reservation[]> {
-    return Promise.reject(new Error("not yet"));
+  releasePaths({ clock, ...request }: ReleasePathsRequest): Promise<{ released: string[] }> {
+    return this.database.writeIfExists(
+      (s) => this.changeReservations(s, clock, (state, now) => reservations.releasePaths(state, { ...request, now })),
+      () => ({ released: [] }),
+    );
   }
 
   // Reads
@@ -236,9 +262,26 @@ export class SqliteStore implements TaskStore {
         const view = this.view(s, row);
         const waiting = s.waitingTasks(row.wf).map((waitingRow) => view.add(waitingRow));
         for (const task of waiting) view.withDependencies(task);
-        return statusSummary({ counts: s.counts(row.wf), scheduled: s.scheduledCount(row.wf, now.getTime()), waiting, state: view.state });
+        return statusSummary({
+          counts: s.counts(row.wf),
+          scheduled: s.scheduledCount(row.wf, now.getTime()),
+          conflicting: this.conflictingCount(s, row, now),
+          waiting,
+          state: view.state,
+        });
       },
       () => rules.summarize(rules.newWorkflowState(now), now),
+    );
+  }
+
+  async listReservations(now: Date): Promise<Reservation[]> {
+    return this.read(
+      (s, row) => {
+        const view = this.view(s, row);
+        view.withReservations(reservationsIn(row.extra, this.location));
+        return reservations.listReservations(view.state, now);
+      },
+      () => [],
     );
   }
 
@@ -257,14 +300,33 @@ export class SqliteStore implements TaskStore {
     });
   }
 
-  /** core/claim-timing.ts's nextClaimTime, answered from the indexes. */
+  /**
+   * core/claim-timing.ts's nextClaimTime, answered from the indexes. While paths are held, a
+   * task with paths counts from when the holds in the querying holder's way end; tasks
+   * without paths are answered from the indexes as always.
+   */
   async nextClaimTime(query: ClaimabilityQuery): Promise<Date | null> {
     return this.read(
       (s, row) => {
         const nowMs = query.now.getTime();
         const types = query.taskTypes && query.taskTypes.length > 0 ? [...new Set(query.taskTypes)] : null;
-        if ((types ?? [null]).some((type) => s.firstReady(row.wf, nowMs, type) !== undefined)) return query.now;
-        let earliest = s.earliestScheduled(row.wf, types) ?? Number.POSITIVE_INFINITY;
+        const { holder } = query;
+        const { state, holds } = holder === undefined ? NO_HOLDS : this.holdsAt(s, row, query.now);
+        const held = holder !== undefined && holds.length > 0;
+        // While holds are in the way, only a ready task without paths is surely claimable now; those with paths are looked at below.
+        const readyNow = (type: string | null): boolean => (held ? s.hasReadyWithoutPaths(row.wf, nowMs, type) : s.firstReady(row.wf, nowMs, type) !== undefined);
+        if ((types ?? [null]).some(readyNow)) return query.now;
+        let earliest = s.earliestScheduled(row.wf, types, held) ?? Number.POSITIVE_INFINITY;
+        if (held) {
+          const wanted = types === null ? null : new Set(types);
+          for (const pending of s.pendingWithPaths(row.wf)) {
+            if (wanted !== null && !wanted.has(pending.type)) continue;
+            const task = parseTaskBody(this.location, pending.id, pending.body);
+            const freed = pathsFreedAt(state, task.paths ?? [], { ...query, holder }, holds);
+            if (freed === null) continue;
+            earliest = Math.min(earliest, Math.max(freed, pending.not_before_ms ?? nowMs));
+          }
+        }
         for (const lease of s.heldLeases(row.wf, types)) {
           const deadline = lease.expires_ms ?? (lease.locked_ms === null ? null : lease.locked_ms + query.staleAfterMs);
           // Expired only once strictly past the deadline.
@@ -371,20 +433,73 @@ export class SqliteStore implements TaskStore {
     return released;
   }
 
-  /** The seq of the task a claim takes: the first in line of the requested types. */
-  private firstReady(s: Statements, wf: number, request: Timed<ClaimRequest>): number | undefined {
+  /**
+   * The seq of the task a claim takes: the first in line of the requested types whose paths
+   * no other holder holds. One indexed look per type, then the best of those, so a claim
+   * costs the same at any size; only when that task has paths are the holds read and the
+   * lines walked past the tasks they keep back.
+   */
+  private firstReady(s: Statements, row: WorkflowRow, request: Timed<ClaimRequest>): number | undefined {
     const nowMs = request.now.getTime();
-    const types = request.taskTypes && request.taskTypes.length > 0 ? [...new Set(request.taskTypes)] : null;
-    if (types === null) return s.firstReady(wf, nowMs, null)?.seq;
-    // One indexed look per type, then the best of those: a claim costs the same at any size.
-    let best: { seq: number; priority: number } | undefined;
-    for (const type of types) {
-      const candidate = s.firstReady(wf, nowMs, type);
-      if (candidate && (!best || candidate.priority > best.priority || (candidate.priority === best.priority && candidate.seq < best.seq))) {
-        best = candidate;
+    const lines = request.taskTypes && request.taskTypes.length > 0 ? [...new Set(request.taskTypes)] : [null];
+    const first = firstInLine(lines.map((type) => s.firstReady(row.wf, nowMs, type)));
+    if (first === undefined || first.has_paths === 0) return first?.seq;
+    const view = this.view(s, row);
+    view.withHolds(reservationsIn(row.extra, this.location));
+    const blocked = rules.pathsBlockedFor(view.state, request);
+    const firstFree = (type: string | null): ReadyTask | undefined => {
+      for (const ready of s.readyInLine(row.wf, nowMs, type)) {
+        if (ready.has_paths === 0 || !blocked(parseTaskBody(this.location, ready.id, ready.body))) return ready;
       }
+      return undefined;
+    };
+    return firstInLine(lines.map(firstFree))?.seq;
+  }
+
+  /**
+   * A change of the reservations: core/path-reservations.ts's rule on the holds (and the task
+   * a reservation is for), the list then written back to the workflow's `extra`.
+   */
+  private changeReservations<T>(s: Statements, clock: Clock, rule: (state: WorkflowState, now: Date) => rules.Mutation<T>, taskId?: string): T {
+    const now = clock();
+    const row = s.workflow(this.workflow);
+    const view = row ? this.view(s, row) : new PartialState(s, null, this.location, rules.newWorkflowState(now).metadata);
+    if (row) view.withHolds(reservationsIn(row.extra, this.location));
+    if (taskId !== undefined) view.load(taskId);
+    const { value, changed } = rule(view.state, now);
+    if (!changed) return value;
+    const kept = view.state.reservations;
+    if (row) {
+      s.setExtra(row.wf, extraWith(row.extra, kept));
+      s.touchWorkflow(row.wf, toIsoTimestamp(now));
+    } else {
+      this.insertWorkflow(s, { workflow_type: "generic", metadata: view.state.metadata, ...(kept && { reservations: kept }) }, now);
     }
-    return best?.seq;
+    return value;
+  }
+
+  /**
+   * The holds of the workflow's paths at `now`, with the state holding their tasks. Two
+   * indexed looks answer "none" when no task with paths is in progress and nothing is reserved.
+   */
+  private holdsAt(s: Statements, row: WorkflowRow, now: Date): { state: WorkflowState; holds: readonly PathHold[] } {
+    const kept = reservationsIn(row.extra, this.location);
+    if (kept.length === 0 && !s.hasHeldWithPaths(row.wf)) return NO_HOLDS;
+    const view = this.view(s, row);
+    view.withHolds(kept);
+    return { state: view.state, holds: holdsOf(view.state, now) };
+  }
+
+  /** The ready tasks a hold keeps back from every agent but its holder (pending_counts.conflicting). */
+  private conflictingCount(s: Statements, row: WorkflowRow, now: Date): number {
+    const { holds } = this.holdsAt(s, row, now);
+    if (holds.length === 0) return 0;
+    let conflicting = 0;
+    for (const pending of s.pendingWithPaths(row.wf)) {
+      if (pending.not_before_ms !== null && pending.not_before_ms > now.getTime()) continue; // scheduled
+      if (rules.isConflicting(parseTaskBody(this.location, pending.id, pending.body), holds, now)) conflicting += 1;
+    }
+    return conflicting;
   }
 
   private view(s: Statements, row: WorkflowRow): PartialState {
@@ -425,6 +540,17 @@ export class SqliteStore implements TaskStore {
       db.close();
     }
   }
+}
+
+const NO_HOLDS: { state: WorkflowState; holds: readonly PathHold[] } = { state: rules.newWorkflowState(new Date(0)), holds: [] };
+
+/** The first in claim order (highest priority, then oldest) of the first tasks of several lines. */
+function firstInLine(candidates: readonly (ReadyTask | undefined)[]): ReadyTask | undefined {
+  let best: ReadyTask | undefined;
+  for (const candidate of candidates) {
+    if (candidate && (!best || candidate.priority > best.priority || (candidate.priority === best.priority && candidate.seq < best.seq))) best = candidate;
+  }
+  return best;
 }
 
 /** The metadata as stored, with the last_updated of the last change. */

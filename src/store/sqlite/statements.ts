@@ -31,9 +31,24 @@ export interface NewTaskRow extends DerivedColumns {
   idempotency_key: string | null;
 }
 
+/** A task first in line for a claim, and whether its paths must be checked against the holds. */
+export interface ReadyTask {
+  seq: number;
+  priority: number;
+  has_paths: 0 | 1;
+}
+
 const TASK_ROW = "seq, id, status, unmet_deps, body";
 /** A claimable task: the terms of the partial index tasks_ready, which SQLite uses only when they appear as written. */
 const READY = "status = 'pending' AND unmet_deps = 0 AND delayed = 0 AND (not_before_ms IS NULL OR not_before_ms <= @now)";
+
+function typeTerm(type: string | null): string {
+  return type === null ? "" : "AND type = @type";
+}
+
+function readyParameters(wf: number, nowMs: number, type: string | null): Record<string, unknown> {
+  return type === null ? { wf, now: nowMs } : { wf, type, now: nowMs };
+}
 
 export class Statements {
   private readonly cache = new Map<string, Statement>();
@@ -70,6 +85,10 @@ export class Statements {
 
   setMetadata(wf: number, metadata: string): void {
     this.prepared("UPDATE workflows SET metadata = ? WHERE wf = ?").run(metadata, wf);
+  }
+
+  setExtra(wf: number, extra: string | null): void {
+    this.prepared("UPDATE workflows SET extra = ? WHERE wf = ?").run(extra, wf);
   }
 
   setHeader(wf: number, header: StoredWorkflowColumns): void {
@@ -117,8 +136,8 @@ export class Statements {
   insertTask(row: NewTaskRow): number {
     // Positional parameters: binding them is measurably cheaper than named ones, a million times over.
     const result = this.prepared(
-      `INSERT INTO tasks (wf, id, type, status, parent_id, priority, unmet_deps, not_before_ms, delayed, expires_ms, locked_ms, idempotency_key, body)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO tasks (wf, id, type, status, parent_id, priority, unmet_deps, not_before_ms, delayed, expires_ms, locked_ms, idempotency_key, body, has_paths)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       row.wf,
       row.id,
@@ -133,6 +152,7 @@ export class Statements {
       row.locked_ms,
       row.idempotency_key,
       row.body,
+      row.has_paths,
     );
     return Number(result.lastInsertRowid);
   }
@@ -151,7 +171,7 @@ export class Statements {
   updateTask(seq: number, columns: DerivedColumns): void {
     this.prepared(
       `UPDATE tasks SET status = @status, priority = @priority, not_before_ms = @not_before_ms, delayed = @delayed,
-         expires_ms = @expires_ms, locked_ms = @locked_ms, body = @body WHERE seq = @seq`,
+         expires_ms = @expires_ms, locked_ms = @locked_ms, body = @body, has_paths = @has_paths WHERE seq = @seq`,
     ).run({ ...columns, seq });
   }
 
@@ -191,18 +211,43 @@ export class Statements {
   }
 
   /** The claimable task first in line (highest priority, then oldest), of one type or of any. */
-  firstReady(wf: number, nowMs: number, type: string | null): { seq: number; priority: number } | undefined {
-    if (type === null) {
-      return this.prepared(`SELECT seq, priority FROM tasks WHERE wf = @wf AND ${READY} ORDER BY priority DESC, seq LIMIT 1`).get({
-        wf,
-        now: nowMs,
-      }) as { seq: number; priority: number } | undefined;
-    }
-    return this.prepared(`SELECT seq, priority FROM tasks WHERE wf = @wf AND type = @type AND ${READY} ORDER BY priority DESC, seq LIMIT 1`).get({
-      wf,
-      type,
-      now: nowMs,
-    }) as { seq: number; priority: number } | undefined;
+  firstReady(wf: number, nowMs: number, type: string | null): ReadyTask | undefined {
+    return this.prepared(`SELECT seq, priority, has_paths FROM tasks WHERE wf = @wf ${typeTerm(type)} AND ${READY} ORDER BY priority DESC, seq LIMIT 1`).get(
+      readyParameters(wf, nowMs, type),
+    ) as ReadyTask | undefined;
+  }
+
+  /** The claimable tasks in line, one at a time: the caller stops at the first it can take. */
+  readyInLine(wf: number, nowMs: number, type: string | null): IterableIterator<ReadyTask & { id: string; body: string }> {
+    return this.prepared(`SELECT seq, priority, has_paths, id, body FROM tasks WHERE wf = @wf ${typeTerm(type)} AND ${READY} ORDER BY priority DESC, seq`).iterate(
+      readyParameters(wf, nowMs, type),
+    ) as IterableIterator<ReadyTask & { id: string; body: string }>;
+  }
+
+  /** Whether a claimable task without paths (which no hold can keep back) is in line, of one type or of any. */
+  hasReadyWithoutPaths(wf: number, nowMs: number, type: string | null): boolean {
+    return (
+      this.prepared(`SELECT 1 FROM tasks WHERE wf = @wf ${typeTerm(type)} AND ${READY} AND has_paths = 0 LIMIT 1`).pluck().get(readyParameters(wf, nowMs, type)) !==
+      undefined
+    );
+  }
+
+  // Paths
+
+  /** The tasks in progress that declare paths: the holds of tasks (core/path-holds.ts). */
+  heldWithPaths(wf: number): TaskRow[] {
+    return this.prepared(`SELECT ${TASK_ROW} FROM tasks WHERE wf = ? AND status = 'in_progress' AND has_paths = 1 ORDER BY seq`).all(wf) as TaskRow[];
+  }
+
+  hasHeldWithPaths(wf: number): boolean {
+    return this.prepared("SELECT 1 FROM tasks WHERE wf = ? AND status = 'in_progress' AND has_paths = 1 LIMIT 1").pluck().get(wf) !== undefined;
+  }
+
+  /** Pending tasks with paths and their dependencies met, ready or scheduled: what a hold may keep back. */
+  pendingWithPaths(wf: number): (TaskRow & { type: string; not_before_ms: number | null })[] {
+    return this.prepared(
+      `SELECT ${TASK_ROW}, type, not_before_ms FROM tasks WHERE wf = ? AND status = 'pending' AND has_paths = 1 AND unmet_deps = 0 ORDER BY seq`,
+    ).all(wf) as (TaskRow & { type: string; not_before_ms: number | null })[];
   }
 
   taskAt(seq: number): TaskRow {
@@ -245,16 +290,20 @@ export class Statements {
     ).pluck().get(wf, nowMs) as number;
   }
 
-  /** The earliest not_before of a scheduled task with its dependencies met, of the given types (any when null). */
-  earliestScheduled(wf: number, types: readonly string[] | null): number | undefined {
+  /**
+   * The earliest not_before of a scheduled task with its dependencies met, of the given types
+   * (any when null); with `withoutPaths`, of the tasks that declare no paths only.
+   */
+  earliestScheduled(wf: number, types: readonly string[] | null, withoutPaths = false): number | undefined {
+    const pathless = withoutPaths ? "AND has_paths = 0" : "";
     if (types === null) {
       return this.prepared(
-        "SELECT min(not_before_ms) FROM tasks WHERE wf = ? AND status = 'pending' AND delayed = 1 AND unmet_deps = 0",
+        `SELECT min(not_before_ms) FROM tasks WHERE wf = ? AND status = 'pending' AND delayed = 1 AND unmet_deps = 0 ${pathless}`,
       ).pluck().get(wf) as number | undefined ?? undefined;
     }
     let earliest: number | undefined;
     const statement = this.prepared(
-      "SELECT not_before_ms FROM tasks WHERE wf = ? AND status = 'pending' AND delayed = 1 AND unmet_deps = 0 AND type = ? ORDER BY not_before_ms LIMIT 1",
+      `SELECT not_before_ms FROM tasks WHERE wf = ? AND status = 'pending' AND delayed = 1 AND unmet_deps = 0 AND type = ? ${pathless} ORDER BY not_before_ms LIMIT 1`,
     ).pluck();
     for (const type of types) {
       const at = statement.get(wf, type) as number | undefined;

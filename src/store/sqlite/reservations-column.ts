@@ -1,0 +1,27 @@
+/**
+ * A workflow's explicit reservations (core/path-reservations.ts) are kept in its row's
+ * `extra`, under `reservations`, as a state file keeps them at its top level: an export
+ * carries them in its header and an import brings them back, with no column of their own.
+ */
+import { StateFileCorruptError } from "../../core/errors.js";
+import { storedReservationSchema, type StoredReservation } from "../../core/schema.js";
+
+const reservationsSchema = storedReservationSchema.array();
+
+/** The reservations `extra` holds, ended ones included (the rules skip those). */
+export function reservationsIn(extra: string | null, location: string): StoredReservation[] {
+  if (extra === null) return [];
+  const kept = (JSON.parse(extra) as { reservations?: unknown }).reservations;
+  if (kept === undefined) return [];
+  const parsed = reservationsSchema.safeParse(kept);
+  if (!parsed.success) throw new StateFileCorruptError(location, `its reservations are not readable: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+/** `extra` with its reservations replaced; the key is dropped when there are none, and the column emptied when nothing is left. */
+export function extraWith(extra: string | null, reservations: readonly StoredReservation[] | undefined): string | null {
+  const fields = extra === null ? {} : (JSON.parse(extra) as Record<string, unknown>);
+  if (reservations !== undefined && reservations.length > 0) fields.reservations = reservations;
+  else delete fields.reservations;
+  return Object.keys(fields).length > 0 ? JSON.stringify(fields) : null;
+}
