@@ -202,8 +202,15 @@ export class SqliteStore implements TaskStore {
     });
   }
 
-  reservePaths({ clock, ...request }: ReservePathsRequest): Promise<reservations.ReservationResult> {
-    return this.change((s) => this.changeReservations(s, clock, (state, now) => reservations.reservePaths(state, { ...request, now }), request.taskId));
+  async reservePaths({ clock, ...request }: ReservePathsRequest): Promise<reservations.ReservationResult> {
+    const reserve = (state: WorkflowState, now: Date) => reservations.reservePaths(state, { ...request, now });
+    const change = (s: Statements) => this.changeReservations(s, clock, reserve, request.taskId);
+    const made = await this.database.writeIfExists(change, () => null);
+    if (made !== null) return made;
+    // No database yet: a refusal (a task that does not exist) leaves none behind; only a grant creates it.
+    const now = clock();
+    reserve(rules.newWorkflowState(now), now);
+    return this.change(change);
   }
 
   releasePaths({ clock, ...request }: ReleasePathsRequest): Promise<{ released: string[] }> {
