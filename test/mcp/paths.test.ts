@@ -254,3 +254,17 @@ describe.each(STORES)("paths over MCP, %s store", (store, storeArgs) => {
     expect((await second.reserve(["src/a.ts"])).granted).toBe(true);
   });
 });
+
+describe("what agents are told", () => {
+  it("the instructions, the worker and the planner prompt say to give tasks their paths and to reserve files edited outside a task", async () => {
+    const server = await startServer({ stateDir: await tempDir(), clientName: "reader" });
+    running.push(server);
+    const instructions = server.client.getInstructions() ?? "";
+    for (const word of ["paths", "reserve_paths", "release_paths"]) expect(instructions).toContain(word);
+    const promptText = async (name: string, args: Record<string, string>): Promise<string> =>
+      ((await server.client.getPrompt({ name, arguments: args })).messages[0]?.content as { text: string }).text;
+    const worker = await promptText("worker", {});
+    for (const word of ["`paths`", "`reserve_paths`", "`release_paths`"]) expect(worker).toContain(word);
+    expect(await promptText("planner", { goal: "g" })).toContain("`paths`");
+  });
+});
