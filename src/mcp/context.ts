@@ -1,9 +1,10 @@
 /**
  * What every tool, resource and prompt handler shares: the state directory's
- * workflows, the caller's identity, the claims this server made, and `run`, which
+ * workflows, the caller's identity and session, the claims this server made, and `run`, which
  * turns any thrown error into a tool refusal so one bad call never stops the server.
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { newClaimSecret } from "../core/claim-token.js";
 import { DEFAULT_WORKFLOW } from "../core/workflow-name.js";
 import type { TaskManager } from "../task-manager.js";
 import type { Workflows } from "../workflows.js";
@@ -17,6 +18,13 @@ export interface OpenWorkflow {
 }
 
 export class ServerContext {
+  /**
+   * This server's session secret, passed as `session` with every claim and reservation:
+   * the paths it holds are this session's, so two windows of one client (one name) are two
+   * holders. Random per server, which is per stdio process and per HTTP session; never shown.
+   */
+  readonly session = newClaimSecret().secret;
+
   constructor(
     readonly workflows: Workflows,
     readonly claims: ClaimLedger,

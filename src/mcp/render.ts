@@ -9,6 +9,7 @@ export function renderTask(task: Task): string {
   if (task.parent_id !== null) parts.push(`parent=${task.parent_id}`);
   if (task.priority !== undefined) parts.push(`priority=${task.priority}`);
   if (task.depends_on !== undefined) parts.push(`depends_on=${task.depends_on.join(",")}`);
+  if (task.paths !== undefined) parts.push(`paths=${task.paths.join(",")}`);
   if (task.blocked_by !== undefined) parts.push(`blocked_by=${task.blocked_by.join(",")}`);
   if (task.status === "pending" && task.not_before != null) parts.push(`not_before=${task.not_before}`);
   if (task.last_error != null) parts.push(`last_error=${JSON.stringify(task.last_error)}`);

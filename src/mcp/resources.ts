@@ -1,6 +1,6 @@
 /**
- * Workflows as resources: `workflow://{workflow}` is a workflow's summary, metadata and
- * first page of tasks (workflow-resource.ts), listed one per workflow in the state
+ * Workflows as resources: `workflow://{workflow}` is a workflow's summary, metadata, path
+ * reservations and first page of tasks (workflow-resource.ts), listed one per workflow in the state
  * directory; `workflow://{workflow}/tasks/{task_id}` is one task. Reading a resource
  * changes nothing. Their JSON is compact: a model reads it, and pays for every space.
  */
@@ -42,7 +42,7 @@ export function registerResources(server: McpServer, context: ServerContext): vo
     }),
     {
       title: "Workflow",
-      description: "A workflow's summary, metadata and first page of tasks as JSON, with the list_tasks cursor for the rest.",
+      description: "A workflow's summary, metadata, path reservations and first page of tasks as JSON, with the list_tasks cursor for the rest.",
       mimeType: JSON_MIME,
     },
     (uri, variables) =>

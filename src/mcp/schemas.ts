@@ -10,7 +10,23 @@
 import { z } from "zod";
 import { FINAL_STATUSES, TASK_STATUSES, type JsonObject } from "../core/schema.js";
 
-export const workflowArg = z.string().optional().describe('Workflow (default "default")');
+/**
+ * A tool's input or output schema, from its fields. The JSON Schema the SDK makes of a zod
+ * object starts with `"$schema": "http://json-schema.org/draft-07/schema#"`, 52 characters
+ * twice per tool in tools/list; without it a client reads the schema in MCP's default
+ * dialect (2020-12), where the few keywords used here mean the same.
+ */
+export function toolSchema<Shape extends z.ZodRawShape>(shape: Shape): z.ZodObject<Shape> {
+  return withoutDialect(z.object(shape));
+}
+
+/** The schema without the `$schema` line (see toolSchema). */
+export function withoutDialect<T extends z.ZodType>(schema: T): T {
+  return schema.meta({ $schema: undefined });
+}
+
+/** Undescribed: the server's instructions say once that it defaults to "default", instead of 15 copies in tools/list. */
+export const workflowArg = z.string().optional();
 export const taskIdArg = z.string().describe("Task id");
 /** The server passes the tokens of the claims it made: an agent sends one only after its server restarted. */
 export const claimTokenArg = z.string().optional().describe("Only after a server restart: your claim_token");
@@ -36,14 +52,15 @@ export const finalStatusArg = z.enum(FINAL_STATUSES);
  * A task in a result. Only the fields an agent branches on are spelled out; the
  * others pass through (the schema is loose) and are named in the description, which
  * keeps the seven copies of this schema in tools/list short (the list stays under
- * 16,000 characters).
+ * 16,000 characters, and names, descriptions and input schemas under 8,000).
  */
-const OTHER_TASK_FIELDS = "Also: data, result, parent_id, attempts, *_at times; locked_by, lease_* while in_progress";
+const OTHER_TASK_FIELDS = "Also: data, result, paths, parent_id, attempts, *_at times; locked_by, lease_* while in_progress";
 export const taskOutput = z
   .looseObject({
     id: z.string(),
     type: z.string(),
-    status: taskStatusArg,
+    // A string, not the enum: the statuses are in list_tasks's input, and seven copies here would cost 460 characters.
+    status: z.string(),
   })
   .describe(OTHER_TASK_FIELDS);
 

@@ -18,6 +18,7 @@ const FIELDS = {
   idempotency_key: "idempotencyKey",
   max_attempts: "maxAttempts",
   retry_delay_seconds: "retryDelaySeconds",
+  paths: "paths",
 } as const;
 
 /**

@@ -5,15 +5,18 @@
  * list_tasks pages on from the cursor given here.
  */
 import { DEFAULT_PAGE_SIZE } from "../core/inputs.js";
-import type { StatusSummary, Task, WorkflowMetadata } from "../core/schema.js";
+import type { Reservation, StatusSummary, Task, WorkflowMetadata } from "../core/schema.js";
 import type { Workflows } from "../workflows.js";
 import { compactTask } from "./compact-task.js";
 
 export interface WorkflowResourceBody {
   workflow: string;
   store: string;
+  /** With pending_counts.conflicting: the tasks ready but for their paths, which another holder holds. */
   summary: StatusSummary;
   metadata: WorkflowMetadata;
+  /** The path reservations in force, oldest first (a task in progress holds its own `paths`). */
+  reservations: Reservation[];
   /** The first tasks in creation order, without their history (get_task or workflow://{workflow}/tasks/{id} has it). */
   tasks: Omit<Task, "history">[];
   /** Null when `tasks` is all of them. */
@@ -24,12 +27,18 @@ export interface WorkflowResourceBody {
 
 export async function workflowResourceBody(workflows: Workflows, name: string): Promise<WorkflowResourceBody> {
   const tm = workflows.get(name);
-  const [summary, metadata, page] = await Promise.all([tm.getStatusSummary(), tm.getWorkflowMetadata(), tm.listTasks({ limit: DEFAULT_PAGE_SIZE })]);
+  const [summary, metadata, reservations, page] = await Promise.all([
+    tm.getStatusSummary(),
+    tm.getWorkflowMetadata(),
+    tm.listReservations(),
+    tm.listTasks({ limit: DEFAULT_PAGE_SIZE }),
+  ]);
   const body: WorkflowResourceBody = {
     workflow: name,
     store: workflows.store,
     summary,
     metadata,
+    reservations,
     tasks: page.tasks.map(compactTask),
     next_cursor: page.next_cursor,
   };

@@ -14,7 +14,7 @@ import { TaskManager } from "../../src/index.js";
 import { acquireFileLock } from "../../src/store/json/file-lock.js";
 import { EventLog } from "../helpers/events.js";
 import { startHttpServer, stopHttpServers, type HttpClient } from "../helpers/http-server.js";
-import { cliPath, ok, refusal } from "../helpers/mcp-client.js";
+import { cliPath, ok, refusal, textOf } from "../helpers/mcp-client.js";
 import { repoRoot } from "../helpers/paths.js";
 import { freshSchema, TEST_DATABASE_URL } from "../helpers/postgres.js";
 import { runNode } from "../helpers/processes.js";
@@ -131,6 +131,18 @@ describe("--http", () => {
     expect(task.locked_by).toBe("same");
     refusal(await second.call("complete_task", { task_id: task.id }), "NOT_CLAIM_HOLDER");
     ok(await first.call("complete_task", { task_id: task.id }));
+  });
+
+  it("makes two sessions of one client two holders of reserved paths", async () => {
+    const server = await startHttpServer(await tempDir());
+    const [first, second] = await Promise.all([server.connect("same"), server.connect("same")]);
+    expect(ok(await first.call("reserve_paths", { paths: ["src/**"] }))).toMatchObject({ granted: true, reservations: [{ path: "src/**", held_by: "same" }] });
+    const refused = await second.call("reserve_paths", { paths: ["src/a.ts"] });
+    expect(ok(refused)).toMatchObject({ granted: false, reservations: [], conflicts: [{ path: "src/a.ts", held_path: "src/**", held_by: "same" }] });
+    expect(textOf(refused)).toMatch(/nothing was reserved/i);
+    expect(ok(await second.call("release_paths", {}))).toEqual({ released: [] });
+    expect(ok(await first.call("release_paths", {}))).toEqual({ released: ["src/**"] });
+    expect(ok(await second.call("reserve_paths", { paths: ["src/a.ts"] }))).toMatchObject({ granted: true });
   });
 
   it("sends a subscribed resource's updates and list_changed over SSE", async () => {

@@ -304,6 +304,10 @@ describe("the tool list", () => {
   it("has every tool with a title, a description, schemas and annotations, all under 16,000 characters", async () => {
     const listing = await server.client.listTools();
     expect(JSON.stringify(listing).length).toBeLessThan(16_000);
+    // What a model reads of it, in every conversation: names, descriptions and input schemas.
+    const read = listing.tools.map(({ name, description, inputSchema }) => ({ name, description, inputSchema }));
+    expect(JSON.stringify(read).length).toBeLessThan(8_000);
+    expect(JSON.stringify(listing)).not.toContain("$schema"); // the SDK's draft-07 line: 52 characters, twice per tool
     const names = listing.tools.map((tool) => tool.name).sort();
     expect(names).toEqual(
       expect.arrayContaining([
@@ -314,7 +318,9 @@ describe("the tool list", () => {
         "get_task_children",
         "list_tasks",
         "list_workflows",
+        "release_paths",
         "release_task",
+        "reserve_paths",
         "summary",
         "update_workflow_metadata",
       ]),
@@ -330,7 +336,7 @@ describe("the tool list", () => {
     for (const read of ["get_task", "get_task_children", "list_tasks", "summary", "list_workflows"]) {
       expect(annotations[read]?.readOnlyHint, read).toBe(true);
     }
-    for (const write of ["create_task", "get_next_task", "complete_task", "release_task"]) {
+    for (const write of ["create_task", "get_next_task", "complete_task", "release_task", "reserve_paths", "release_paths"]) {
       expect(annotations[write], write).toMatchObject({ readOnlyHint: false, destructiveHint: false });
     }
     expect(annotations["update_workflow_metadata"]).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: true });

@@ -2,7 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { renderTask } from "../render.js";
-import { taskIdArg, workflowArg } from "../schemas.js";
+import { taskIdArg, toolSchema, workflowArg } from "../schemas.js";
 import { toolSuccess } from "../tool-result.js";
 
 const inputSchema = {
@@ -19,9 +19,9 @@ export function registerCancelTaskTool(server: McpServer, context: ServerContext
       title: "Cancel a task nobody holds",
       description:
         "Cancel a task nobody holds (pending, or its lease ran out) that is no longer needed; cascade: true cancels its pending subtree too. For a task you hold, use complete_task with status cancelled.",
-      inputSchema,
+      inputSchema: toolSchema(inputSchema),
       // Compact: the caller knows the task; it needs the outcome.
-      outputSchema: { task_id: z.string(), status: z.string(), cancelled_descendants: z.number().optional() },
+      outputSchema: toolSchema({ task_id: z.string(), status: z.string(), cancelled_descendants: z.number().optional() }),
       // Ends a task for good: destructive; cancelling again is refused rather than repeated.
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     },

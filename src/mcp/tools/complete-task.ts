@@ -4,7 +4,7 @@ import type { FinishedTask } from "../../core/schema.js";
 import { compactTask } from "../compact-task.js";
 import type { ServerContext } from "../context.js";
 import { renderTask } from "../render.js";
-import { asJsonObject, claimTokenArg, finalStatusArg, jsonObjectArg, taskIdArg, taskOutput, workflowArg } from "../schemas.js";
+import { asJsonObject, claimTokenArg, finalStatusArg, jsonObjectArg, taskIdArg, taskOutput, toolSchema, workflowArg } from "../schemas.js";
 import { toolSuccess } from "../tool-result.js";
 import { ADDITIVE_WRITE } from "./annotations.js";
 import { finishClaim } from "./finish-claim.js";
@@ -25,9 +25,9 @@ export function registerCompleteTaskTool(server: McpServer, context: ServerConte
     {
       title: "Finish a claimed task",
       description:
-        "Finish a task you claimed as completed (default), failed or cancelled, with optional result_data. After a transient error use failed with retry: true. Only the agent holding the claim may finish it.",
-      inputSchema,
-      outputSchema: { task: taskOutput, cancelled_descendants: z.number().optional() },
+        "Finish a task you claimed as completed (default), failed or cancelled, with optional result_data. After a transient error use failed with retry: true.",
+      inputSchema: toolSchema(inputSchema),
+      outputSchema: toolSchema({ task: taskOutput, cancelled_descendants: z.number().optional() }),
       annotations: ADDITIVE_WRITE,
     },
     (args) =>

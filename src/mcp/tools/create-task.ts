@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { renderTask } from "../render.js";
 import { compactTask } from "../compact-task.js";
-import { jsonObjectArg, taskOutput, workflowArg } from "../schemas.js";
+import { jsonObjectArg, taskOutput, toolSchema, workflowArg } from "../schemas.js";
 import { createTaskInputOf } from "../task-input.js";
 import { toolSuccess } from "../tool-result.js";
 import { ADDITIVE_WRITE } from "./annotations.js";
@@ -21,6 +21,7 @@ const inputSchema = {
   idempotency_key: z.string().optional().describe("Same key again returns the same task"),
   max_attempts: z.number().optional().describe("Failures before it fails for good (default no limit)"),
   retry_delay_seconds: z.number().optional().describe("First retry's wait, then doubling (default 0)"),
+  paths: z.array(z.string()).optional().describe("Files/globs it will edit"),
 };
 
 export function registerCreateTaskTool(server: McpServer, context: ServerContext): void {
@@ -29,9 +30,9 @@ export function registerCreateTaskTool(server: McpServer, context: ServerContext
     {
       title: "Create a task",
       description:
-        "Add a pending task of task_type with optional data. parent_id splits a task into child steps; depends_on makes a step wait for others; idempotency_key makes a repeated call safe. Returns the task; other tools refer to it by id.",
-      inputSchema,
-      outputSchema: { task: taskOutput, already_existed: z.boolean() },
+        "Add a pending task of task_type with optional data. parent_id splits a task into child steps; depends_on makes a step wait for others; idempotency_key makes a repeated call safe; paths keeps tasks editing the same files apart.",
+      inputSchema: toolSchema(inputSchema),
+      outputSchema: toolSchema({ task: taskOutput, already_existed: z.boolean() }),
       annotations: ADDITIVE_WRITE,
     },
     (args) =>

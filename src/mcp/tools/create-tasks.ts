@@ -3,7 +3,7 @@ import { z } from "zod";
 import { InvalidInputError } from "../../core/errors.js";
 import type { CreatedTask } from "../../core/schema.js";
 import type { ServerContext } from "../context.js";
-import { jsonObjectArg, workflowArg } from "../schemas.js";
+import { jsonObjectArg, toolSchema, workflowArg } from "../schemas.js";
 import { createTaskInputOf } from "../task-input.js";
 import { toolSuccess } from "../tool-result.js";
 import { ADDITIVE_WRITE } from "./annotations.js";
@@ -24,8 +24,8 @@ export function registerCreateTasksTool(server: McpServer, context: ServerContex
     {
       title: "Create many tasks",
       description: `Add up to ${MAX_TASKS_PER_CALL} tasks in one call, all or none: a goal split into steps at once. Returns their ids in order.`,
-      inputSchema,
-      outputSchema: { ids: z.array(z.string()), already_existed: z.array(z.string()) },
+      inputSchema: toolSchema(inputSchema),
+      outputSchema: toolSchema({ ids: z.array(z.string()), already_existed: z.array(z.string()) }),
       annotations: ADDITIVE_WRITE,
     },
     (args) =>

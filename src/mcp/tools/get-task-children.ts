@@ -2,7 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { renderTasks } from "../render.js";
-import { taskIdArg, taskOutput, workflowArg } from "../schemas.js";
+import { taskIdArg, taskOutput, toolSchema, workflowArg } from "../schemas.js";
 import { compactTask } from "../compact-task.js";
 import { toolSuccess } from "../tool-result.js";
 import { READS } from "./annotations.js";
@@ -18,8 +18,8 @@ export function registerGetTaskChildrenTool(server: McpServer, context: ServerCo
     {
       title: "List a task's children",
       description: "List the tasks created with this task as parent_id, e.g. to see whether all steps of a parent are done.",
-      inputSchema,
-      outputSchema: { tasks: z.array(taskOutput) },
+      inputSchema: toolSchema(inputSchema),
+      outputSchema: toolSchema({ tasks: z.array(taskOutput) }),
       annotations: READS,
     },
     (args) =>

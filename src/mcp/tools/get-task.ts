@@ -2,7 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { withoutIdleClaim } from "../compact-task.js";
 import type { ServerContext } from "../context.js";
 import { renderTask } from "../render.js";
-import { taskIdArg, taskOutput, workflowArg } from "../schemas.js";
+import { taskIdArg, taskOutput, toolSchema, workflowArg } from "../schemas.js";
 import { toolSuccess } from "../tool-result.js";
 import { READS } from "./annotations.js";
 
@@ -17,8 +17,8 @@ export function registerGetTaskTool(server: McpServer, context: ServerContext): 
     {
       title: "Read a task",
       description: "Read one task by id: its status, holder, data, result, why it is blocked, and its history.",
-      inputSchema,
-      outputSchema: { task: taskOutput },
+      inputSchema: toolSchema(inputSchema),
+      outputSchema: toolSchema({ task: taskOutput }),
       annotations: READS,
     },
     (args) =>

@@ -2,7 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { leaseSecondsArg } from "../range-args.js";
-import { claimTokenArg, taskIdArg, workflowArg } from "../schemas.js";
+import { claimTokenArg, taskIdArg, toolSchema, workflowArg } from "../schemas.js";
 import { toolSuccess } from "../tool-result.js";
 import { ADDITIVE_WRITE } from "./annotations.js";
 
@@ -20,9 +20,9 @@ export function registerHeartbeatTaskTool(server: McpServer, context: ServerCont
       title: "Keep a claim alive",
       description:
         "Renew your lease on a task you claimed while the work may outlast lease_expires_at; call it well before then. A lapsed lease lets another agent take the task and refuses your complete_task.",
-      inputSchema,
+      inputSchema: toolSchema(inputSchema),
       // Compact on purpose: an agent may call this every minute for hours.
-      outputSchema: { task_id: z.string(), lease_expires_at: z.string() },
+      outputSchema: toolSchema({ task_id: z.string(), lease_expires_at: z.string() }),
       annotations: ADDITIVE_WRITE,
     },
     (args) =>

@@ -11,7 +11,9 @@ import { registerGetTaskTool } from "./get-task.js";
 import { registerHeartbeatTaskTool } from "./heartbeat-task.js";
 import { registerListTasksTool } from "./list-tasks.js";
 import { registerListWorkflowsTool } from "./list-workflows.js";
+import { registerReleasePathsTool } from "./release-paths.js";
 import { registerReleaseTaskTool } from "./release-task.js";
+import { registerReservePathsTool } from "./reserve-paths.js";
 import { registerSummaryTool } from "./summary.js";
 import { registerUpdateWorkflowMetadataTool } from "./update-workflow-metadata.js";
 
@@ -23,6 +25,8 @@ export function registerTools(server: McpServer, context: ServerContext): void {
   registerReleaseTaskTool(server, context);
   registerHeartbeatTaskTool(server, context);
   registerCancelTaskTool(server, context);
+  registerReservePathsTool(server, context);
+  registerReleasePathsTool(server, context);
   registerGetTaskTool(server, context);
   registerGetTaskChildrenTool(server, context);
   registerListTasksTool(server, context);

@@ -2,7 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { renderTasks } from "../render.js";
-import { taskOutput, taskStatusArg, workflowArg } from "../schemas.js";
+import { taskOutput, taskStatusArg, toolSchema, workflowArg } from "../schemas.js";
 import { compactTask } from "../compact-task.js";
 import { toolSuccess } from "../tool-result.js";
 import { READS } from "./annotations.js";
@@ -23,8 +23,8 @@ export function registerListTasksTool(server: McpServer, context: ServerContext)
       title: "List tasks",
       description:
         "List tasks in creation order, filtered by status, task_type or parent_id, one page at a time; pass next_cursor back as cursor for more (null on the last page). For counts, summary is cheaper.",
-      inputSchema,
-      outputSchema: { tasks: z.array(taskOutput), next_cursor: z.string().nullable() },
+      inputSchema: toolSchema(inputSchema),
+      outputSchema: toolSchema({ tasks: z.array(taskOutput), next_cursor: z.string().nullable() }),
       annotations: READS,
     },
     (args) =>

@@ -4,7 +4,7 @@ import { isTaskManagerError } from "../../core/errors.js";
 import type { ServerContext } from "../context.js";
 import { renderCounts } from "../render.js";
 import { workflowUri } from "../resources.js";
-import { countsOutput } from "../schemas.js";
+import { countsOutput, toolSchema } from "../schemas.js";
 import { toolSuccess } from "../tool-result.js";
 import { READS } from "./annotations.js";
 
@@ -23,8 +23,8 @@ export function registerListWorkflowsTool(server: McpServer, context: ServerCont
     {
       title: "List workflows",
       description: "List the workflows in the state directory with task counts. One whose file cannot be read is listed with an error.",
-      inputSchema: {},
-      outputSchema: { workflows: z.array(workflowEntry) },
+      inputSchema: toolSchema({}),
+      outputSchema: toolSchema({ workflows: z.array(workflowEntry) }),
       annotations: READS,
     },
     () =>

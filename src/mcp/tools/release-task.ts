@@ -2,7 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ServerContext } from "../context.js";
 import { renderTask } from "../render.js";
 import { compactTask } from "../compact-task.js";
-import { claimTokenArg, taskIdArg, taskOutput, workflowArg } from "../schemas.js";
+import { claimTokenArg, taskIdArg, taskOutput, toolSchema, workflowArg } from "../schemas.js";
 import { toolSuccess } from "../tool-result.js";
 import { ADDITIVE_WRITE } from "./annotations.js";
 import { finishClaim } from "./finish-claim.js";
@@ -19,8 +19,8 @@ export function registerReleaseTaskTool(server: McpServer, context: ServerContex
     {
       title: "Give a claimed task back",
       description: "Return a task you claimed to pending so another agent can take it, when you cannot finish it.",
-      inputSchema,
-      outputSchema: { task: taskOutput },
+      inputSchema: toolSchema(inputSchema),
+      outputSchema: toolSchema({ task: taskOutput }),
       annotations: ADDITIVE_WRITE,
     },
     (args) =>

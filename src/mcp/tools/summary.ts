@@ -2,7 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { renderSummary } from "../render.js";
-import { countsOutput, workflowArg } from "../schemas.js";
+import { countsOutput, toolSchema, withoutDialect, workflowArg } from "../schemas.js";
 import { toolSuccess } from "../tool-result.js";
 import { READS } from "./annotations.js";
 
@@ -16,9 +16,9 @@ export function registerSummaryTool(server: McpServer, context: ServerContext): 
     {
       title: "Workflow progress",
       description: "Count a workflow's tasks by status and by type. Cheap: use it to check progress instead of listing tasks.",
-      inputSchema,
+      inputSchema: toolSchema(inputSchema),
       // Loose: counts the core adds later reach the client without a schema change here.
-      outputSchema: z.looseObject({ workflow: z.string(), total_tasks: z.number(), status_counts: countsOutput, type_counts: countsOutput }),
+      outputSchema: withoutDialect(z.looseObject({ workflow: z.string(), total_tasks: z.number(), status_counts: countsOutput, type_counts: countsOutput })),
       annotations: READS,
     },
     (args) =>

@@ -1,7 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { ServerContext } from "../context.js";
-import { asJsonObject, jsonObjectArg, workflowArg } from "../schemas.js";
+import { asJsonObject, jsonObjectArg, toolSchema, workflowArg } from "../schemas.js";
 import { toolSuccess } from "../tool-result.js";
 
 const inputSchema = {
@@ -16,8 +16,8 @@ export function registerUpdateWorkflowMetadataTool(server: McpServer, context: S
       title: "Update workflow metadata",
       description:
         "Merge fields into the workflow's metadata, replacing fields of the same name, and return all of it. For notes every agent should see, such as the goal.",
-      inputSchema,
-      outputSchema: { metadata: z.looseObject({}) },
+      inputSchema: toolSchema(inputSchema),
+      outputSchema: toolSchema({ metadata: z.looseObject({}) }),
       // Replaces same-named fields (destructive); the same patch twice leaves the same metadata.
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
