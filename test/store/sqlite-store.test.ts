@@ -45,6 +45,9 @@ describe("the SQLite database", () => {
     expect(await workflows.get("a").getNextTask({ agentId: "w" })).toBeNull();
     expect(await workflows.get("a").getStatusSummary()).toMatchObject({ total_tasks: 0 });
     expect(await workflows.exists("a")).toBe(false);
+    expect(await workflows.get("a").listReservations()).toEqual([]);
+    expect(await workflows.get("a").releasePaths({ agentId: "w" })).toEqual({ released: [] });
+    await expect(workflows.get("a").reservePaths({ agentId: "w", paths: ["x"], taskId: "t_missing" })).rejects.toMatchObject({ code: "TASK_NOT_FOUND" });
     expect(existsSync(stateDir)).toBe(false);
     await workflows.get("b").createTask({ type: "t" });
     await workflows.get("a").updateWorkflowMetadata({ note: "metadata alone makes a workflow" });
