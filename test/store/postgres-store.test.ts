@@ -13,9 +13,12 @@ import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { PostgresStore, TaskManager } from "../../src/index.js";
 import { MIGRATIONS } from "../../src/store/postgres/migrations.js";
-import { codeOf } from "../helpers/coordination.js";
+import { claimSecretDigest } from "../../src/core/claim-token.js";
+import { nextClaimTime } from "../../src/core/claim-timing.js";
+import { ManualClock, codeOf } from "../helpers/coordination.js";
+import { exportedState } from "../helpers/stores.js";
 import { repoRoot } from "../helpers/paths.js";
-import { TEST_DATABASE_URL, freshSchema, testSchema, withClient } from "../helpers/postgres.js";
+import { TEST_DATABASE_URL, dumpWorkflow, freshSchema, testSchema, withClient } from "../helpers/postgres.js";
 import { has } from "../helpers/requirements.js";
 
 const run = promisify(execFile);
@@ -354,6 +357,41 @@ describe.skipIf(!has("postgres"))("PostgresStore with paths", () => {
       await two.releasePaths({ agentId: `b${round}` });
       await one.releasePaths({ agentId: `c${round}` });
     }
+  });
+
+  it("tells when a holder's claim may succeed as the core does over the same state, for each kind of hold in the way", async () => {
+    const clock = new ManualClock();
+    const store = new PostgresStore({ url: TEST_DATABASE_URL, schema: freshSchema(), workflow: "timing" });
+    const tm = new TaskManager({ store, clock: clock.now });
+    opened.push(tm);
+    const sessions = { alice: "alice-session-secret-1", bob: "bob-session-secret-22", carol: "carol-session-secret-3" };
+    await tm.createTask({ type: "t", paths: ["a.ts"] });
+    await tm.createTask({ type: "t", paths: ["a.ts"] }); // behind alice's task in progress until its lease ends
+    expect(await tm.getNextTask({ agentId: "alice", session: sessions.alice, leaseSeconds: 60 })).not.toBeNull();
+    await tm.reservePaths({ agentId: "carol", session: sessions.carol, paths: ["b.ts"], ttlSeconds: 30 });
+    await tm.createTask({ type: "u", paths: ["b.ts"] }); // behind carol's reservation until it expires
+    await tm.createTask({ type: "u", paths: ["c.ts"], delaySeconds: 100 }); // scheduled
+    await tm.createTask({ type: "v", paths: ["b.ts", "a.ts"] }); // behind both
+    await tm.reservePaths({ agentId: "carol", session: sessions.carol, paths: ["e.ts"], ttlSeconds: 20, exclusive: false });
+    await tm.createTask({ type: "w", paths: ["e.ts"] }); // a shared reservation keeps no claim back
+    clock.advance(5);
+    const state = await exportedState(tm);
+    if (state === null) throw new Error("nothing exported");
+    for (const [agentId, session] of Object.entries(sessions)) {
+      for (const taskTypes of [["t"], ["u"], ["v"], ["w"], ["u", "v"], undefined]) {
+        const query = { taskTypes, now: clock.now(), staleAfterMs: 3_600_000, holder: { agentId, sessionDigest: claimSecretDigest(session) } };
+        const expected = nextClaimTime(state, query);
+        expect({ agentId, taskTypes, at: (await store.nextClaimTime(query))?.toISOString() }).toEqual({ agentId, taskTypes, at: expected?.toISOString() });
+      }
+    }
+  });
+
+  it("creates no workflow for a release or a list of reservations in one that does not exist", async () => {
+    const schema = freshSchema();
+    const tm = open({ schema, workflow: "never" });
+    expect(await tm.releasePaths({ agentId: "a" })).toEqual({ released: [] });
+    expect(await tm.listReservations()).toEqual([]);
+    expect(await dumpWorkflow(schema, "never")).toBeNull();
   });
 
   it("carries reservations through export and import, with the holder's session", async () => {

@@ -340,11 +340,12 @@ export class PostgresStore implements TaskStore {
   }
 
   async reservePaths({ clock, ...request }: ReservePathsRequest): Promise<ReservationResult> {
-    return this.changeReservations(clock, request.taskId === undefined ? [] : [request.taskId], (state, now) => reservations.reservePaths(state, { ...request, now }));
+    return this.changeReservations(clock, true, request.taskId === undefined ? [] : [request.taskId], (state, now) => reservations.reservePaths(state, { ...request, now }));
   }
 
   async releasePaths({ clock, ...request }: ReleasePathsRequest): Promise<{ released: string[] }> {
-    return this.changeReservations(clock, [], (state, now) => reservations.releasePaths(state, { ...request, now }));
+    // A release never creates the workflow: without one, there is nothing to release.
+    return this.changeReservations(clock, false, [], (state, now) => reservations.releasePaths(state, { ...request, now }));
   }
 
   async listReservations(now: Date): Promise<Reservation[]> {
@@ -433,15 +434,14 @@ export class PostgresStore implements TaskStore {
       const nowMs = query.now.getTime() + offset;
       const types = query.taskTypes && query.taskTypes.length > 0 ? [...new Set(query.taskTypes)] : null;
       const holder = query.holder;
-      const paths = holder === undefined ? null : await this.workflowRow(session, false, new Date());
-      // With paths, the ready and scheduled tasks that have none are asked of SQL, the others looked at here.
-      const pathless = paths?.uses_paths === true;
-      const row = await sql.claimability(session, this.workflow, Math.floor(nowMs), query.staleAfterMs, types, pathless);
+      // In a workflow that uses paths, SQL answers for the tasks without paths, and the holds in the others' way are weighed here.
+      const row = await sql.claimability(session, this.workflow, Math.floor(nowMs), query.staleAfterMs, types, holder !== undefined);
       if (!row || row.ready) return query.now;
       // Expired only once strictly past the deadline.
       let earliest = Math.min(row.scheduled ?? Number.POSITIVE_INFINITY, row.lease === null ? Number.POSITIVE_INFINITY : row.lease + 1);
-      if (pathless && paths !== null && holder !== undefined) {
-        earliest = Math.min(earliest, await this.freedWithPaths(session, paths, holder, Math.floor(nowMs), query.staleAfterMs, types));
+      if (row.uses_paths && holder !== undefined) {
+        const workflow = await this.workflowRow(session, false, new Date());
+        if (workflow) earliest = Math.min(earliest, await this.freedWithPaths(session, workflow, holder, Math.floor(nowMs), query.staleAfterMs, types));
       }
       if (earliest <= nowMs) return query.now;
       return Number.isFinite(earliest) ? new Date(earliest - offset) : null;
@@ -740,12 +740,19 @@ export class PostgresStore implements TaskStore {
    * workflow's "paths" lock, on the holds read under it; the list is written back to the
    * row's `extra` (its other fields kept) only when the rule changed it.
    */
-  private async changeReservations<T>(clock: Clock, taskIds: readonly string[], rule: (state: WorkflowState, now: Date) => rules.Mutation<T>): Promise<T> {
+  private async changeReservations<T>(
+    clock: Clock,
+    create: boolean,
+    taskIds: readonly string[],
+    rule: (state: WorkflowState, now: Date) => rules.Mutation<T>,
+  ): Promise<T> {
     let changed = false;
     const value = await this.change((session) =>
       session.transaction(async () => {
-        const row = await this.workflowRow(session, true, this.at(clock()), "paths");
+        const row = create ? await this.workflowRow(session, true, this.at(clock()), "paths") : await this.workflowRow(session, false, new Date(), "paths");
         const at = this.at(clock());
+        // No workflow (a release): the rule on an empty state, which it leaves as it is.
+        if (!row) return rule(rules.newWorkflowState(at), at).value;
         const view = this.view(session, row);
         await this.loadHolds(session, row, view, taskIds);
         const mutation = rule(view.state, at);

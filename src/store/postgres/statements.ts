@@ -299,7 +299,9 @@ export function expiredCandidates(session: Session, wf: string, nowMs: number, s
 /**
  * What core/claim-timing.ts's nextClaimTime needs, in database time: whether a task of the
  * types (any when null) is ready, the earliest not_before of a scheduled one, and the
- * earliest lease deadline of a held one.
+ * earliest lease deadline of a held one. With `holder` (the claimer is known) in a workflow
+ * that uses paths, the ready and scheduled tasks that declare paths are left to the caller,
+ * which weighs the holds in their way (`uses_paths` says so).
  */
 export async function claimability(
   session: Session,
@@ -307,19 +309,19 @@ export async function claimability(
   nowMs: number,
   staleAfterMs: number,
   types: readonly string[] | null,
-  pathless = false,
-): Promise<{ ready: boolean | null; scheduled: number | null; lease: number | null } | undefined> {
+  holder: boolean,
+): Promise<{ ready: boolean | null; scheduled: number | null; lease: number | null; uses_paths: boolean } | undefined> {
   const s = session.s;
-  const [row] = await session.query<{ ready: boolean | null; scheduled: number | null; lease: number | null }>(
-    `WITH w AS (SELECT wf FROM ${s}.workflows WHERE name = $1)
-         SELECT
+  const [row] = await session.query<{ ready: boolean | null; scheduled: number | null; lease: number | null; uses_paths: boolean }>(
+    `WITH w AS (SELECT wf, uses_paths FROM ${s}.workflows WHERE name = $1)
+         SELECT coalesce((SELECT uses_paths FROM w), false) AS uses_paths,
            EXISTS (SELECT 1 FROM ${s}.tasks t, w WHERE t.wf = w.wf AND t.status = 'pending' AND t.unmet_deps = 0
-             AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint) AND ($4::text[] IS NULL OR t.type = ANY($4::text[])) AND NOT ($5::boolean AND t.has_paths)) AS ready,
+             AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint) AND ($4::text[] IS NULL OR t.type = ANY($4::text[])) AND NOT ($5::boolean AND w.uses_paths AND t.has_paths)) AS ready,
            (SELECT min(t.not_before_ms)::float8 FROM ${s}.tasks t, w WHERE t.wf = w.wf AND t.status = 'pending' AND t.unmet_deps = 0
-             AND t.not_before_ms > $2::bigint AND ($4::text[] IS NULL OR t.type = ANY($4::text[])) AND NOT ($5::boolean AND t.has_paths)) AS scheduled,
+             AND t.not_before_ms > $2::bigint AND ($4::text[] IS NULL OR t.type = ANY($4::text[])) AND NOT ($5::boolean AND w.uses_paths AND t.has_paths)) AS scheduled,
            (SELECT min(coalesce(t.expires_ms::float8, t.locked_ms + $3::float8)) FROM ${s}.tasks t, w WHERE t.wf = w.wf AND t.status = 'in_progress'
              AND ($4::text[] IS NULL OR t.type = ANY($4::text[]))) AS lease`,
-    [workflow, nowMs, staleAfterMs, types, pathless],
+    [workflow, nowMs, staleAfterMs, types, holder],
   );
   return row;
 }
