@@ -13,9 +13,12 @@ import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { PostgresStore, TaskManager } from "../../src/index.js";
 import { MIGRATIONS } from "../../src/store/postgres/migrations.js";
-import { codeOf } from "../helpers/coordination.js";
+import { claimSecretDigest } from "../../src/core/claim-token.js";
+import { nextClaimTime } from "../../src/core/claim-timing.js";
+import { ManualClock, codeOf } from "../helpers/coordination.js";
+import { exportedState } from "../helpers/stores.js";
 import { repoRoot } from "../helpers/paths.js";
-import { TEST_DATABASE_URL, freshSchema, testSchema, withClient } from "../helpers/postgres.js";
+import { TEST_DATABASE_URL, dumpWorkflow, freshSchema, testSchema, withClient } from "../helpers/postgres.js";
 import { has } from "../helpers/requirements.js";
 
 const run = promisify(execFile);
@@ -61,6 +64,8 @@ describe.skipIf(!has("postgres"))("PostgresStore", () => {
     // Back to the first version's schema: the claim's row as that version's claim statement left it.
     await withClient(async (client) => {
       await client.query(`ALTER TABLE "${schema}".tasks DROP COLUMN claim_token_sha256`);
+      await client.query(`ALTER TABLE "${schema}".tasks DROP COLUMN has_paths`); // and its index
+      await client.query(`ALTER TABLE "${schema}".workflows DROP COLUMN uses_paths`);
       await client.query(`DELETE FROM "${schema}".schema_migrations WHERE version > 1`);
     });
     const after = open({ schema, workflow: "upgraded", url: `${TEST_DATABASE_URL}?application_name=after` });
@@ -254,5 +259,183 @@ describe.skipIf(!has("postgres"))("PostgresStore's LISTEN connection", () => {
     expect(after.length).toBeGreaterThan(0);
     const created = await otherMachine(schema, "relisten", ["create", "job"]);
     expect((await waiting)?.id).toBe(created);
+  });
+});
+
+describe.skipIf(!has("postgres"))("PostgresStore with paths", () => {
+  /** A store with a pool of its own (its own application_name), as another process's would be. */
+  function process_(schema: string, workflow: string, name: string): TaskManager {
+    return open({ schema, workflow, url: `${TEST_DATABASE_URL}?application_name=${name}` });
+  }
+
+  it("migrates a schema of the second version, keeping its tasks and finding those that declare paths", async () => {
+    const schema = freshSchema();
+    const before = process_(schema, "upgraded", "paths_before");
+    const [first, second, plain] = await before.createTasks([
+      { type: "t", paths: ["a.ts"], priority: 5 },
+      { type: "t", paths: ["a.ts"], priority: 5 },
+      { type: "t", data: { note: "no paths" } },
+    ]);
+    // Back to the second version's schema, as if these rows had been written by it.
+    await withClient(async (client) => {
+      await client.query(`ALTER TABLE "${schema}".tasks DROP COLUMN has_paths`);
+      await client.query(`ALTER TABLE "${schema}".workflows DROP COLUMN uses_paths`);
+      await client.query(`DELETE FROM "${schema}".schema_migrations WHERE version > 2`);
+    });
+    const after = process_(schema, "upgraded", "paths_after");
+    expect((await after.listTasks()).tasks.map((task) => task.id)).toEqual([first?.id, second?.id, plain?.id]);
+    expect((await after.getNextTask({ agentId: "alice" }))?.id).toBe(first?.id);
+    expect((await after.getNextTask({ agentId: "bob" }))?.id).toBe(plain?.id); // second overlaps alice's a.ts
+    expect(await after.getNextTask({ agentId: "carol" })).toBeNull();
+    const rows = await withClient(async (client) => (await client.query(`SELECT id, has_paths FROM "${schema}".tasks ORDER BY seq`)).rows);
+    expect(rows).toEqual([
+      { id: first?.id, has_paths: true },
+      { id: second?.id, has_paths: true },
+      { id: plain?.id, has_paths: false },
+    ]);
+    const migrations = await withClient(async (client) => (await client.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`)).rows);
+    expect(migrations).toEqual(MIGRATIONS.map(({ version }) => ({ version })));
+  });
+
+  it("a reservation made through one process blocks a claim through another that had claimed by the fast path before", async () => {
+    const schema = freshSchema();
+    const one = process_(schema, "shared", "paths_one");
+    const two = process_(schema, "shared", "paths_two");
+    // Two knows the workflow as one without paths: its claims so far were the one statement.
+    await two.createTask({ type: "warm-up" });
+    expect(await two.getNextTask({ agentId: "bob" })).not.toBeNull();
+    expect((await one.reservePaths({ agentId: "alice", paths: ["src/**"] })).granted).toBe(true);
+    const blocked = await two.createTask({ type: "t", paths: ["src/x.ts"] });
+    expect(await two.getNextTask({ agentId: "bob" })).toBeNull();
+    expect((await two.getStatusSummary()).pending_counts).toMatchObject({ ready: 0, conflicting: 1 });
+    expect((await two.listReservations()).map((r) => [r.path, r.held_by])).toEqual([["src/**", "alice"]]);
+    expect((await two.reservePaths({ agentId: "bob", paths: ["src/y.ts"], exclusive: false })).conflicts).toHaveLength(1);
+    expect(await one.releasePaths({ agentId: "alice" })).toEqual({ released: ["src/**"] });
+    const claimed = await two.getNextTask({ agentId: "bob" });
+    expect(claimed?.id).toBe(blocked);
+    // Its holder finishes it through the same process (the fast path) and the other sees it done.
+    expect((await two.completeTask({ taskId: blocked, agentId: "bob", claimToken: claimed?.claim_token })).status).toBe("completed");
+    expect((await one.getTask(blocked))?.status).toBe("completed");
+  });
+
+  it("never hands out overlapping tasks to claims racing from two processes", async () => {
+    const schema = freshSchema();
+    const one = process_(schema, "race", "paths_race_one");
+    const two = process_(schema, "race", "paths_race_two");
+    // Of four types: claims asking for different types look at different tasks first, so only the lock keeps them apart.
+    await one.createTasks(Array.from({ length: 20 }, (_, i) => ({ type: `t${i % 4}`, paths: ["shared/file.ts"], data: { i } })));
+    for (let round = 0; round < 3; round += 1) {
+      const claims = await Promise.all([
+        ...Array.from({ length: 4 }, (_, i) => one.getNextTask({ agentId: `one-${round}-${i}`, taskTypes: [`t${i}`] })),
+        ...Array.from({ length: 4 }, (_, i) => two.getNextTask({ agentId: `two-${round}-${i}`, taskTypes: [`t${3 - i}`] })),
+      ]);
+      const won = claims.filter((claim) => claim !== null);
+      expect(won).toHaveLength(1);
+      expect((await one.getStatusSummary()).status_counts.in_progress).toBe(1);
+      const [winner] = won;
+      const holder = winner?.locked_by?.startsWith("one") === true ? one : two;
+      await holder.completeTask({ taskId: winner?.id ?? "", agentId: winner?.locked_by ?? "", claimToken: winner?.claim_token });
+    }
+    expect((await two.getStatusSummary()).status_counts).toMatchObject({ completed: 3, in_progress: 0, pending: 17 });
+  });
+
+  it("grants one of two overlapping exclusive reservations racing from two processes", async () => {
+    const schema = freshSchema();
+    const one = process_(schema, "reserve-race", "paths_reserve_one");
+    const two = process_(schema, "reserve-race", "paths_reserve_two");
+    for (let round = 0; round < 5; round += 1) {
+      const results = await Promise.all([
+        one.reservePaths({ agentId: `a${round}`, paths: ["lib/**"], ttlSeconds: 60 }),
+        two.reservePaths({ agentId: `b${round}`, paths: ["lib/x.ts"], ttlSeconds: 60 }),
+        one.reservePaths({ agentId: `c${round}`, paths: ["lib/y.ts"], ttlSeconds: 60 }),
+      ]);
+      // lib/x.ts and lib/y.ts overlap lib/** but not each other: either lib/** alone, or both of them.
+      const paths = results.flatMap((result) => result.reservations.map((r) => r.path)).sort();
+      expect([["lib/**"], ["lib/x.ts", "lib/y.ts"]]).toContainEqual(paths);
+      expect((await two.listReservations()).map((r) => r.path).sort()).toEqual(paths);
+      await one.releasePaths({ agentId: `a${round}` });
+      await two.releasePaths({ agentId: `b${round}` });
+      await one.releasePaths({ agentId: `c${round}` });
+    }
+  });
+
+  it("tells when a holder's claim may succeed as the core does over the same state, for each kind of hold in the way", async () => {
+    const clock = new ManualClock();
+    const store = new PostgresStore({ url: TEST_DATABASE_URL, schema: freshSchema(), workflow: "timing" });
+    const tm = new TaskManager({ store, clock: clock.now });
+    opened.push(tm);
+    const sessions = { alice: "alice-session-secret-1", bob: "bob-session-secret-22", carol: "carol-session-secret-3" };
+    await tm.createTask({ type: "t", paths: ["a.ts"] });
+    await tm.createTask({ type: "t", paths: ["a.ts"] }); // behind alice's task in progress until its lease ends
+    expect(await tm.getNextTask({ agentId: "alice", session: sessions.alice, leaseSeconds: 60 })).not.toBeNull();
+    await tm.reservePaths({ agentId: "carol", session: sessions.carol, paths: ["b.ts"], ttlSeconds: 30 });
+    await tm.createTask({ type: "u", paths: ["b.ts"] }); // behind carol's reservation until it expires
+    await tm.createTask({ type: "u", paths: ["c.ts"], delaySeconds: 100 }); // scheduled
+    await tm.createTask({ type: "v", paths: ["b.ts", "a.ts"] }); // behind both
+    await tm.reservePaths({ agentId: "carol", session: sessions.carol, paths: ["e.ts"], ttlSeconds: 20, exclusive: false });
+    await tm.createTask({ type: "w", paths: ["e.ts"] }); // a shared reservation keeps no claim back
+    clock.advance(5);
+    const state = await exportedState(tm);
+    if (state === null) throw new Error("nothing exported");
+    for (const [agentId, session] of Object.entries(sessions)) {
+      for (const taskTypes of [["t"], ["u"], ["v"], ["w"], ["u", "v"], undefined]) {
+        const query = { taskTypes, now: clock.now(), staleAfterMs: 3_600_000, holder: { agentId, sessionDigest: claimSecretDigest(session) } };
+        const expected = nextClaimTime(state, query);
+        expect({ agentId, taskTypes, at: (await store.nextClaimTime(query))?.toISOString() }).toEqual({ agentId, taskTypes, at: expected?.toISOString() });
+      }
+    }
+  });
+
+  it("creates no workflow for a release or a list of reservations in one that does not exist", async () => {
+    const schema = freshSchema();
+    const tm = open({ schema, workflow: "never" });
+    expect(await tm.releasePaths({ agentId: "a" })).toEqual({ released: [] });
+    expect(await tm.listReservations()).toEqual([]);
+    expect(await dumpWorkflow(schema, "never")).toBeNull();
+  });
+
+  it("carries reservations through export and import, with the holder's session", async () => {
+    const schema = freshSchema();
+    const from = new PostgresStore({ url: TEST_DATABASE_URL, schema, workflow: "from" });
+    const to = new PostgresStore({ url: TEST_DATABASE_URL, schema, workflow: "to" });
+    const source = new TaskManager({ store: from });
+    const target = new TaskManager({ store: to });
+    opened.push(source, target);
+    await source.reservePaths({ agentId: "alice", session: "alice-session-secret-1", paths: ["docs/**"], ttlSeconds: 600 });
+    await source.createTask({ type: "t", paths: ["docs/a.md"] });
+    const exported = await from.exportWorkflow();
+    if (exported === null) throw new Error("nothing exported");
+    const tasks: [string, import("../../src/core/schema.js").StoredTask][] = [];
+    for await (const entry of exported.tasks) tasks.push(entry);
+    expect(await to.importWorkflow({ header: exported.header, tasks }, () => new Date())).toBe(1);
+    expect((await target.listReservations()).map((r) => r.path)).toEqual(["docs/**"]);
+    expect(await target.getNextTask({ agentId: "bob" })).toBeNull();
+    expect(await target.getNextTask({ agentId: "alice", session: "alice-session-secret-1" })).not.toBeNull();
+  });
+
+  it("keeps the claim of a workflow without paths off the workflow's row lock, and a workflow with paths under it", async () => {
+    const schema = freshSchema();
+    const plain = process_(schema, "plain", "paths_lock_plain");
+    const pathy = process_(schema, "pathy", "paths_lock_pathy");
+    await plain.createTask({ type: "t" });
+    await pathy.createTask({ type: "t", paths: ["a.ts"] });
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query(`SELECT 1 FROM "${schema}".workflows FOR UPDATE`);
+      expect(await plain.getNextTask({ agentId: "a" })).not.toBeNull();
+      let claimed = false;
+      const waiting = pathy.getNextTask({ agentId: "a" }).then((task) => {
+        claimed = true;
+        return task;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(claimed).toBe(false);
+      await client.query("ROLLBACK");
+      expect(await waiting).not.toBeNull();
+    } finally {
+      await client.end();
+    }
   });
 });

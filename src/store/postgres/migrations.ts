@@ -101,6 +101,25 @@ CREATE TABLE ${s}.task_deps (
 ALTER TABLE ${s}.tasks ADD COLUMN claim_token_sha256 text;
 `,
   },
+  {
+    version: 3,
+    name: "path reservations",
+    sql: (s) => `
+-- The task declares paths (core/paths.ts): set when it is inserted, from its body (a task's paths never change).
+ALTER TABLE ${s}.tasks ADD COLUMN has_paths boolean NOT NULL DEFAULT false;
+-- Some task of the workflow declares paths, or it has had a reservation: set, never unset. While it
+-- is false, a claim is the one statement of the hot path; once true, claims take the workflow's
+-- row lock and look at the holds (postgres-store.ts).
+ALTER TABLE ${s}.workflows ADD COLUMN uses_paths boolean NOT NULL DEFAULT false;
+-- Rows written before this migration: any body that may declare paths counts (a false positive
+-- only sends the workflow's claims the slower way; the body decides).
+UPDATE ${s}.tasks SET has_paths = true WHERE body LIKE '%"paths":%';
+UPDATE ${s}.workflows w SET uses_paths = true
+  WHERE extra LIKE '%"reservations":%' OR EXISTS (SELECT 1 FROM ${s}.tasks t WHERE t.wf = w.wf AND t.has_paths);
+-- The holds of tasks in progress.
+CREATE INDEX tasks_holding_paths ON ${s}.tasks (wf, seq) WHERE status = 'in_progress' AND has_paths;
+`,
+  },
 ];
 
 /** The channel a schema's changes are announced on, the payload a workflow's id (see PostgresDatabase.announce). */

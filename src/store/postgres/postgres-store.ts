@@ -19,10 +19,21 @@
  *
  * Waiting: every committed change sends NOTIFY (a trigger); watchChanges LISTENs. The SQL
  * text is in statements.ts; this file holds the logic around it.
+ *
+ * Paths (core/path-holds.ts): a workflow is marked `uses_paths` by the first task that
+ * declares paths and by the first reservation, and stays so. Until then nothing changes: the
+ * claim statement checks the mark, atomically with its claim, and claims only while it is
+ * unset (in such a workflow no task has paths, so no claim can conflict). Once set, claims
+ * and reservations take the workflow's row lock ("paths": not against the inserts of its
+ * tasks), so two of them never decide on the same holds at once; a claim then loads the holds
+ * (the tasks in progress with paths, the reservations, kept in the row's `extra` so export
+ * and import carry them, and the tasks they name) and walks the ready tasks in claim order,
+ * taking the first the rule (pathsBlockedFor) does not keep back. Holds only shrink while the
+ * lock is held (completions, releases, expiries), so deciding on a read made under it is safe.
  */
 import type { ClaimabilityQuery } from "../../core/claim-timing.js";
 import { formatClaimToken, newClaimSecret, type ClaimSecret } from "../../core/claim-token.js";
-import { TaskNotFoundError } from "../../core/errors.js";
+import { StateFileCorruptError, TaskNotFoundError } from "../../core/errors.js";
 import type { BlockerMemo } from "../../core/readiness.js";
 import { TaskStatus, type ClaimedTask, type CreatedTask, type FinishedTask, type JsonObject, type StatusSummary, type StoredTask, type Task, type TaskPage, type WorkflowMetadata } from "../../core/schema.js";
 import { guardedListener, type ExpiredLease, type NoticeListener } from "../../core/store-notices.js";
@@ -31,9 +42,13 @@ import { toIsoTimestamp } from "../../core/time.js";
 import { readTaskDefaults } from "../../core/workflow-defaults.js";
 import { assertWorkflowName } from "../../core/workflow-name.js";
 import * as rules from "../../core/workflow-rules.js";
+import { leaseDeadline } from "../../core/lease-deadline.js";
+import { conflictsWith, holdsOf, type Holder, type PathHold } from "../../core/path-holds.js";
+import * as reservations from "../../core/path-reservations.js";
 import type { ReservationResult } from "../../core/path-reservations.js";
-import type { Reservation } from "../../core/schema.js";
+import type { Reservation, StoredReservation, WorkflowState } from "../../core/schema.js";
 import type { ReleasePathsRequest, ReservePathsRequest } from "../../core/task-store.js";
+import { parseTimestamp } from "../../core/time.js";
 import { workflowNotEmptyError, type WorkflowExport, type WorkflowHeader, type WorkflowImport } from "../../core/workflow-transfer.js";
 import { statusSummary } from "../sql/status-summary.js";
 import { taskColumns } from "../sql/task-columns.js";
@@ -44,7 +59,7 @@ import { SharedStatement } from "./shared-statement.js";
 import { openPostgresDatabase, type PostgresDatabase, type Session } from "./database.js";
 import { PartialState, WriteConflict } from "./partial-state.js";
 import * as sql from "./statements.js";
-import type { RowWrite, WorkflowRow } from "./statements.js";
+import type { RowWrite, WorkflowLock, WorkflowRow } from "./statements.js";
 import { taskOfRow, type TaskRow } from "./task-rows.js";
 
 export interface PostgresStoreOptions {
@@ -89,6 +104,8 @@ export class PostgresStore implements TaskStore {
   private readonly onNotice: NoticeListener | undefined;
   /** The workflow's row id once known (it never changes). */
   private wf: string | null = null;
+  /** The workflow is known to use paths (never undone): claims go straight to claimWithPaths. */
+  private usesPaths = false;
   /** Rows this process claimed, by task id, as the claim left them. */
   private readonly claimed = new Map<string, TaskRow>();
   /** Claims asked for together, made by one statement. */
@@ -141,6 +158,7 @@ export class PostgresStore implements TaskStore {
         const plan = rules.planNewTasks({ has: (id) => view.has(id), idOfKey: (key) => keyed.get(key) }, metadata, inputs, at);
         const created = plan.filter((entry): entry is { id: string; created: StoredTask } => entry.created !== null);
         await this.insertTasks(session, wf, created, at.getTime(), (id) => view.state.tasks[id]?.status);
+        if (created.some(({ created: task }) => hasPaths(task))) await sql.setUsesPaths(session, wf);
         changed = created.length > 0;
         for (const { id, created: task } of created) view.include(id, task);
         await view.loadMany(plan.filter((entry) => entry.created === null).map((entry) => entry.id));
@@ -170,6 +188,7 @@ export class PostgresStore implements TaskStore {
    * that came first; each claimed for its own agent at its own time, under a token of its own.
    */
   private async claimBatch(requests: ClaimRequest[]): Promise<(ClaimedTask | null)[]> {
+    if (this.usesPaths) return this.claimEachWithPaths(requests);
     const [first] = requests as [ClaimRequest];
     const types = first.taskTypes ?? null;
     // The n-th request's secret goes to whichever task the n-th row claims; the statement stores its digest.
@@ -177,13 +196,13 @@ export class PostgresStore implements TaskStore {
     const { rows, released } = await this.db.run(async (session) => {
       let released: ExpiredLease[] = [];
       const wf = this.wf ?? (await this.workflowRow(session, false, new Date()))?.wf;
-      if (wf === undefined) return { rows: [] as sql.ClaimedRow[], released };
+      if (wf === undefined || this.usesPaths) return { rows: [] as sql.ClaimedRow[], released };
       for (let round = 0; ; round += 1) {
         // Read right before the statement, on every round and retry: the lease starts when the claim is made.
         const ats = requests.map((request) => this.at(request.clock()).getTime());
         // Readiness and expiry are judged at the earliest of their times: what is ready or expired then is so for each.
         const at = new Date(Math.min(...ats));
-        const { expired, rows } = await sql.claimReady(session, {
+        const { expired, paths, rows } = await sql.claimReady(session, {
           wf,
           atMs: at.getTime(),
           staleAfterMs: first.staleAfterMs,
@@ -200,9 +219,15 @@ export class PostgresStore implements TaskStore {
           session.mayHaveCommitted = false; // the claim statement took nothing while it found expired leases
           continue;
         }
+        // The workflow uses paths: the statement claimed nothing, and claimWithPaths makes the claims.
+        if (paths) this.usesPaths = true;
         return { rows, released };
       }
     });
+    if (this.usesPaths) {
+      this.reportExpired(released);
+      return this.claimEachWithPaths(requests);
+    }
     const tasks: (ClaimedTask | null)[] = requests.map(() => null);
     if (rows.length > 0) this.db.claimed(rows.length);
     for (const row of rows) {
@@ -242,7 +267,7 @@ export class PostgresStore implements TaskStore {
     const metadata = await this.change((session) =>
       session.transaction(async () => {
         const at = this.at(clock());
-        const row = await this.workflowRow(session, true, at, true);
+        const row = await this.workflowRow(session, true, at, "update");
         const state = { workflow_type: row.workflow_type, metadata: metadataOf(row), tasks: {} };
         const { value } = rules.updateMetadata(state, patch, at);
         await sql.setMetadata(session, row.wf, JSON.stringify(state.metadata), at.getTime(), readTaskDefaults(state.metadata).lease_seconds ?? null);
@@ -253,17 +278,85 @@ export class PostgresStore implements TaskStore {
     return metadata;
   }
 
-  // Path reservations: to be built (issue 19).
-  reservePaths(_request: ReservePathsRequest): Promise<ReservationResult> {
-    return Promise.reject(new Error("not yet"));
+  /**
+   * Claims for the requests one after the other in a workflow that uses paths, each by
+   * claimWithPaths (each takes the workflow's lock, so they could not run at once anyway).
+   */
+  private async claimEachWithPaths(requests: ClaimRequest[]): Promise<(ClaimedTask | null)[]> {
+    const tasks: (ClaimedTask | null)[] = [];
+    for (const request of requests) tasks.push(await this.claimWithPaths(request));
+    return tasks;
   }
 
-  releasePaths(_request: ReleasePathsRequest): Promise<{ released: string[] }> {
-    return Promise.reject(new Error("not yet"));
+  /**
+   * A claim in a workflow that uses paths: one transaction under the workflow's "paths" lock
+   * that releases the expired leases, loads the holds, and walks the ready tasks in claim
+   * order (a page at a time) to the first that pathsBlockedFor does not keep back; claimed by
+   * the rule, with its holder's session in the body, and written over the version read.
+   */
+  private async claimWithPaths(request: ClaimRequest): Promise<ClaimedTask | null> {
+    const { clock, ...asked } = request;
+    let released: ExpiredLease[] = [];
+    let written: TaskRow | null = null;
+    const claimed = await this.change((session) =>
+      session.transaction(async (): Promise<ClaimedTask | null> => {
+        released = [];
+        written = null;
+        const row = await this.workflowRow(session, false, new Date(), "paths");
+        if (!row) return null;
+        // Read once the lock is held: the lease starts when the claim is made.
+        const at = this.at(clock());
+        released = await this.releaseExpiredHere(session, row, at, request.staleAfterMs);
+        const view = this.view(session, row);
+        await this.loadHolds(session, row, view);
+        const timed = { ...asked, now: at };
+        const blocked = rules.pathsBlockedFor(view.state, timed);
+        const types = request.taskTypes && request.taskTypes.length > 0 ? [...request.taskTypes] : null;
+        for (let after: { priority: number; seq: string } | null = null; ; ) {
+          const page = await sql.readyPage(session, row.wf, at.getTime(), types, after, READY_PAGE);
+          for (const ready of page) {
+            const task = view.add(ready);
+            if (task.status !== TaskStatus.PENDING || blocked(task)) continue;
+            const value = rules.claimWithNewToken(ready.id, task, timed, metadataOf(row));
+            const changes = view.changedRows(at.getTime());
+            const done = await sql.writeRows(session, row.wf, changes);
+            if (changes.some((change) => !done.has(change.seq))) throw new WriteConflict();
+            const mine = changes.find((change) => change.id === ready.id);
+            if (mine) written = { ...unclaimedRow(mine), version: mine.version + 1 };
+            return value;
+          }
+          const last = page.at(-1);
+          if (last === undefined || page.length < READY_PAGE) return null;
+          after = { priority: last.priority, seq: last.seq };
+        }
+      }),
+    );
+    // The row as written: the holder's completion or heartbeat can take the fast path.
+    if (written !== null) this.remember(written);
+    if (claimed !== null) this.db.claimed(1);
+    if (claimed !== null || released.length > 0) void this.announce();
+    this.reportExpired(released);
+    return claimed;
   }
 
-  listReservations(_now: Date): Promise<Reservation[]> {
-    return Promise.reject(new Error("not yet"));
+  async reservePaths({ clock, ...request }: ReservePathsRequest): Promise<ReservationResult> {
+    return this.changeReservations(clock, true, request.taskId === undefined ? [] : [request.taskId], (state, now) => reservations.reservePaths(state, { ...request, now }));
+  }
+
+  async releasePaths({ clock, ...request }: ReleasePathsRequest): Promise<{ released: string[] }> {
+    // A release never creates the workflow: without one, there is nothing to release.
+    return this.changeReservations(clock, false, [], (state, now) => reservations.releasePaths(state, { ...request, now }));
+  }
+
+  async listReservations(now: Date): Promise<Reservation[]> {
+    return this.read(async (session, row) => {
+      const kept = reservationsOf(this.location, row);
+      if (kept.length === 0) return [];
+      const view = this.view(session, row);
+      view.state.reservations = kept;
+      await view.loadMany(kept.flatMap((reservation) => (reservation.task_id === undefined ? [] : [reservation.task_id])));
+      return reservations.listReservations(view.state, this.at(now));
+    }, []);
   }
 
   // Reads
@@ -312,7 +405,8 @@ export class PostgresStore implements TaskStore {
         const view = this.view(session, row);
         const waiting = (await sql.waitingTasks(session, row.wf)).map((taskRow) => view.add(taskRow));
         await view.withDependencies(waiting);
-        return statusSummary({ counts, scheduled, waiting, state: view.state });
+        const conflicting = row.uses_paths ? await this.conflictingCount(session, row, this.at(now)) : 0;
+        return statusSummary({ counts, scheduled, conflicting, waiting, state: view.state });
       },
       () => rules.summarize(rules.newWorkflowState(now), now),
     );
@@ -339,10 +433,16 @@ export class PostgresStore implements TaskStore {
       const offset = this.db.clockOffsetMs;
       const nowMs = query.now.getTime() + offset;
       const types = query.taskTypes && query.taskTypes.length > 0 ? [...new Set(query.taskTypes)] : null;
-      const row = await sql.claimability(session, this.workflow, Math.floor(nowMs), query.staleAfterMs, types);
+      const holder = query.holder;
+      // In a workflow that uses paths, SQL answers for the tasks without paths, and the holds in the others' way are weighed here.
+      const row = await sql.claimability(session, this.workflow, Math.floor(nowMs), query.staleAfterMs, types, holder !== undefined);
       if (!row || row.ready) return query.now;
       // Expired only once strictly past the deadline.
-      const earliest = Math.min(row.scheduled ?? Number.POSITIVE_INFINITY, row.lease === null ? Number.POSITIVE_INFINITY : row.lease + 1);
+      let earliest = Math.min(row.scheduled ?? Number.POSITIVE_INFINITY, row.lease === null ? Number.POSITIVE_INFINITY : row.lease + 1);
+      if (row.uses_paths && holder !== undefined) {
+        const workflow = await this.workflowRow(session, false, new Date());
+        if (workflow) earliest = Math.min(earliest, await this.freedWithPaths(session, workflow, holder, Math.floor(nowMs), query.staleAfterMs, types));
+      }
       if (earliest <= nowMs) return query.now;
       return Number.isFinite(earliest) ? new Date(earliest - offset) : null;
     });
@@ -360,13 +460,14 @@ export class PostgresStore implements TaskStore {
     const count = await this.change((session) =>
       session.transaction(async () => {
         const at = this.at(clock());
-        const row = await this.workflowRow(session, true, at, true);
+        const row = await this.workflowRow(session, true, at, "update");
         const counted = await sql.taskCount(session, row.wf);
         if (counted > 0) throw workflowNotEmptyError(this.workflow, counted);
         const leaseSeconds = readTaskDefaults(source.header.metadata).lease_seconds ?? null;
         await sql.setHeader(session, row.wf, headerColumns(source.header), at.getTime(), leaseSeconds);
         const tasks = [...source.tasks].map(([id, task]) => ({ id, created: task }));
         await this.insertTasks(session, row.wf, tasks, at.getTime(), () => undefined);
+        if (tasks.some(({ created }) => hasPaths(created)) || Object.hasOwn(source.header, "reservations")) await sql.setUsesPaths(session, row.wf);
         // Unmet dependencies counted once every task is in: a dependency may come after its dependent.
         await sql.recountUnmetDependencies(session, row.wf);
         return tasks.length;
@@ -528,9 +629,9 @@ export class PostgresStore implements TaskStore {
   }
 
   /** The workflow's row; with `create`, made (as the JSON store makes its file) when missing; `lock` holds it until commit. */
-  private async workflowRow(session: Session, create: true, now: Date, lock?: boolean): Promise<WorkflowRow>;
-  private async workflowRow(session: Session, create: false, now: Date): Promise<WorkflowRow | null>;
-  private async workflowRow(session: Session, create: boolean, now: Date, lock = false): Promise<WorkflowRow | null> {
+  private async workflowRow(session: Session, create: true, now: Date, lock?: WorkflowLock): Promise<WorkflowRow>;
+  private async workflowRow(session: Session, create: false, now: Date, lock?: WorkflowLock): Promise<WorkflowRow | null>;
+  private async workflowRow(session: Session, create: boolean, now: Date, lock: WorkflowLock = false): Promise<WorkflowRow | null> {
     let row = await sql.workflowRow(session, this.workflow, lock);
     if (!row && create) {
       const { metadata } = rules.newWorkflowState(now);
@@ -538,6 +639,7 @@ export class PostgresStore implements TaskStore {
       row = await sql.workflowRow(session, this.workflow, lock);
     }
     if (row) this.wf = row.wf;
+    if (row?.uses_paths === true) this.usesPaths = true;
     return row ?? null;
   }
 
@@ -580,6 +682,7 @@ export class PostgresStore implements TaskStore {
           idempotencyKeys: chunk.map((task) => task.created.idempotency_key ?? null),
           unmetDeps: unmet,
           columns,
+          hasPaths: chunk.map(({ created }) => hasPaths(created)),
         },
         nowMs,
       );
@@ -610,6 +713,97 @@ export class PostgresStore implements TaskStore {
     });
   }
 
+  /** releaseExpired inside the caller's transaction, every expired lease (a batch at a time). */
+  private async releaseExpiredHere(session: Session, row: WorkflowRow, now: Date, staleAfterMs: number): Promise<ExpiredLease[]> {
+    const all: ExpiredLease[] = [];
+    for (;;) {
+      const rows = await sql.expiredCandidates(session, row.wf, now.getTime(), staleAfterMs, RELEASE_BATCH);
+      const view = this.view(session, row);
+      for (const taskRow of rows) view.add(taskRow);
+      const released = releaseExpiredLeases(view.state, now, staleAfterMs);
+      if (released.length > 0) await view.writeChanges(now.getTime());
+      all.push(...released);
+      if (rows.length < RELEASE_BATCH || released.length === 0) return all;
+    }
+  }
+
+  /** Loads into `view` what holdsOf needs: the tasks in progress with paths, the reservations and the tasks they name. */
+  private async loadHolds(session: Session, row: WorkflowRow, view: PartialState, alsoIds: readonly string[] = []): Promise<void> {
+    for (const taskRow of await sql.holdingTasks(session, row.wf)) view.add(taskRow);
+    const kept = reservationsOf(this.location, row);
+    if (kept.length > 0) view.state.reservations = kept;
+    await view.loadMany([...kept.flatMap((reservation) => (reservation.task_id === undefined ? [] : [reservation.task_id])), ...alsoIds]);
+  }
+
+  /**
+   * A change of the reservations by their rule (core/path-reservations.ts), under the
+   * workflow's "paths" lock, on the holds read under it; the list is written back to the
+   * row's `extra` (its other fields kept) only when the rule changed it.
+   */
+  private async changeReservations<T>(
+    clock: Clock,
+    create: boolean,
+    taskIds: readonly string[],
+    rule: (state: WorkflowState, now: Date) => rules.Mutation<T>,
+  ): Promise<T> {
+    let changed = false;
+    const value = await this.change((session) =>
+      session.transaction(async () => {
+        const row = create ? await this.workflowRow(session, true, this.at(clock()), "paths") : await this.workflowRow(session, false, new Date(), "paths");
+        const at = this.at(clock());
+        // No workflow (a release): the rule on an empty state, which it leaves as it is.
+        if (!row) return rule(rules.newWorkflowState(at), at).value;
+        const view = this.view(session, row);
+        await this.loadHolds(session, row, view, taskIds);
+        const mutation = rule(view.state, at);
+        changed = mutation.changed;
+        if (mutation.changed) {
+          const extra = row.extra === null ? {} : (JSON.parse(row.extra) as Record<string, unknown>);
+          if (view.state.reservations === undefined) delete extra["reservations"];
+          else extra["reservations"] = view.state.reservations;
+          await sql.setExtra(session, row.wf, Object.keys(extra).length > 0 ? JSON.stringify(extra) : null, at.getTime());
+        }
+        return mutation.value;
+      }),
+    );
+    if (changed) {
+      this.usesPaths = true;
+      await this.announce();
+    }
+    return value;
+  }
+
+  /** The ready tasks that some hold keeps back from every agent but its holder (rules.isConflicting). */
+  private async conflictingCount(session: Session, row: WorkflowRow, now: Date): Promise<number> {
+    const view = this.view(session, row);
+    await this.loadHolds(session, row, view);
+    const holds = holdsOf(view.state, now);
+    if (holds.length === 0) return 0;
+    let conflicting = 0;
+    for (const taskRow of await sql.pendingWithPaths(session, row.wf, now.getTime(), null, false)) {
+      if (rules.isConflicting(taskOfRow(this.location, taskRow), holds, now)) conflicting += 1;
+    }
+    return conflicting;
+  }
+
+  /**
+   * The earliest time (database ms) a pending task with paths, of the types, may be claimed by
+   * `holder`: its not_before, and when every hold in its way ends by itself (core/claim-timing.ts).
+   */
+  private async freedWithPaths(session: Session, row: WorkflowRow, holder: Holder, nowMs: number, staleAfterMs: number, types: readonly string[] | null): Promise<number> {
+    const now = new Date(nowMs);
+    const view = this.view(session, row);
+    await this.loadHolds(session, row, view);
+    const holds = holdsOf(view.state, now);
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const taskRow of await sql.pendingWithPaths(session, row.wf, nowMs, types, true)) {
+      const freed = freedAt(taskOfRow(this.location, taskRow), holder, holds, view.state, now, staleAfterMs);
+      if (freed === null) continue;
+      earliest = Math.min(earliest, Math.max(taskRow.not_before_ms !== null && taskRow.not_before_ms > nowMs ? taskRow.not_before_ms : nowMs, freed));
+    }
+    return earliest;
+  }
+
   private async *exportedTasks(): AsyncGenerator<[string, StoredTask]> {
     for (let after = "0"; ; ) {
       const rows = await this.db.run((session) => sql.exportPage(session, this.workflow, after, EXPORT_PAGE));
@@ -619,6 +813,53 @@ export class PostgresStore implements TaskStore {
       after = last.seq;
     }
   }
+}
+
+/** Ready tasks read per step of a claim in a workflow that uses paths. */
+const READY_PAGE = 100;
+
+/** Whether a task declares paths (a row's has_paths). */
+function hasPaths(task: StoredTask): boolean {
+  return task.paths !== undefined;
+}
+
+/** The row a write leaves: its columns, no claim left unfolded. */
+function unclaimedRow(write: RowWrite): TaskRow {
+  return { seq: write.seq, id: write.id, status: write.columns.status, version: write.version, body: write.columns.body, claim_agent: null, claim_at_ms: null, claim_lease_seconds: null, claim_token_sha256: null };
+}
+
+/** The reservations kept in the row's `extra` (the state's top-level `reservations`). */
+function reservationsOf(location: string, row: WorkflowRow): StoredReservation[] {
+  if (row.extra === null) return [];
+  let extra: unknown;
+  try {
+    extra = JSON.parse(row.extra);
+  } catch (error) {
+    throw new StateFileCorruptError(location, `the workflow's other fields are not valid JSON: ${(error as Error).message}`);
+  }
+  const kept = (extra as { reservations?: unknown } | null)?.reservations;
+  return Array.isArray(kept) ? (kept as StoredReservation[]) : [];
+}
+
+/**
+ * When `task`'s paths are free for `holder` (core/claim-timing.ts's freedAt): now, or when
+ * every hold in the way ends by itself (a reservation's expiry, a task's lease end); null
+ * when one never does.
+ */
+function freedAt(task: StoredTask, holder: Holder, holds: readonly PathHold[], state: WorkflowState, now: Date, staleAfterMs: number): number | null {
+  if (task.paths === undefined) return now.getTime();
+  let freed = now.getTime();
+  for (const conflict of conflictsWith(task.paths, holder, "claim", holds, now)) {
+    let end: number | null = null;
+    if (conflict.expires_at !== null) end = parseTimestamp(conflict.expires_at);
+    else if (conflict.task_id !== null && Object.hasOwn(state.tasks, conflict.task_id)) {
+      const deadline = leaseDeadline(state.tasks[conflict.task_id] as StoredTask, staleAfterMs);
+      end = deadline === null || Number.isNaN(deadline) ? null : deadline + 1;
+    }
+    if (end === null || Number.isNaN(end)) return null;
+    freed = Math.max(freed, end);
+  }
+  return freed;
 }
 
 /** A change of the fast path, made when its batch is sent: the row to write, or null when it is left to the general path. */

@@ -15,22 +15,46 @@ export interface WorkflowRow extends StoredWorkflowColumns {
   wf: string;
   name: string;
   last_updated_ms: number;
+  /** Some task declares paths, or it has had a reservation (migration 3): claims look at the holds. */
+  uses_paths: boolean;
 }
+
+/**
+ * How workflowRow locks the row until commit: "update" against every other lock (a change of
+ * the header), "paths" against the other changes of the row and other "paths" locks (claims
+ * and reservations in a workflow that uses paths) but not against the inserts of its tasks.
+ */
+export type WorkflowLock = "update" | "paths" | false;
 
 /** A task's row as the claim statement returns it, with the number of the request it went to. */
 export type ClaimedRow = TaskRow & { n: string };
 
 // Workflows
 
-/** The workflow's row; `lock` holds it until commit. last_updated counts the latest task change too. */
-export async function workflowRow(session: Session, name: string, lock: boolean): Promise<WorkflowRow | undefined> {
+/** The workflow's row; `lock` holds it until commit (see WorkflowLock). last_updated counts the latest task change too. */
+export async function workflowRow(session: Session, name: string, lock: WorkflowLock): Promise<WorkflowRow | undefined> {
   const s = session.s;
+  const locking = lock === "update" ? " FOR UPDATE" : lock === "paths" ? " FOR NO KEY UPDATE" : "";
   const [row] = await session.query<WorkflowRow>(
-    `SELECT wf, name, workflow_type, metadata, extra,
-  greatest(last_updated_ms, coalesce((SELECT max(updated_ms) FROM ${s}.tasks t WHERE t.wf = w.wf), 0))::float8 AS last_updated_ms FROM ${s}.workflows w WHERE name = $1${lock ? " FOR UPDATE" : ""}`,
+    `SELECT wf, name, workflow_type, metadata, extra, uses_paths,
+  greatest(last_updated_ms, coalesce((SELECT max(updated_ms) FROM ${s}.tasks t WHERE t.wf = w.wf), 0))::float8 AS last_updated_ms FROM ${s}.workflows w WHERE name = $1${locking}`,
     [name],
   );
   return row;
+}
+
+/** Marks the workflow as using paths (never undone); a no-op, taking no lock, once it is. */
+export async function setUsesPaths(session: Session, wf: string): Promise<void> {
+  await session.query(`UPDATE ${session.s}.workflows SET uses_paths = true WHERE wf = $1 AND NOT uses_paths`, [wf]);
+}
+
+/** Writes the workflow's other top-level fields (the reservations among them), marking it as using paths. */
+export async function setExtra(session: Session, wf: string, extra: string | null, nowMs: number): Promise<void> {
+  await session.query(`UPDATE ${session.s}.workflows SET extra = $2, uses_paths = true, last_updated_ms = greatest(last_updated_ms, $3) WHERE wf = $1`, [
+    wf,
+    extra,
+    nowMs,
+  ]);
 }
 
 /** Inserts the workflow's row unless another process did first. */
@@ -127,13 +151,15 @@ export interface NewTaskColumns {
   idempotencyKeys: (string | null)[];
   unmetDeps: number[];
   columns: TaskColumns[];
+  /** Whether each declares paths. */
+  hasPaths: boolean[];
 }
 
 /** Inserts new tasks' rows; returns each one's seq. */
 export function insertTasks(session: Session, wf: string, rows: NewTaskColumns, nowMs: number): Promise<{ seq: string; id: string }[]> {
   return session.query<{ seq: string; id: string }>(
-    `INSERT INTO ${session.s}.tasks (wf, id, type, parent_id, idempotency_key, status, priority, unmet_deps, not_before_ms, expires_ms, locked_ms, body, updated_ms)
-         SELECT $1, * , $13::bigint FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[])
+    `INSERT INTO ${session.s}.tasks (wf, id, type, parent_id, idempotency_key, status, priority, unmet_deps, not_before_ms, expires_ms, locked_ms, body, has_paths, updated_ms)
+         SELECT $1, * , $14::bigint FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[], $13::boolean[])
          RETURNING seq, id`,
     [
       wf,
@@ -148,6 +174,7 @@ export function insertTasks(session: Session, wf: string, rows: NewTaskColumns, 
       rows.columns.map((column) => column.expires_ms),
       rows.columns.map((column) => column.locked_ms),
       rows.columns.map((column) => column.body),
+      rows.hasPaths,
       nowMs,
     ],
   );
@@ -207,9 +234,9 @@ export interface ClaimParams {
  * start of the statement's own transaction; under CLOCK_TOLERANCE_MS it is noise (planning,
  * a busy server) and taken as none, so the times are exactly the ones passed.
  */
-export async function claimReady(session: Session, params: ClaimParams): Promise<{ expired: boolean; rows: ClaimedRow[] }> {
+export async function claimReady(session: Session, params: ClaimParams): Promise<{ expired: boolean; paths: boolean; rows: ClaimedRow[] }> {
   const { types } = params;
-  const rows = await session.write<Partial<TaskRow> & { expired: boolean; n: string | null }>(claimSql(session.s, types?.length ?? 0, params.agents.length), [
+  const rows = await session.write<Partial<TaskRow> & { expired: boolean; paths: boolean; n: string | null }>(claimSql(session.s, types?.length ?? 0, params.agents.length), [
     params.wf,
     params.atMs,
     params.staleAfterMs,
@@ -220,7 +247,7 @@ export async function claimReady(session: Session, params: ClaimParams): Promise
     params.atsMs,
     params.digests,
   ]);
-  return { expired: rows[0]?.expired === true, rows: rows.filter((row) => row.id != null) as ClaimedRow[] };
+  return { expired: rows[0]?.expired === true, paths: rows[0]?.paths === true, rows: rows.filter((row) => row.id != null) as ClaimedRow[] };
 }
 
 function claimSql(s: string, typeCount: number, count: number): string {
@@ -231,15 +258,16 @@ function claimSql(s: string, typeCount: number, count: number): string {
   // a custom one does, and PostgreSQL keeps it instead of planning the statement every time.
   const ofTypes = typeCount === 0 ? "$4::text IS NULL" : typeCount === 1 ? "t.type = $4::text" : "t.type = ANY($4::text[])";
   return `
-WITH expired AS (
-  SELECT $7::boolean AND (
+WITH paths AS (SELECT coalesce((SELECT uses_paths FROM ${s}.workflows WHERE wf = $1::bigint), false) AS found),
+expired AS (
+  SELECT $7::boolean AND NOT (SELECT found FROM paths) AND (
     EXISTS (SELECT 1 FROM ${s}.tasks t WHERE t.wf = $1::bigint AND t.status = 'in_progress' AND t.expires_ms < $2::bigint)
     OR EXISTS (SELECT 1 FROM ${s}.tasks t WHERE t.wf = $1::bigint AND t.status = 'in_progress' AND t.expires_ms IS NULL
                  AND t.locked_ms < $2::bigint - $3::float8)) AS found),
 picked AS (
   SELECT t.seq, t.priority FROM ${s}.tasks t
   WHERE t.wf = $1::bigint AND t.status = 'pending' AND t.unmet_deps = 0 AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint)
-    AND ${ofTypes} AND NOT (SELECT found FROM expired)
+    AND ${ofTypes} AND NOT (SELECT found FROM expired) AND NOT (SELECT found FROM paths)
   ORDER BY t.priority DESC, t.seq
   LIMIT ${count}
   FOR UPDATE OF t SKIP LOCKED),
@@ -255,7 +283,7 @@ claimed AS (
   FROM numbered JOIN asked ON asked.n = numbered.n, lease, waited
   WHERE t.seq = numbered.seq
   RETURNING asked.n, t.seq, t.id, t.status, t.version, t.body, t.claim_agent, t.claim_at_ms::float8 AS claim_at_ms, t.claim_lease_seconds, t.claim_token_sha256)
-SELECT (SELECT found FROM expired) AS expired, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true`;
+SELECT (SELECT found FROM expired) AS expired, (SELECT found FROM paths) AS paths, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true`;
 }
 
 /** Held tasks whose lease may have run out, `limit` at most, skipping those another claim is releasing; locked until commit. */
@@ -271,7 +299,9 @@ export function expiredCandidates(session: Session, wf: string, nowMs: number, s
 /**
  * What core/claim-timing.ts's nextClaimTime needs, in database time: whether a task of the
  * types (any when null) is ready, the earliest not_before of a scheduled one, and the
- * earliest lease deadline of a held one.
+ * earliest lease deadline of a held one. With `holder` (the claimer is known) in a workflow
+ * that uses paths, the ready and scheduled tasks that declare paths are left to the caller,
+ * which weighs the holds in their way (`uses_paths` says so).
  */
 export async function claimability(
   session: Session,
@@ -279,20 +309,67 @@ export async function claimability(
   nowMs: number,
   staleAfterMs: number,
   types: readonly string[] | null,
-): Promise<{ ready: boolean | null; scheduled: number | null; lease: number | null } | undefined> {
+  holder: boolean,
+): Promise<{ ready: boolean | null; scheduled: number | null; lease: number | null; uses_paths: boolean } | undefined> {
   const s = session.s;
-  const [row] = await session.query<{ ready: boolean | null; scheduled: number | null; lease: number | null }>(
-    `WITH w AS (SELECT wf FROM ${s}.workflows WHERE name = $1)
-         SELECT
+  const [row] = await session.query<{ ready: boolean | null; scheduled: number | null; lease: number | null; uses_paths: boolean }>(
+    `WITH w AS (SELECT wf, uses_paths FROM ${s}.workflows WHERE name = $1)
+         SELECT coalesce((SELECT uses_paths FROM w), false) AS uses_paths,
            EXISTS (SELECT 1 FROM ${s}.tasks t, w WHERE t.wf = w.wf AND t.status = 'pending' AND t.unmet_deps = 0
-             AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint) AND ($4::text[] IS NULL OR t.type = ANY($4::text[]))) AS ready,
+             AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint) AND ($4::text[] IS NULL OR t.type = ANY($4::text[])) AND NOT ($5::boolean AND w.uses_paths AND t.has_paths)) AS ready,
            (SELECT min(t.not_before_ms)::float8 FROM ${s}.tasks t, w WHERE t.wf = w.wf AND t.status = 'pending' AND t.unmet_deps = 0
-             AND t.not_before_ms > $2::bigint AND ($4::text[] IS NULL OR t.type = ANY($4::text[]))) AS scheduled,
+             AND t.not_before_ms > $2::bigint AND ($4::text[] IS NULL OR t.type = ANY($4::text[])) AND NOT ($5::boolean AND w.uses_paths AND t.has_paths)) AS scheduled,
            (SELECT min(coalesce(t.expires_ms::float8, t.locked_ms + $3::float8)) FROM ${s}.tasks t, w WHERE t.wf = w.wf AND t.status = 'in_progress'
              AND ($4::text[] IS NULL OR t.type = ANY($4::text[]))) AS lease`,
-    [workflow, nowMs, staleAfterMs, types],
+    [workflow, nowMs, staleAfterMs, types, holder],
   );
   return row;
+}
+
+// Paths (a workflow that uses them)
+
+/** The tasks in progress that declare paths: the holds of tasks (core/path-holds.ts). */
+export function holdingTasks(session: Session, wf: string): Promise<TaskRow[]> {
+  return session.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM ${session.s}.tasks WHERE wf = $1 AND status = 'in_progress' AND has_paths ORDER BY seq`, [wf]);
+}
+
+/** A ready task in claim order, with what keys the next page. */
+export type ReadyRow = TaskRow & { priority: number };
+
+/**
+ * A page of the ready tasks of the types (any when null) in claim order (priority, then
+ * age), after `after` when given: what the claim statement would walk.
+ */
+export function readyPage(
+  session: Session,
+  wf: string,
+  nowMs: number,
+  types: readonly string[] | null,
+  after: { priority: number; seq: string } | null,
+  limit: number,
+): Promise<ReadyRow[]> {
+  return session.query<ReadyRow>(
+    `SELECT ${TASK_COLUMNS}, priority FROM ${session.s}.tasks t
+           WHERE t.wf = $1 AND t.status = 'pending' AND t.unmet_deps = 0 AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint)
+             AND ($3::text[] IS NULL OR t.type = ANY($3::text[]))
+             AND ($4::int IS NULL OR t.priority < $4::int OR (t.priority = $4::int AND t.seq > $5::bigint))
+           ORDER BY t.priority DESC, t.seq LIMIT ${limit}`,
+    [wf, nowMs, types, after?.priority ?? null, after?.seq ?? null],
+  );
+}
+
+/**
+ * Pending tasks that declare paths and whose dependencies are met, of the types (any when
+ * null): ready ones, and with `scheduled` those whose not_before is still ahead too.
+ */
+export function pendingWithPaths(session: Session, wf: string, nowMs: number, types: readonly string[] | null, scheduled: boolean): Promise<(TaskRow & { not_before_ms: number | null })[]> {
+  return session.query<TaskRow & { not_before_ms: number | null }>(
+    `SELECT ${TASK_COLUMNS}, not_before_ms::float8 AS not_before_ms FROM ${session.s}.tasks t
+           WHERE t.wf = $1 AND t.status = 'pending' AND t.unmet_deps = 0 AND t.has_paths
+             AND ($4::boolean OR t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint) AND ($3::text[] IS NULL OR t.type = ANY($3::text[]))
+           ORDER BY t.seq`,
+    [wf, nowMs, types, scheduled],
+  );
 }
 
 // Reading many
