@@ -31,9 +31,9 @@
  * taking the first the rule (pathsBlockedFor) does not keep back. Holds only shrink while the
  * lock is held (completions, releases, expiries), so deciding on a read made under it is safe.
  */
-import type { ClaimabilityQuery } from "../../core/claim-timing.js";
+import { pathsFreedAt, type ClaimabilityQuery } from "../../core/claim-timing.js";
 import { formatClaimToken, newClaimSecret, type ClaimSecret } from "../../core/claim-token.js";
-import { StateFileCorruptError, TaskNotFoundError } from "../../core/errors.js";
+import { TaskNotFoundError } from "../../core/errors.js";
 import type { BlockerMemo } from "../../core/readiness.js";
 import { TaskStatus, type ClaimedTask, type CreatedTask, type FinishedTask, type JsonObject, type StatusSummary, type StoredTask, type Task, type TaskPage, type WorkflowMetadata } from "../../core/schema.js";
 import { guardedListener, type ExpiredLease, type NoticeListener } from "../../core/store-notices.js";
@@ -42,14 +42,13 @@ import { toIsoTimestamp } from "../../core/time.js";
 import { readTaskDefaults } from "../../core/workflow-defaults.js";
 import { assertWorkflowName } from "../../core/workflow-name.js";
 import * as rules from "../../core/workflow-rules.js";
-import { leaseDeadline } from "../../core/lease-deadline.js";
-import { conflictsWith, holdsOf, type Holder, type PathHold } from "../../core/path-holds.js";
+import { holdsOf, type Holder } from "../../core/path-holds.js";
 import * as reservations from "../../core/path-reservations.js";
 import type { ReservationResult } from "../../core/path-reservations.js";
-import type { Reservation, StoredReservation, WorkflowState } from "../../core/schema.js";
+import type { Reservation, WorkflowState } from "../../core/schema.js";
 import type { ReleasePathsRequest, ReservePathsRequest } from "../../core/task-store.js";
-import { parseTimestamp } from "../../core/time.js";
 import { workflowNotEmptyError, type WorkflowExport, type WorkflowHeader, type WorkflowImport } from "../../core/workflow-transfer.js";
+import { extraWith, reservationsIn } from "../sql/reservations-column.js";
 import { statusSummary } from "../sql/status-summary.js";
 import { taskColumns } from "../sql/task-columns.js";
 import { cancellation, completion, heartbeat, release, releaseExpiredLeases, type TaskChange } from "../sql/task-changes.js";
@@ -350,7 +349,7 @@ export class PostgresStore implements TaskStore {
 
   async listReservations(now: Date): Promise<Reservation[]> {
     return this.read(async (session, row) => {
-      const kept = reservationsOf(this.location, row);
+      const kept = reservationsIn(row.extra, this.location);
       if (kept.length === 0) return [];
       const view = this.view(session, row);
       view.state.reservations = kept;
@@ -730,7 +729,7 @@ export class PostgresStore implements TaskStore {
   /** Loads into `view` what holdsOf needs: the tasks in progress with paths, the reservations and the tasks they name. */
   private async loadHolds(session: Session, row: WorkflowRow, view: PartialState, alsoIds: readonly string[] = []): Promise<void> {
     for (const taskRow of await sql.holdingTasks(session, row.wf)) view.add(taskRow);
-    const kept = reservationsOf(this.location, row);
+    const kept = reservationsIn(row.extra, this.location);
     if (kept.length > 0) view.state.reservations = kept;
     await view.loadMany([...kept.flatMap((reservation) => (reservation.task_id === undefined ? [] : [reservation.task_id])), ...alsoIds]);
   }
@@ -758,10 +757,7 @@ export class PostgresStore implements TaskStore {
         const mutation = rule(view.state, at);
         changed = mutation.changed;
         if (mutation.changed) {
-          const extra = row.extra === null ? {} : (JSON.parse(row.extra) as Record<string, unknown>);
-          if (view.state.reservations === undefined) delete extra["reservations"];
-          else extra["reservations"] = view.state.reservations;
-          await sql.setExtra(session, row.wf, Object.keys(extra).length > 0 ? JSON.stringify(extra) : null, at.getTime());
+          await sql.setExtra(session, row.wf, extraWith(row.extra, view.state.reservations), at.getTime());
         }
         return mutation.value;
       }),
@@ -797,7 +793,7 @@ export class PostgresStore implements TaskStore {
     const holds = holdsOf(view.state, now);
     let earliest = Number.POSITIVE_INFINITY;
     for (const taskRow of await sql.pendingWithPaths(session, row.wf, nowMs, types, true)) {
-      const freed = freedAt(taskOfRow(this.location, taskRow), holder, holds, view.state, now, staleAfterMs);
+      const freed = pathsFreedAt(view.state, taskOfRow(this.location, taskRow).paths ?? [], { now, staleAfterMs, holder }, holds);
       if (freed === null) continue;
       earliest = Math.min(earliest, Math.max(taskRow.not_before_ms !== null && taskRow.not_before_ms > nowMs ? taskRow.not_before_ms : nowMs, freed));
     }
@@ -826,40 +822,6 @@ function hasPaths(task: StoredTask): boolean {
 /** The row a write leaves: its columns, no claim left unfolded. */
 function unclaimedRow(write: RowWrite): TaskRow {
   return { seq: write.seq, id: write.id, status: write.columns.status, version: write.version, body: write.columns.body, claim_agent: null, claim_at_ms: null, claim_lease_seconds: null, claim_token_sha256: null };
-}
-
-/** The reservations kept in the row's `extra` (the state's top-level `reservations`). */
-function reservationsOf(location: string, row: WorkflowRow): StoredReservation[] {
-  if (row.extra === null) return [];
-  let extra: unknown;
-  try {
-    extra = JSON.parse(row.extra);
-  } catch (error) {
-    throw new StateFileCorruptError(location, `the workflow's other fields are not valid JSON: ${(error as Error).message}`);
-  }
-  const kept = (extra as { reservations?: unknown } | null)?.reservations;
-  return Array.isArray(kept) ? (kept as StoredReservation[]) : [];
-}
-
-/**
- * When `task`'s paths are free for `holder` (core/claim-timing.ts's freedAt): now, or when
- * every hold in the way ends by itself (a reservation's expiry, a task's lease end); null
- * when one never does.
- */
-function freedAt(task: StoredTask, holder: Holder, holds: readonly PathHold[], state: WorkflowState, now: Date, staleAfterMs: number): number | null {
-  if (task.paths === undefined) return now.getTime();
-  let freed = now.getTime();
-  for (const conflict of conflictsWith(task.paths, holder, "claim", holds, now)) {
-    let end: number | null = null;
-    if (conflict.expires_at !== null) end = parseTimestamp(conflict.expires_at);
-    else if (conflict.task_id !== null && Object.hasOwn(state.tasks, conflict.task_id)) {
-      const deadline = leaseDeadline(state.tasks[conflict.task_id] as StoredTask, staleAfterMs);
-      end = deadline === null || Number.isNaN(deadline) ? null : deadline + 1;
-    }
-    if (end === null || Number.isNaN(end)) return null;
-    freed = Math.max(freed, end);
-  }
-  return freed;
 }
 
 /** A change of the fast path, made when its batch is sent: the row to write, or null when it is left to the general path. */

@@ -61,7 +61,7 @@ import { pageOfNoWorkflow, taskPage } from "../sql/task-page.js";
 import { headerColumns, workflowHeader, workflowMetadata } from "../sql/workflow-columns.js";
 import { openSqliteDatabase, type SqliteDatabase, type SqliteSynchronous } from "./database.js";
 import { PartialState } from "./partial-state.js";
-import { extraWith, reservationsIn } from "./reservations-column.js";
+import { extraWith, reservationsIn } from "../sql/reservations-column.js";
 import { exportReads, type ReadyTask, type Statements, type TaskRow, type WorkflowRow } from "./statements.js";
 import { TaskInserter } from "./task-inserter.js";
 import { loadBetterSqlite3 } from "./load-better-sqlite3.js";

@@ -11,7 +11,13 @@ const reservationsSchema = storedReservationSchema.array();
 /** The reservations `extra` holds, ended ones included (the rules skip those). */
 export function reservationsIn(extra: string | null, location: string): StoredReservation[] {
   if (extra === null) return [];
-  const kept = (JSON.parse(extra) as { reservations?: unknown }).reservations;
+  let fields: unknown;
+  try {
+    fields = JSON.parse(extra);
+  } catch {
+    throw new StateFileCorruptError(location, "the workflow's other fields are not valid JSON");
+  }
+  const kept = (fields as { reservations?: unknown } | null)?.reservations;
   if (kept === undefined) return [];
   const parsed = reservationsSchema.safeParse(kept);
   if (!parsed.success) throw new StateFileCorruptError(location, `its reservations are not readable: ${parsed.error.message}`);
