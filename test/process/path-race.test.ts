@@ -71,7 +71,7 @@ describe.each(STORES)("$name: 6 agents drain 300 tasks whose paths overlap at ra
           if (a.agent === b.agent || !(a.task.paths ?? []).some((p) => (b.task.paths ?? []).some((q) => pathsOverlap(p, q)))) continue;
           overlappingPairs += 1;
           // One ended before (or as) the other began: the second was claimed after the first was completed.
-          expect(a.to <= b.from || b.to <= a.from, `${a.task.id} (${a.agent}) and ${b.task.id} (${b.agent}) overlap in time`).toBe(true);
+          expect(a.to <= b.from || b.to <= a.from, `${a.task.id} (${a.agent}) and ${b.task.id} (${b.agent}) overlap in time: ${JSON.stringify([a.task.paths, a.task.history, b.task.paths, b.task.history])}`).toBe(true);
         }
       }
       expect(overlappingPairs).toBeGreaterThan(1000); // the race really had conflicts to respect

@@ -308,16 +308,18 @@ export class PostgresStore implements TaskStore {
         released = await this.releaseExpiredHere(session, row, at, request.staleAfterMs);
         const view = this.view(session, row);
         await this.loadHolds(session, row, view);
-        const timed = { ...asked, now: at };
+        // Completions do not take the workflow's lock: the claim is timed after the holds were
+        // read, so a task whose completion those reads saw ended (by its own time) before this claim.
+        const timed = { ...asked, now: this.at(clock()) };
         const blocked = rules.pathsBlockedFor(view.state, timed);
         const types = request.taskTypes && request.taskTypes.length > 0 ? [...request.taskTypes] : null;
         for (let after: { priority: number; seq: string } | null = null; ; ) {
-          const page = await sql.readyPage(session, row.wf, at.getTime(), types, after, READY_PAGE);
+          const page = await sql.readyPage(session, row.wf, timed.now.getTime(), types, after, READY_PAGE);
           for (const ready of page) {
             const task = view.add(ready);
             if (task.status !== TaskStatus.PENDING || blocked(task)) continue;
             const value = rules.claimWithNewToken(ready.id, task, timed, metadataOf(row));
-            const changes = view.changedRows(at.getTime());
+            const changes = view.changedRows(timed.now.getTime());
             const done = await sql.writeRows(session, row.wf, changes);
             if (changes.some((change) => !done.has(change.seq))) throw new WriteConflict();
             const mine = changes.find((change) => change.id === ready.id);
