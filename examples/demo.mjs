@@ -47,8 +47,10 @@ async function work(agent, task) {
   await sleep(40 + Math.random() * 60); // "thinking"
   if (task.type === "analyze") {
     const children = [];
+    // Both children edit the file, so the queue never hands them to two agents at once.
     for (const type of ["write-tests", "review"]) {
-      const { task: child } = await agent.call("create_task", { task_type: type, parent_id: task.id, data: { file: task.data.file } });
+      const paths = [task.data.file, ...(type === "write-tests" ? [task.data.file.replace(/^src\/(.*)\.ts$/, "test/$1.test.ts")] : [])];
+      const { task: child } = await agent.call("create_task", { task_type: type, parent_id: task.id, data: { file: task.data.file }, paths });
       children.push(child.id);
     }
     log(agent.name, `split ${task.id} into ${children.join(", ")}`);
