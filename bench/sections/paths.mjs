@@ -5,6 +5,8 @@
  * them, so every claim walks past one). Each sample claims the first free task and releases
  * it (the release is not timed), the two workflows taking turns in rounds so that load on
  * the machine falls on both alike. Reports the median and p99 claim time and their ratio.
+ * PATHS_STORES=json,sqlite picks the file stores measured (default both); PostgreSQL is
+ * measured whenever a server answers.
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
@@ -90,7 +92,7 @@ async function postgresAvailable(url) {
 export async function runPathsSection({ quick }, log) {
   const shape = quick ? { rounds: 4, perRound: 10 } : { rounds: 20, perRound: 20 };
   const results = [];
-  for (const store of ["json", "sqlite"]) {
+  for (const store of (process.env.PATHS_STORES ?? "json,sqlite").split(",").filter(Boolean)) {
     const stateDir = scratchDir(`paths-${store}`);
     log(`paths: ${store}, ${PATHS_TASKS} pending tasks, ${PATHS_RESERVATIONS} reservations`);
     results.push(await measure(store, (workflow) => ({ store, stateDir, workflow }), shape));

@@ -313,8 +313,8 @@ export class PostgresStore implements TaskStore {
         const timed = { ...asked, now: this.at(clock()) };
         const blocked = rules.pathsBlockedFor(view.state, timed);
         const types = request.taskTypes && request.taskTypes.length > 0 ? [...request.taskTypes] : null;
-        for (let after: { priority: number; seq: string } | null = null; ; ) {
-          const page = await sql.readyPage(session, row.wf, timed.now.getTime(), types, after, READY_PAGE);
+        for (let after: { priority: number; seq: string } | null = null, size = FIRST_READY_PAGE; ; size = READY_PAGE) {
+          const page = await sql.readyPage(session, row.wf, timed.now.getTime(), types, after, size);
           for (const ready of page) {
             const task = view.add(ready);
             if (task.status !== TaskStatus.PENDING || blocked(task)) continue;
@@ -327,7 +327,7 @@ export class PostgresStore implements TaskStore {
             return value;
           }
           const last = page.at(-1);
-          if (last === undefined || page.length < READY_PAGE) return null;
+          if (last === undefined || page.length < size) return null;
           after = { priority: last.priority, seq: last.seq };
         }
       }),
@@ -813,7 +813,11 @@ export class PostgresStore implements TaskStore {
   }
 }
 
-/** Ready tasks read per step of a claim in a workflow that uses paths. */
+/**
+ * Ready tasks read per step of a claim in a workflow that uses paths: a few first, since the
+ * first free task is usually near the head of the line, then larger pages.
+ */
+const FIRST_READY_PAGE = 8;
 const READY_PAGE = 100;
 
 /** Whether a task declares paths (a row's has_paths). */

@@ -8,9 +8,19 @@ import { storedReservationSchema, type StoredReservation } from "../../core/sche
 
 const reservationsSchema = storedReservationSchema.array();
 
+/** The last `extra` read and its reservations: a claim reads them every time, and they seldom change. */
+let last: { extra: string; reservations: readonly StoredReservation[] } | null = null;
+
 /** The reservations `extra` holds, ended ones included (the rules skip those). */
 export function reservationsIn(extra: string | null, location: string): StoredReservation[] {
   if (extra === null) return [];
+  if (last?.extra === extra) return [...last.reservations];
+  const reservations = parseReservations(extra, location);
+  last = { extra, reservations };
+  return [...reservations];
+}
+
+function parseReservations(extra: string, location: string): StoredReservation[] {
   let fields: unknown;
   try {
     fields = JSON.parse(extra);
