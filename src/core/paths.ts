@@ -56,11 +56,22 @@ function parse(path: string): Parsed {
   const scan = picomatch.scan(path);
   const firstWildcard = path.search(/[*?[\]{}()!+@]/);
   entry = scan.isGlob
-    ? { path, isGlob: true, literalStart: firstWildcard < 0 ? path : path.slice(0, firstWildcard), matches: picomatch(path, { dot: true }) }
+    ? { path, isGlob: true, literalStart: firstWildcard < 0 ? path : path.slice(0, firstWildcard), matches: globMatcher(path) }
     : { path, isGlob: false, literalStart: path, matches: (candidate) => candidate === path };
   if (parsed.size >= PARSED_LIMIT) parsed.clear();
   parsed.set(path, entry);
   return entry;
+}
+
+/**
+ * picomatch reads `[!b]` as "! or b", where shells and .gitignore read it as "not b" (picomatch's
+ * own is `[^b]`): a path matches if either reading matches it, so neither meaning is missed.
+ */
+function globMatcher(path: string): (candidate: string) => boolean {
+  const asWritten = picomatch(path, { dot: true });
+  if (!path.includes("[!")) return asWritten;
+  const negated = picomatch(path.replaceAll("[!", "[^"), { dot: true });
+  return (candidate) => asWritten(candidate) || negated(candidate);
 }
 
 /** `path` and every directory above it: `a/b/c` gives `a/b/c`, `a/b`, `a`. */
@@ -86,7 +97,43 @@ export function pathsOverlap(a: string, b: string): boolean {
   // every match starts with the glob's literal start, so most pairs are told apart by that alone.
   if (glob.literalStart.startsWith(`${plain.path}/`)) return true;
   if (!plain.path.startsWith(glob.literalStart)) return false;
-  return selfAndAncestors(plain.path).some((candidate) => glob.matches(candidate));
+  return selfAndAncestors(plain.path).some((candidate) => glob.matches(candidate)) || mayMatchUnder(glob, plain.path);
+}
+
+/**
+ * Whether `glob` may match a path under the directory `directory` (a glob of `tokens.ts` in any
+ * directory of `src` and `src/auth`, or of `x.ts` at any depth and `src`), walking the glob's segments against the directory's.
+ * A glob whose braces, extglobs or classes span a `/` is not split: for it a literal start that
+ * agrees with the directory's is taken as an overlap.
+ */
+function mayMatchUnder(glob: Parsed, directory: string): boolean {
+  if (!`${directory}/`.startsWith(glob.literalStart)) return false;
+  const patterns = glob.path.split("/");
+  if (!patterns.every(isBalanced)) return true;
+  const names = directory.split("/");
+  const seen = new Map<number, boolean>();
+  const walk = (pi: number, ni: number): boolean => {
+    // The directory is used up: a segment left over matches what lies under it.
+    if (ni === names.length) return pi < patterns.length;
+    if (pi === patterns.length) return false;
+    const key = pi * (names.length + 1) + ni;
+    const known = seen.get(key);
+    if (known !== undefined) return known;
+    const pattern = patterns[pi] as string;
+    const name = names[ni] as string;
+    const result = pattern.includes("**")
+      ? walk(pi + 1, ni) || walk(pi, ni + 1)
+      : (pattern.startsWith("!") || parse(pattern).matches(name)) && walk(pi + 1, ni + 1);
+    seen.set(key, result);
+    return result;
+  };
+  return walk(0, 0);
+}
+
+/** Whether a segment's braces, parentheses and brackets close within it, so it may be matched alone. */
+function isBalanced(segment: string): boolean {
+  const count = (character: string) => segment.split(character).length - 1;
+  return count("{") === count("}") && count("(") === count(")") && count("[") === count("]");
 }
 
 /** The first pair (one of `mine`, one of `theirs`) that overlaps, or null. */
