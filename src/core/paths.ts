@@ -56,11 +56,17 @@ function parse(path: string): Parsed {
   const scan = picomatch.scan(path);
   const firstWildcard = path.search(/[*?[\]{}()!+@]/);
   entry = scan.isGlob
-    ? { path, isGlob: true, literalStart: firstWildcard < 0 ? path : path.slice(0, firstWildcard), matches: globMatcher(path) }
+    ? { path, isGlob: true, literalStart: firstWildcard < 0 ? path : path.slice(0, firstWildcard), matches: lazyGlobMatcher(path) }
     : { path, isGlob: false, literalStart: path, matches: (candidate) => candidate === path };
   if (parsed.size >= PARSED_LIMIT) parsed.clear();
   parsed.set(path, entry);
   return entry;
+}
+
+/** Compiled when first asked: most comparisons are settled by literal starts, and compiling costs more than the rest. */
+function lazyGlobMatcher(path: string): (candidate: string) => boolean {
+  let compiled: ((candidate: string) => boolean) | undefined;
+  return (candidate) => (compiled ??= globMatcher(path))(candidate);
 }
 
 /**
@@ -72,6 +78,15 @@ function globMatcher(path: string): (candidate: string) => boolean {
   if (!path.includes("[!")) return asWritten;
   const negated = picomatch(path.replaceAll("[!", "[^"), { dot: true });
   return (candidate) => asWritten(candidate) || negated(candidate);
+}
+
+/**
+ * The characters every path `path` names starts with: itself when it is no glob. Two paths
+ * overlap only if one's literal start begins with the other's, which lets a caller comparing
+ * many paths look only at those (core/path-holds.ts).
+ */
+export function literalStartOf(path: string): string {
+  return parse(path).literalStart;
 }
 
 /** `path` and every directory above it: `a/b/c` gives `a/b/c`, `a/b`, `a`. */
