@@ -24,7 +24,8 @@ export function normalisePath(raw: unknown, field: string): string {
   if (raw.includes("\\")) refuse("contains a backslash: separate directories with /.");
   if (raw.startsWith("/") || /^[A-Za-z]:/.test(raw)) refuse("is absolute: give it relative to the repository's root.");
   if (raw.startsWith("!")) refuse("is negated: name what the task touches, not what it leaves alone.");
-  const segments = raw.split("/").filter((segment) => segment !== "" && segment !== ".");
+  // One name, one spelling: macOS hands out decomposed names (e\u0301) where people type composed ones (\u00e9).
+  const segments = raw.normalize("NFC").split("/").filter((segment) => segment !== "" && segment !== ".");
   if (segments.includes("..")) refuse("has a .. segment: give it relative to the repository's root, without leaving it.");
   if (segments.length === 0) refuse("names the repository's root: use ** to mean all of it.");
   return segments.join("/");

@@ -4,7 +4,7 @@
  * directory (a wildcard stands where the directory's own name is).
  */
 import { describe, expect, it } from "vitest";
-import { pathsOverlap } from "../../src/core/paths.js";
+import { normalisePath, normalisePaths, pathsOverlap } from "../../src/core/paths.js";
 
 describe("pathsOverlap: a directory and a glob that reaches under it", () => {
   it.each([
@@ -48,5 +48,15 @@ describe("pathsOverlap: [!x] as shells and .gitignore read it (not x)", () => {
   ])("%s and %s overlap", (plain, glob) => {
     expect(pathsOverlap(plain, glob)).toBe(true);
     expect(pathsOverlap(glob, plain)).toBe(true);
+  });
+});
+
+describe("normalisePath: one file, one spelling", () => {
+  it("a decomposed name (as macOS lists it) is stored composed, so it overlaps the name as typed", () => {
+    const typed = "docs/caf\u00e9.md";
+    const listed = "docs/cafe\u0301.md";
+    expect(normalisePath(listed, "paths[0]")).toBe(typed);
+    expect(pathsOverlap(normalisePath(listed, "p"), normalisePath(typed, "p"))).toBe(true);
+    expect(normalisePaths([typed, listed], "paths")).toEqual([typed]);
   });
 });
