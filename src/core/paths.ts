@@ -57,11 +57,28 @@ function parse(path: string): Parsed {
   const scan = picomatch.scan(path);
   const firstWildcard = path.search(/[*?[\]{}()!+@]/);
   entry = scan.isGlob
-    ? { path, isGlob: true, literalStart: firstWildcard < 0 ? path : path.slice(0, firstWildcard), matches: lazyGlobMatcher(path) }
+    ? {
+        path,
+        isGlob: true,
+        // picomatch reads a | outside any group as "either side" (a|b/*.ts matches b/x.ts): no start is common then.
+        literalStart: hasTopLevelBar(path) ? "" : firstWildcard < 0 ? path : path.slice(0, firstWildcard),
+        matches: lazyGlobMatcher(path),
+      }
     : { path, isGlob: false, literalStart: path, matches: (candidate) => candidate === path };
   if (parsed.size >= PARSED_LIMIT) parsed.clear();
   parsed.set(path, entry);
   return entry;
+}
+
+/** Whether a | stands outside every (), [] and {}, where picomatch takes it for an alternative of the whole glob. */
+function hasTopLevelBar(path: string): boolean {
+  let depth = 0;
+  for (const character of path) {
+    if (character === "(" || character === "[" || character === "{") depth += 1;
+    else if ((character === ")" || character === "]" || character === "}") && depth > 0) depth -= 1;
+    else if (character === "|" && depth === 0) return true;
+  }
+  return false;
 }
 
 /** Compiled when first asked: most comparisons are settled by literal starts, and compiling costs more than the rest. */
@@ -125,7 +142,7 @@ export function pathsOverlap(a: string, b: string): boolean {
 function mayMatchUnder(glob: Parsed, directory: string): boolean {
   if (!`${directory}/`.startsWith(glob.literalStart)) return false;
   const patterns = glob.path.split("/");
-  if (!patterns.every(isBalanced)) return true;
+  if (!patterns.every(isBalanced) || hasTopLevelBar(glob.path)) return true;
   const names = directory.split("/");
   const seen = new Map<number, boolean>();
   const walk = (pi: number, ni: number): boolean => {

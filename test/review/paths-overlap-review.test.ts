@@ -3,6 +3,7 @@
  * glob whose matches lie under it, when the glob's literal start is shorter than the
  * directory (a wildcard stands where the directory's own name is).
  */
+import picomatch from "picomatch";
 import { describe, expect, it } from "vitest";
 import { normalisePath, normalisePaths, pathsOverlap } from "../../src/core/paths.js";
 
@@ -58,5 +59,49 @@ describe("normalisePath: one file, one spelling", () => {
     expect(normalisePath(listed, "paths[0]")).toBe(typed);
     expect(pathsOverlap(normalisePath(listed, "p"), normalisePath(typed, "p"))).toBe(true);
     expect(normalisePaths([typed, listed], "paths")).toEqual([typed]);
+  });
+});
+
+describe("pathsOverlap: a | outside any group, which picomatch reads as either side", () => {
+  it.each([
+    ["a|b/*.ts", "b/x.ts"],
+    ["a|b/*.ts", "b"],
+    ["x/a|b/*", "b/c"],
+  ])("%s and %s overlap", (glob, plain) => {
+    expect(pathsOverlap(glob, plain)).toBe(true);
+    expect(pathsOverlap(plain, glob)).toBe(true);
+  });
+});
+
+describe("pathsOverlap against picomatch, on random names", () => {
+  // Two names overlap when some file lies under both: under a plain name, or matched (itself or a directory above it) by a glob.
+  it("never judges disjoint two names that cover one file", () => {
+    let seed = 19;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const pick = (from: readonly string[]) => from[Math.floor(next() * from.length)] as string;
+    const segments = ["a", "b", "ab", ".x", "a.ts", "b.md", "[id]", "a+b", "c"];
+    const globSegments = ["*", "**", "a*", "*b", "?", "a?", "{a,b}", "{a,c}/b", "[ab]", "[!a]", "[^a]", "@(a|b)", "+(a)", "*(b)", "?(a)", "!(a)", "a{,b}", "*.ts", "**.ts", "{a..c}", "***", "a/**", "a[", "(a)", "a|b", "{a/b,c}", "[a-c]", "**/a", "{,a/}b"];
+    const files = Array.from({ length: 200 }, () => Array.from({ length: 1 + Math.floor(next() * 4) }, () => pick(segments)).join("/"));
+    const globs = Array.from({ length: 150 }, () => Array.from({ length: 1 + Math.floor(next() * 3) }, () => (next() < 0.6 ? pick(globSegments) : pick(segments))).join("/"));
+    const ancestors = (file: string) => file.split("/").map((_, at, parts) => parts.slice(0, at + 1).join("/"));
+    const matcher = (name: string): ((candidate: string) => boolean) => {
+      if (!picomatch.scan(name).isGlob) return (candidate) => candidate === name;
+      const readings = [picomatch(name, { dot: true }), picomatch(name.replaceAll("[!", "[^"), { dot: true })];
+      return (candidate) => readings.some((reading) => reading(candidate));
+    };
+    const names = [...new Set([...globs, ...files.slice(0, 60), ...files.flatMap(ancestors).slice(0, 60)])];
+    const covered = new Map(names.map((name) => [name, new Set(files.filter((file) => ancestors(file).some(matcher(name))))]));
+    const missed: string[] = [];
+    for (const [at, first] of names.entries()) {
+      for (const second of names.slice(at)) {
+        if (pathsOverlap(first, second)) continue;
+        const both = [...(covered.get(first) ?? [])].find((file) => covered.get(second)?.has(file));
+        if (both !== undefined) missed.push(`${first} | ${second} (both cover ${both})`);
+      }
+    }
+    expect(missed.slice(0, 10)).toEqual([]);
   });
 });
