@@ -169,8 +169,8 @@ export const MAX_RESERVATION_TTL_SECONDS = 86_400;
 export const reservePathsInputSchema = z.strictObject({
   agentId: agentIdSchema,
   session: sessionSchema.optional(),
-  /** Checked and normalised by core/paths.ts. */
-  paths: z.array(z.string()),
+  /** Checked and normalised by core/paths.ts; at least one (an empty request was granted, reserving nothing). */
+  paths: z.array(z.string()).min(1, "must name at least one path"),
   ttlSeconds: z.number().positive().max(MAX_RESERVATION_TTL_SECONDS).default(DEFAULT_RESERVATION_TTL_SECONDS),
   /** Exclusive (default) conflicts with every other holder's hold; shared only with exclusive ones. */
   exclusive: z.boolean().default(true),

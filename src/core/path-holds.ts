@@ -4,7 +4,7 @@
  * the claim lasts). Holders are sessions, not names: two windows of one client are two
  * holders, as they are for claims.
  */
-import { pathsOverlap } from "./paths.js";
+import { literalStartOf, pathsOverlap } from "./paths.js";
 import { TaskStatus, type StoredReservation, type StoredTask, type WorkflowState } from "./schema.js";
 import { taskIdsOf } from "./task-order.js";
 
@@ -55,8 +55,10 @@ export function conflictsWith(
   now: Date,
 ): PathConflict[] {
   const conflicts: PathConflict[] = [];
+  const index = holdIndex(holds);
   for (const path of paths) {
-    for (const hold of holds) {
+    for (const at of index.candidates(literalStartOf(path))) {
+      const hold = holds[at] as PathHold;
       if (sameHolder(hold.holder, holder) || !isActive(hold, now)) continue;
       if (!hold.exclusive && intent !== "exclusive") continue;
       if (!pathsOverlap(path, hold.path)) continue;
@@ -64,6 +66,69 @@ export function conflictsWith(
     }
   }
   return conflicts;
+}
+
+/**
+ * The holds by their paths' literal starts: a path may overlap only the holds whose literal
+ * start begins with its own or is a start of it (core/paths.ts), so a claim among hundreds of
+ * tasks of 100 paths each, with as many holds, compares each path with a few holds, not all.
+ */
+class HoldIndex {
+  private readonly byStart = new Map<string, number[]>();
+  /** The distinct literal starts, sorted: those that begin with a given start lie together. */
+  private readonly starts: string[];
+  /** The distinct lengths of the literal starts, ascending. */
+  private readonly lengths: number[];
+
+  /** How many holds the list had when indexed. */
+  readonly size: number;
+
+  constructor(holds: readonly PathHold[]) {
+    this.size = holds.length;
+    holds.forEach((hold, at) => {
+      const start = literalStartOf(hold.path);
+      const list = this.byStart.get(start);
+      if (list === undefined) this.byStart.set(start, [at]);
+      else list.push(at);
+    });
+    this.starts = [...this.byStart.keys()].sort();
+    this.lengths = [...new Set(this.starts.map((start) => start.length))].sort((a, b) => a - b);
+  }
+
+  /** The positions, in order, of the holds a path with this literal start may overlap. */
+  candidates(start: string): number[] {
+    const found: number[] = [];
+    for (const length of this.lengths) {
+      if (length > start.length) break;
+      const list = this.byStart.get(start.slice(0, length));
+      if (list !== undefined) found.push(...list);
+    }
+    let low = 0;
+    let high = this.starts.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.starts[middle] as string) < start) low = middle + 1;
+      else high = middle;
+    }
+    for (let at = low; at < this.starts.length && (this.starts[at] as string).startsWith(start); at += 1) {
+      const longer = this.starts[at] as string;
+      if (longer.length > start.length) found.push(...(this.byStart.get(longer) as number[]));
+    }
+    return found.sort((a, b) => a - b);
+  }
+}
+
+/** Indexes are kept per list of holds, which callers gather once and compare many tasks with. */
+const indexes = new WeakMap<readonly PathHold[], HoldIndex>();
+
+function holdIndex(holds: readonly PathHold[]): HoldIndex {
+  let index = indexes.get(holds);
+  // A list grown since it was indexed is indexed again.
+  if (index === undefined || index.size !== holds.length) {
+    index = new HoldIndex(holds);
+    indexes.set(holds, index);
+  }
+  return index;
 }
 
 /** The holder of a task in progress: its claimer's name and session. */

@@ -24,7 +24,8 @@ export function normalisePath(raw: unknown, field: string): string {
   if (raw.includes("\\")) refuse("contains a backslash: separate directories with /.");
   if (raw.startsWith("/") || /^[A-Za-z]:/.test(raw)) refuse("is absolute: give it relative to the repository's root.");
   if (raw.startsWith("!")) refuse("is negated: name what the task touches, not what it leaves alone.");
-  const segments = raw.split("/").filter((segment) => segment !== "" && segment !== ".");
+  // One name, one spelling: macOS hands out decomposed names (e\u0301) where people type composed ones (\u00e9).
+  const segments = raw.normalize("NFC").split("/").filter((segment) => segment !== "" && segment !== ".");
   if (segments.includes("..")) refuse("has a .. segment: give it relative to the repository's root, without leaving it.");
   if (segments.length === 0) refuse("names the repository's root: use ** to mean all of it.");
   return segments.join("/");
@@ -56,11 +57,54 @@ function parse(path: string): Parsed {
   const scan = picomatch.scan(path);
   const firstWildcard = path.search(/[*?[\]{}()!+@]/);
   entry = scan.isGlob
-    ? { path, isGlob: true, literalStart: firstWildcard < 0 ? path : path.slice(0, firstWildcard), matches: picomatch(path, { dot: true }) }
+    ? {
+        path,
+        isGlob: true,
+        // picomatch reads a | outside any group as "either side" (a|b/*.ts matches b/x.ts): no start is common then.
+        literalStart: hasTopLevelBar(path) ? "" : firstWildcard < 0 ? path : path.slice(0, firstWildcard),
+        matches: lazyGlobMatcher(path),
+      }
     : { path, isGlob: false, literalStart: path, matches: (candidate) => candidate === path };
   if (parsed.size >= PARSED_LIMIT) parsed.clear();
   parsed.set(path, entry);
   return entry;
+}
+
+/** Whether a | stands outside every (), [] and {}, where picomatch takes it for an alternative of the whole glob. */
+function hasTopLevelBar(path: string): boolean {
+  let depth = 0;
+  for (const character of path) {
+    if (character === "(" || character === "[" || character === "{") depth += 1;
+    else if ((character === ")" || character === "]" || character === "}") && depth > 0) depth -= 1;
+    else if (character === "|" && depth === 0) return true;
+  }
+  return false;
+}
+
+/** Compiled when first asked: most comparisons are settled by literal starts, and compiling costs more than the rest. */
+function lazyGlobMatcher(path: string): (candidate: string) => boolean {
+  let compiled: ((candidate: string) => boolean) | undefined;
+  return (candidate) => (compiled ??= globMatcher(path))(candidate);
+}
+
+/**
+ * picomatch reads `[!b]` as "! or b", where shells and .gitignore read it as "not b" (picomatch's
+ * own is `[^b]`): a path matches if either reading matches it, so neither meaning is missed.
+ */
+function globMatcher(path: string): (candidate: string) => boolean {
+  const asWritten = picomatch(path, { dot: true });
+  if (!path.includes("[!")) return asWritten;
+  const negated = picomatch(path.replaceAll("[!", "[^"), { dot: true });
+  return (candidate) => asWritten(candidate) || negated(candidate);
+}
+
+/**
+ * The characters every path `path` names starts with: itself when it is no glob. Two paths
+ * overlap only if one's literal start begins with the other's, which lets a caller comparing
+ * many paths look only at those (core/path-holds.ts).
+ */
+export function literalStartOf(path: string): string {
+  return parse(path).literalStart;
 }
 
 /** `path` and every directory above it: `a/b/c` gives `a/b/c`, `a/b`, `a`. */
@@ -86,7 +130,43 @@ export function pathsOverlap(a: string, b: string): boolean {
   // every match starts with the glob's literal start, so most pairs are told apart by that alone.
   if (glob.literalStart.startsWith(`${plain.path}/`)) return true;
   if (!plain.path.startsWith(glob.literalStart)) return false;
-  return selfAndAncestors(plain.path).some((candidate) => glob.matches(candidate));
+  return selfAndAncestors(plain.path).some((candidate) => glob.matches(candidate)) || mayMatchUnder(glob, plain.path);
+}
+
+/**
+ * Whether `glob` may match a path under the directory `directory` (a glob of `tokens.ts` in any
+ * directory of `src` and `src/auth`, or of `x.ts` at any depth and `src`), walking the glob's segments against the directory's.
+ * A glob whose braces, extglobs or classes span a `/` is not split: for it a literal start that
+ * agrees with the directory's is taken as an overlap.
+ */
+function mayMatchUnder(glob: Parsed, directory: string): boolean {
+  if (!`${directory}/`.startsWith(glob.literalStart)) return false;
+  const patterns = glob.path.split("/");
+  if (!patterns.every(isBalanced) || hasTopLevelBar(glob.path)) return true;
+  const names = directory.split("/");
+  const seen = new Map<number, boolean>();
+  const walk = (pi: number, ni: number): boolean => {
+    // The directory is used up: a segment left over matches what lies under it.
+    if (ni === names.length) return pi < patterns.length;
+    if (pi === patterns.length) return false;
+    const key = pi * (names.length + 1) + ni;
+    const known = seen.get(key);
+    if (known !== undefined) return known;
+    const pattern = patterns[pi] as string;
+    const name = names[ni] as string;
+    const result = pattern.includes("**")
+      ? walk(pi + 1, ni) || walk(pi, ni + 1)
+      : (pattern.startsWith("!") || parse(pattern).matches(name)) && walk(pi + 1, ni + 1);
+    seen.set(key, result);
+    return result;
+  };
+  return walk(0, 0);
+}
+
+/** Whether a segment's braces, parentheses and brackets close within it, so it may be matched alone. */
+function isBalanced(segment: string): boolean {
+  const count = (character: string) => segment.split(character).length - 1;
+  return count("{") === count("}") && count("(") === count(")") && count("[") === count("]");
 }
 
 /** The first pair (one of `mine`, one of `theirs`) that overlaps, or null. */

@@ -15,7 +15,7 @@ import type { ZodError } from "zod";
 import { defineOwn } from "../../core/define-own.js";
 import { StateFileCorruptError } from "../../core/errors.js";
 import { describeIssues } from "../../core/inputs.js";
-import { storedTaskSchema, workflowMetadataSchema, type StoredTask } from "../../core/schema.js";
+import { storedReservationSchema, storedTaskSchema, workflowMetadataSchema, type StoredTask } from "../../core/schema.js";
 import type { WorkflowHeader, WorkflowImport } from "../../core/workflow-transfer.js";
 
 export interface SeedFile extends WorkflowImport {
@@ -55,6 +55,11 @@ export function scanSeedFile(file: string, bytes: Buffer): SeedFile {
   if (typeof header.workflow_type !== "string") throw new StateFileCorruptError(file, 'not a workflow state: "workflow_type" must be a string');
   const metadata = workflowMetadataSchema.safeParse(header.metadata);
   if (!metadata.success) throw new StateFileCorruptError(file, `not a workflow state: metadata: ${describeIssues(metadata.error as ZodError)}`);
+  // Checked here as a state file's are when it is loaded: an import would keep them unread, and its workflow could not be read again.
+  if (header.reservations !== undefined) {
+    const reservations = storedReservationSchema.array().safeParse(header.reservations);
+    if (!reservations.success) throw new StateFileCorruptError(file, `not a workflow state: reservations: ${describeIssues(reservations.error as ZodError)}`);
+  }
 
   const range = tasksField;
   let position = range.start;

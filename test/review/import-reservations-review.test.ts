@@ -1,0 +1,40 @@
+/**
+ * Review of issue 19: `import` of a seed file whose reservations are not reservations. The
+ * SQL stores accepted it and then could not read the workflow again (STATE_FILE_CORRUPT on
+ * every command); it is refused as the JSON store refuses such a state file, and nothing is
+ * imported.
+ */
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+import { pathsOverlap } from "../../src/core/paths.js";
+import { tempDir } from "../helpers/temp-dir.js";
+
+const seed = (reservations: unknown) => ({
+  workflow_type: "generic",
+  metadata: { initialized_at: "2026-01-01T00:00:00.000Z", last_updated: "2026-01-01T00:00:00.000Z" },
+  tasks: { t_1: { type: "t", status: "pending", parent_id: null, locked_by: null, locked_at: null, created_at: "2026-01-01T00:00:00.000Z", completed_at: null, data: {} } },
+  reservations,
+});
+
+it.each([
+  ["an object", { a: 1 }],
+  ["a reservation without a path", [{ held_by: "x", session_sha256: null, exclusive: true, created_at: "2026-01-01T00:00:00.000Z", expires_at: "2099-01-01T00:00:00.000Z" }]],
+])("an import into SQLite whose reservations are %s is refused, and the workflow stays readable", async (_, reservations) => {
+  const stateDir = await tempDir();
+  const file = join(stateDir, "seed.json");
+  await writeFile(file, JSON.stringify(seed(reservations)));
+  const imported = await runCli(stateDir, ["import", file, "-w", "w", "--store", "sqlite"]);
+  expect(imported.code, imported.stdout + imported.stderr).toBe(5);
+  expect(imported.stderr + imported.stdout).toContain("reservations");
+  const read = await runCli(stateDir, ["reservations", "w", "--store", "sqlite"]);
+  expect(read.code, read.stderr).not.toBe(5);
+});
+
+// Not fixed: paths are normalised when a request names them, not when a state file (edited by
+// hand, or written by another tool and imported) holds them. "./src//a.ts/" is kept as it is,
+// and compared as it is, so it does not overlap "src/a.ts": two agents may edit src/a.ts.
+it.fails("a stored path not in normal form still overlaps the file it names", () => {
+  expect(pathsOverlap("./src//a.ts/", "src/a.ts")).toBe(true);
+});
