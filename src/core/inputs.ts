@@ -166,12 +166,14 @@ export type ReleaseTaskInput = z.input<typeof releaseTaskInputSchema>;
 
 export const DEFAULT_RESERVATION_TTL_SECONDS = 3600;
 export const MAX_RESERVATION_TTL_SECONDS = 86_400;
+/** A shorter reservation would end before its holder could use it. */
+export const MIN_RESERVATION_TTL_SECONDS = 1;
 export const reservePathsInputSchema = z.strictObject({
   agentId: agentIdSchema,
   session: sessionSchema.optional(),
   /** Checked and normalised by core/paths.ts; at least one (an empty request was granted, reserving nothing). */
   paths: z.array(z.string()).min(1, "must name at least one path"),
-  ttlSeconds: z.number().positive().max(MAX_RESERVATION_TTL_SECONDS).default(DEFAULT_RESERVATION_TTL_SECONDS),
+  ttlSeconds: z.number().min(MIN_RESERVATION_TTL_SECONDS).max(MAX_RESERVATION_TTL_SECONDS).default(DEFAULT_RESERVATION_TTL_SECONDS),
   /** Exclusive (default) conflicts with every other holder's hold; shared only with exclusive ones. */
   exclusive: z.boolean().default(true),
   reason: z.string().max(1000, "must be at most 1000 characters").optional(),

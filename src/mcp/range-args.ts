@@ -5,7 +5,7 @@
  * wait or a zero lease has a mistake to hear about.
  */
 import { z } from "zod";
-import { MAX_RESERVATION_TTL_SECONDS, parseInput } from "../core/inputs.js";
+import { MAX_RESERVATION_TTL_SECONDS, MIN_RESERVATION_TTL_SECONDS, parseInput } from "../core/inputs.js";
 import { leaseSecondsSchema } from "../core/workflow-defaults.js";
 
 /** Below the request timeouts of common clients (60 s in the SDK's). */
@@ -24,8 +24,8 @@ export function leaseSecondsArg(value: number | undefined): number | undefined {
   return value === undefined ? undefined : parseInput(leaseSecondsSchema, value, "lease_seconds");
 }
 
-const TTL_RANGE = `must be more than 0 and at most ${MAX_RESERVATION_TTL_SECONDS} seconds; reserve again to renew`;
-const ttlSecondsSchema = z.number({ error: TTL_RANGE }).gt(0, TTL_RANGE).max(MAX_RESERVATION_TTL_SECONDS, TTL_RANGE);
+const TTL_RANGE = `must be at least ${MIN_RESERVATION_TTL_SECONDS} and at most ${MAX_RESERVATION_TTL_SECONDS} seconds; reserve again to renew`;
+const ttlSecondsSchema = z.number({ error: TTL_RANGE }).min(MIN_RESERVATION_TTL_SECONDS, TTL_RANGE).max(MAX_RESERVATION_TTL_SECONDS, TTL_RANGE);
 
 /** reserve_paths's ttl_seconds, if given. */
 export function ttlSecondsArg(value: number | undefined): number | undefined {

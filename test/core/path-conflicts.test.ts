@@ -142,6 +142,7 @@ describeStores("paths and reservations", (store) => {
     expect(await codeOf(tm.createTask({ type: "t", paths: Array.from({ length: 101 }, (_, i) => `f${i}`) }))).toBe("INVALID_INPUT");
     expect(await codeOf(tm.reservePaths({ agentId: "a", paths: ["x"], ttlSeconds: 86_401 }))).toBe("INVALID_INPUT");
     expect(await codeOf(tm.reservePaths({ agentId: "a", paths: ["x"], ttlSeconds: 0 }))).toBe("INVALID_INPUT");
+    expect(await codeOf(tm.reservePaths({ agentId: "a", paths: ["x"], ttlSeconds: 0.5 }))).toBe("INVALID_INPUT"); // would end before it is used
     expect(await snapshot()).toEqual(before);
   });
 

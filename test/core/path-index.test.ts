@@ -1,5 +1,5 @@
 /**
- * Review of issue 19: conflictsWith looks each path up among the holds by literal start
+ * conflictsWith looks each path up among the holds by literal start
  * instead of comparing it with every hold (a summary of 500 tasks of 100 paths against
  * 2,000 holds took 23 s, and a claim 27 s). The lookup must find exactly what comparing
  * every pair finds, in the same order.

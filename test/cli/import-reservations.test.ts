@@ -1,5 +1,5 @@
 /**
- * Review of issue 19: `import` of a seed file whose reservations are not reservations. The
+ * `import` of a seed file whose reservations are not reservations. The
  * SQL stores accepted it and then could not read the workflow again (STATE_FILE_CORRUPT on
  * every command); it is refused as the JSON store refuses such a state file, and nothing is
  * imported.

@@ -1,5 +1,5 @@
 /**
- * Review of issue 19: pairs that name one file but were judged disjoint. A directory and a
+ * Pairs that name one file overlap, including a directory and a
  * glob whose matches lie under it, when the glob's literal start is shorter than the
  * directory (a wildcard stands where the directory's own name is).
  */

@@ -1,5 +1,5 @@
 /**
- * Review of issue 19: a session's digest, kept with its reservations and its claims, shows
+ * A session's digest, kept with its reservations and its claims, shows
  * in no tool result, resource, command output (but `export`, a state file for `import`) or
  * dashboard JSON.
  */

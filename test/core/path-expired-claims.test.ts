@@ -1,5 +1,5 @@
 /**
- * Review of issue 19: a claim whose lease ran out holds its task's paths no longer. Another
+ * A claim whose lease ran out holds its task's paths no longer. Another
  * agent may take that task over, and tasks overlapping it, as it may take any expired claim.
  */
 import { expect, it } from "vitest";

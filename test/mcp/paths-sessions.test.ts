@@ -1,5 +1,5 @@
 /**
- * Review of issue 19 over MCP, through the built server and the real client over stdio, on
+ * Paths over MCP, through the built server and the real client over stdio, on
  * every store: racing reservations from several processes, two windows under one name, and
  * a request that names no path.
  */

@@ -1,5 +1,5 @@
 /**
- * Review of issue 19: a reservation refused (a conflict) or invalid leaves the store as it
+ * A reservation refused (a conflict) or invalid leaves the store as it
  * was, byte for byte (the JSON state file) or row for row (SQLite, PostgreSQL), on every store.
  */
 import { expect, it } from "vitest";
