@@ -66,6 +66,7 @@ describe.skipIf(!has("postgres"))("PostgresStore", () => {
       await client.query(`ALTER TABLE "${schema}".tasks DROP COLUMN claim_token_sha256`);
       await client.query(`ALTER TABLE "${schema}".tasks DROP COLUMN has_paths`); // and its index
       await client.query(`ALTER TABLE "${schema}".workflows DROP COLUMN uses_paths`);
+      await client.query(`ALTER TABLE "${schema}".workflows DROP COLUMN paths_epoch`);
       await client.query(`DELETE FROM "${schema}".schema_migrations WHERE version > 1`);
     });
     const after = open({ schema, workflow: "upgraded", url: `${TEST_DATABASE_URL}?application_name=after` });
@@ -280,6 +281,7 @@ describe.skipIf(!has("postgres"))("PostgresStore with paths", () => {
     await withClient(async (client) => {
       await client.query(`ALTER TABLE "${schema}".tasks DROP COLUMN has_paths`);
       await client.query(`ALTER TABLE "${schema}".workflows DROP COLUMN uses_paths`);
+      await client.query(`ALTER TABLE "${schema}".workflows DROP COLUMN paths_epoch`);
       await client.query(`DELETE FROM "${schema}".schema_migrations WHERE version > 2`);
     });
     const after = process_(schema, "upgraded", "paths_after");
@@ -337,6 +339,80 @@ describe.skipIf(!has("postgres"))("PostgresStore with paths", () => {
       await holder.completeTask({ taskId: winner?.id ?? "", agentId: winner?.locked_by ?? "", claimToken: winner?.claim_token });
     }
     expect((await two.getStatusSummary()).status_counts).toMatchObject({ completed: 3, in_progress: 0, pending: 17 });
+  });
+
+  it("gives one of two optimistic claims racing from two stores on tasks that share a path", async () => {
+    const schema = freshSchema();
+    const one = process_(schema, "optimistic", "paths_opt_one");
+    const two = process_(schema, "optimistic", "paths_opt_two");
+    // Different types: each claim reads its own first task, so only the paths epoch keeps the two apart.
+    await one.createTasks([{ type: "warm", paths: ["warm.ts"] }, { type: "warm", paths: ["warm.ts"] }]);
+    for (const tm of [one, two]) {
+      const warm = await tm.getNextTask({ agentId: "warm-up", taskTypes: ["warm"] });
+      await tm.completeTask({ taskId: warm?.id ?? "", agentId: "warm-up", claimToken: warm?.claim_token });
+    }
+    for (let round = 0; round < 30; round += 1) {
+      await one.createTasks([
+        { type: "a", paths: [`shared/${round}.ts`] },
+        { type: "b", paths: [`shared/${round}.ts`] },
+      ]);
+      const claims = await Promise.all([one.getNextTask({ agentId: `one-${round}`, taskTypes: ["a"] }), two.getNextTask({ agentId: `two-${round}`, taskTypes: ["b"] })]);
+      const won = claims.filter((claim) => claim !== null);
+      expect({ round, won: won.length }).toEqual({ round, won: 1 });
+      const [winner] = won;
+      const holder = winner?.locked_by?.startsWith("one") === true ? one : two;
+      await holder.completeTask({ taskId: winner?.id ?? "", agentId: winner?.locked_by ?? "", claimToken: winner?.claim_token });
+      // The loser's task, free again, is taken by neither type's next claim alone: it is cancelled to leave the next round clean.
+      const lost = claims.findIndex((claim) => claim === null);
+      const left = (await one.listTasks({ status: "pending", type: lost === 0 ? "a" : "b" })).tasks;
+      for (const task of left) await one.cancelTask({ taskId: task.id, agentId: "test" });
+    }
+  });
+
+  it("makes a claim whose holds a reservation changed between its read and its write again, handing out no overlapping task", async () => {
+    const schema = freshSchema();
+    const claimer = process_(schema, "between", "paths_between_claim");
+    const reserver = process_(schema, "between", "paths_between_reserve");
+    const task = await claimer.createTask({ type: "t", paths: ["src/a.ts"] });
+    await claimer.createTask({ type: "warm", paths: ["warm.ts"] });
+    expect(await claimer.getNextTask({ agentId: "warm-up", taskTypes: ["warm"] })).not.toBeNull();
+    expect(await reserver.listReservations()).toEqual([]); // started: its pool is open
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    const waiting = async (name: string): Promise<void> => {
+      for (let tries = 0; ; tries += 1) {
+        const { rows } = await client.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, [name]);
+        if (rows.length > 0) return;
+        if (tries > 200) throw new Error(`${name} never waited for the workflow's row: ${JSON.stringify((await client.query(`SELECT application_name, state, wait_event_type, wait_event, query FROM pg_stat_activity WHERE application_name LIKE 'paths_%'`)).rows)}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+    try {
+      // Holding the workflow's row, this connection lines up the reservation first, then the claim's write (its read is done by then).
+      await client.query("BEGIN");
+      await client.query(`SELECT 1 FROM "${schema}".workflows FOR UPDATE`);
+      const reserved = reserver.reservePaths({ agentId: "alice", paths: ["src/**"] });
+      await waiting("paths_between_reserve");
+      const claimed = claimer.getNextTask({ agentId: "bob", taskTypes: ["t"] });
+      await waiting("paths_between_claim");
+      await client.query("ROLLBACK");
+      expect((await reserved).granted).toBe(true);
+      expect(await claimed).toBeNull();
+      expect((await reserver.getTask(task))?.status).toBe("pending");
+    } finally {
+      await client.end();
+    }
+    // Many races of a reservation and a claim on one path: never both.
+    for (let round = 0; round < 30; round += 1) {
+      const id = await claimer.createTask({ type: "t", paths: [`race/${round}.ts`] });
+      const [claim, reservation] = await Promise.all([
+        claimer.getNextTask({ agentId: "bob", taskTypes: ["t"] }),
+        reserver.reservePaths({ agentId: "alice", paths: [`race/${round}.ts`], ttlSeconds: 600 }),
+      ]);
+      expect({ round, both: claim !== null && reservation.granted }).toEqual({ round, both: false });
+      if (claim !== null) await claimer.completeTask({ taskId: claim.id, agentId: "bob", claimToken: claim.claim_token });
+      else await claimer.cancelTask({ taskId: id, agentId: "test" });
+    }
   });
 
   it("grants one of two overlapping exclusive reservations racing from two processes", async () => {

@@ -120,6 +120,15 @@ UPDATE ${s}.workflows w SET uses_paths = true
 CREATE INDEX tasks_holding_paths ON ${s}.tasks (wf, seq) WHERE status = 'in_progress' AND has_paths;
 `,
   },
+  {
+    version: 4,
+    name: "paths epoch",
+    sql: (s) => `
+-- Bumped by every change that adds holds (a claim in a workflow that uses paths, a change of the
+-- reservations): a claim decided on holds read without the lock writes only while it is unchanged.
+ALTER TABLE ${s}.workflows ADD COLUMN paths_epoch bigint NOT NULL DEFAULT 0;
+`,
+  },
 ];
 
 /** The channel a schema's changes are announced on, the payload a workflow's id (see PostgresDatabase.announce). */

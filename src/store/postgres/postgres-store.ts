@@ -30,6 +30,9 @@
  * and import carry them, and the tasks they name) and walks the ready tasks in claim order,
  * taking the first the rule (pathsBlockedFor) does not keep back. Holds only shrink while the
  * lock is held (completions, releases, expiries), so deciding on a read made under it is safe.
+ * A claim first tries without the lock (claimOptimistic): every change that adds holds bumps
+ * the workflow's paths_epoch, and the optimistic claim writes only while the epoch it read is
+ * unchanged; a hold removed meanwhile only makes it skip a task it could have taken.
  */
 import { pathsFreedAt, type ClaimabilityQuery } from "../../core/claim-timing.js";
 import { formatClaimToken, newClaimSecret, type ClaimSecret } from "../../core/claim-token.js";
@@ -103,8 +106,10 @@ export class PostgresStore implements TaskStore {
   private readonly onNotice: NoticeListener | undefined;
   /** The workflow's row id once known (it never changes). */
   private wf: string | null = null;
-  /** The workflow is known to use paths (never undone): claims go straight to claimWithPaths. */
+  /** The workflow is known to use paths (never undone): claims go straight to claimEachWithPaths. */
   private usesPaths = false;
+  /** The tasks the reservations named when last read: an optimistic claim reads them with the holds. */
+  private reservedTaskIds: string[] = [];
   /** Rows this process claimed, by task id, as the claim left them. */
   private readonly claimed = new Map<string, TaskRow>();
   /** Claims asked for together, made by one statement. */
@@ -283,8 +288,69 @@ export class PostgresStore implements TaskStore {
    */
   private async claimEachWithPaths(requests: ClaimRequest[]): Promise<(ClaimedTask | null)[]> {
     const tasks: (ClaimedTask | null)[] = [];
-    for (const request of requests) tasks.push(await this.claimWithPaths(request));
+    for (const request of requests) {
+      const optimistic = await this.claimOptimistic(request);
+      tasks.push(optimistic === undefined ? await this.claimWithPaths(request) : optimistic);
+    }
     return tasks;
+  }
+
+  /**
+   * A claim in a workflow that uses paths without the workflow's lock: the holds, the epoch
+   * and the first ready tasks read by one statement, the rule run on them, and the claim
+   * written only while the paths epoch is still the one read (every change that adds holds
+   * bumps it), so no hold appeared meanwhile. Undefined when it cannot decide, or lost the
+   * race too often: the caller claims under the lock (claimWithPaths).
+   */
+  private async claimOptimistic(request: ClaimRequest): Promise<ClaimedTask | undefined> {
+    const wf = this.wf;
+    if (wf === null) return undefined;
+    const { clock, ...asked } = request;
+    const types = request.taskTypes && request.taskTypes.length > 0 ? [...request.taskTypes] : null;
+    const made = await this.db.run(async (session) => {
+      for (let attempt = 0; attempt <= OPTIMISTIC_RETRIES; attempt += 1) {
+        const readAt = this.at(clock());
+        const read = await sql.pathsClaimRead(session, wf, readAt.getTime(), request.staleAfterMs, types, this.reservedTaskIds, FIRST_READY_PAGE);
+        const workflow = read.workflow;
+        // Expired leases are released under the lock, as the rule has it.
+        if (workflow === undefined || workflow.expired) return undefined;
+        const kept = reservationsIn(workflow.extra, this.location);
+        const named = kept.flatMap((reservation) => (reservation.task_id === undefined ? [] : [reservation.task_id]));
+        this.reservedTaskIds = [...new Set(named)];
+        // The claim reads only the lease default of the metadata, not its last_updated.
+        const metadata = workflowMetadata(workflow, toIsoTimestamp(readAt));
+        const view = new PartialState(null, wf, this.location, metadata, workflow.workflow_type);
+        for (const taskRow of read.holding) view.add(taskRow);
+        for (const taskRow of read.named) view.add(taskRow);
+        // A reservation names a task this read did not load: its hold is unknown.
+        if (named.some((id) => !view.has(id))) return undefined;
+        if (kept.length > 0) view.state.reservations = kept;
+        // Timed after the read, as claimWithPaths is: a completion it saw ended before this claim.
+        const timed = { ...asked, now: this.at(clock()) };
+        const blocked = rules.pathsBlockedFor(view.state, timed);
+        let claimed: { value: ClaimedTask; row: RowWrite } | undefined;
+        for (const ready of read.ready) {
+          const task = view.add(ready);
+          if (task.status !== TaskStatus.PENDING || blocked(task)) continue;
+          const value = rules.claimWithNewToken(ready.id, task, timed, metadata);
+          const changes = view.changedRows(timed.now.getTime());
+          if (changes.length !== 1) return undefined;
+          claimed = { value, row: changes[0] as RowWrite };
+          break;
+        }
+        // Nothing free on the first page: the walk past it is claimWithPaths's.
+        if (claimed === undefined) return undefined;
+        if (await sql.writeClaimAtEpoch(session, wf, workflow.paths_epoch, claimed.row)) return claimed;
+        session.mayHaveCommitted = false; // nothing was claimed: a hold was added, or the task taken, meanwhile
+      }
+      return undefined;
+    });
+    if (made === undefined) return undefined;
+    // The row as written: the holder's completion or heartbeat can take the fast path.
+    this.remember({ ...unclaimedRow(made.row), version: made.row.version + 1 });
+    this.db.claimed(1);
+    void this.announce();
+    return made.value;
   }
 
   /**
@@ -322,6 +388,8 @@ export class PostgresStore implements TaskStore {
             const changes = view.changedRows(timed.now.getTime());
             const done = await sql.writeRows(session, row.wf, changes);
             if (changes.some((change) => !done.has(change.seq))) throw new WriteConflict();
+            // Holds were added: optimistic claims that read before this commits write nothing.
+            await sql.bumpPathsEpoch(session, row.wf);
             const mine = changes.find((change) => change.id === ready.id);
             if (mine) written = { ...unclaimedRow(mine), version: mine.version + 1 };
             return value;
@@ -819,6 +887,8 @@ export class PostgresStore implements TaskStore {
  */
 const FIRST_READY_PAGE = 8;
 const READY_PAGE = 100;
+/** Times an optimistic claim is made again after another change added holds first, before it takes the lock. */
+const OPTIMISTIC_RETRIES = 3;
 
 /** Whether a task declares paths (a row's has_paths). */
 function hasPaths(task: StoredTask): boolean {

@@ -48,9 +48,12 @@ export async function setUsesPaths(session: Session, wf: string): Promise<void> 
   await session.query(`UPDATE ${session.s}.workflows SET uses_paths = true WHERE wf = $1 AND NOT uses_paths`, [wf]);
 }
 
-/** Writes the workflow's other top-level fields (the reservations among them), marking it as using paths. */
+/**
+ * Writes the workflow's other top-level fields (the reservations among them), marking it as
+ * using paths; bumps the paths epoch, as a reservation may add holds.
+ */
 export async function setExtra(session: Session, wf: string, extra: string | null, nowMs: number): Promise<void> {
-  await session.query(`UPDATE ${session.s}.workflows SET extra = $2, uses_paths = true, last_updated_ms = greatest(last_updated_ms, $3) WHERE wf = $1`, [
+  await session.query(`UPDATE ${session.s}.workflows SET extra = $2, uses_paths = true, paths_epoch = paths_epoch + 1, last_updated_ms = greatest(last_updated_ms, $3) WHERE wf = $1`, [
     wf,
     extra,
     nowMs,
@@ -81,7 +84,8 @@ export async function setHeader(
   nowMs: number,
   defaultLeaseSeconds: number | null,
 ): Promise<void> {
-  await session.query(`UPDATE ${session.s}.workflows SET workflow_type = $2, metadata = $3, extra = $4, last_updated_ms = $5, default_lease_seconds = $6 WHERE wf = $1`, [
+  // The extra may bring reservations: the paths epoch moves.
+  await session.query(`UPDATE ${session.s}.workflows SET workflow_type = $2, metadata = $3, extra = $4, last_updated_ms = $5, default_lease_seconds = $6, paths_epoch = paths_epoch + 1 WHERE wf = $1`, [
     wf,
     header.workflow_type,
     header.metadata,
@@ -356,6 +360,92 @@ export function readyPage(
            ORDER BY t.priority DESC, t.seq LIMIT ${limit}`,
     [wf, nowMs, types, after?.priority ?? null, after?.seq ?? null],
   );
+}
+
+/** Marks that holds were added under the workflow's "paths" lock (a claim): optimistic claims that read before then write nothing. */
+export async function bumpPathsEpoch(session: Session, wf: string): Promise<void> {
+  await session.query(`UPDATE ${session.s}.workflows SET paths_epoch = paths_epoch + 1 WHERE wf = $1`, [wf]);
+}
+
+/** What an optimistic claim among paths reads, from one snapshot (see pathsClaimRead). */
+export interface PathsClaimRead {
+  workflow: { workflow_type: string; metadata: string; extra: string | null; paths_epoch: string; expired: boolean } | undefined;
+  /** The tasks in progress that declare paths. */
+  holding: TaskRow[];
+  /** Tasks named by `named`, in whatever status. */
+  named: TaskRow[];
+  /** The first ready tasks of the types, in claim order. */
+  ready: ReadyRow[];
+}
+
+type PathsClaimReadRow = ReadyRow & {
+  kind: "workflow" | "holding" | "named" | "ready";
+  workflow_type: string;
+  metadata: string;
+  extra: string | null;
+  paths_epoch: string;
+  expired: boolean;
+};
+
+/**
+ * One statement, so one snapshot: the workflow's row with its paths epoch and whether a lease
+ * has expired (as the claim statement's `expired` CTE), the holding tasks, the tasks `named`
+ * (those the reservations name, as last seen) and the first `limit` ready tasks (as readyPage).
+ */
+export async function pathsClaimRead(
+  session: Session,
+  wf: string,
+  nowMs: number,
+  staleAfterMs: number,
+  types: readonly string[] | null,
+  named: readonly string[],
+  limit: number,
+): Promise<PathsClaimRead> {
+  const s = session.s;
+  const rows = await session.query<PathsClaimReadRow>(
+    `SELECT 'workflow' AS kind, NULL::bigint AS seq, NULL::text AS id, NULL::text AS status, NULL::int AS version, NULL::text AS body, NULL::text AS claim_agent,
+       NULL::float8 AS claim_at_ms, NULL::float8 AS claim_lease_seconds, NULL::text AS claim_token_sha256, NULL::int AS priority,
+       w.workflow_type, w.metadata, w.extra, w.paths_epoch::text AS paths_epoch,
+       (EXISTS (SELECT 1 FROM ${s}.tasks t WHERE t.wf = $1 AND t.status = 'in_progress' AND t.expires_ms < $2::bigint)
+        OR EXISTS (SELECT 1 FROM ${s}.tasks t WHERE t.wf = $1 AND t.status = 'in_progress' AND t.expires_ms IS NULL AND t.locked_ms < $2::bigint - $3::float8)) AS expired
+     FROM ${s}.workflows w WHERE w.wf = $1
+     UNION ALL
+     SELECT 'holding', ${TASK_COLUMNS}, NULL, NULL, NULL, NULL, NULL, NULL FROM ${s}.tasks WHERE wf = $1 AND status = 'in_progress' AND has_paths
+     UNION ALL
+     SELECT 'named', ${TASK_COLUMNS.split(", ").map((column) => `t.${column}`).join(", ")}, NULL, NULL, NULL, NULL, NULL, NULL
+       FROM unnest($5::text[]) AS n(id) JOIN ${s}.tasks t ON t.wf = $1 AND t.id = n.id
+     UNION ALL
+     (SELECT 'ready', ${TASK_COLUMNS}, priority, NULL, NULL, NULL, NULL, NULL FROM ${s}.tasks t
+       WHERE t.wf = $1 AND t.status = 'pending' AND t.unmet_deps = 0 AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint)
+         AND ($4::text[] IS NULL OR t.type = ANY($4::text[]))
+       ORDER BY t.priority DESC, t.seq LIMIT ${limit})`,
+    [wf, nowMs, staleAfterMs, types, named],
+  );
+  const read: PathsClaimRead = { workflow: undefined, holding: [], named: [], ready: [] };
+  for (const row of rows) {
+    if (row.kind === "workflow") read.workflow = row;
+    else read[row.kind].push(row);
+  }
+  return read;
+}
+
+/**
+ * Writes a claimed row (as writeRows, over the version read) only while the workflow's paths
+ * epoch is still `epoch`, and bumps it: of two claims decided on the same holds, one writes.
+ * Under READ COMMITTED a concurrent bump waits for this one and re-checks the epoch on the
+ * new row. Whether the row was written.
+ */
+export async function writeClaimAtEpoch(session: Session, wf: string, epoch: string, row: RowWrite): Promise<boolean> {
+  const s = session.s;
+  const written = await session.write<{ seq: string }>(
+    `WITH e AS (UPDATE ${s}.workflows SET paths_epoch = paths_epoch + 1 WHERE wf = $1 AND paths_epoch = $2::bigint RETURNING 1)
+     UPDATE ${s}.tasks t SET status = $5, priority = $6, not_before_ms = $7, expires_ms = $8, locked_ms = $9, body = $10, updated_ms = $11,
+       version = t.version + 1, claim_agent = NULL, claim_at_ms = NULL, claim_lease_seconds = NULL, claim_token_sha256 = NULL
+     WHERE t.seq = $3 AND t.version = $4 AND EXISTS (SELECT 1 FROM e)
+     RETURNING t.seq`,
+    [wf, epoch, row.seq, row.version, row.columns.status, row.columns.priority, row.columns.not_before_ms, row.columns.expires_ms, row.columns.locked_ms, row.columns.body, row.updatedMs],
+  );
+  return written.length > 0;
 }
 
 /**
