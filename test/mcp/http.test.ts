@@ -16,7 +16,7 @@ import { EventLog } from "../helpers/events.js";
 import { startHttpServer, stopHttpServers, type HttpClient } from "../helpers/http-server.js";
 import { cliPath, ok, refusal, textOf } from "../helpers/mcp-client.js";
 import { repoRoot } from "../helpers/paths.js";
-import { freshSchema, TEST_DATABASE_URL } from "../helpers/postgres.js";
+import { SERVER_STORES } from "../helpers/server-stores.js";
 import { runNode } from "../helpers/processes.js";
 import { has, requirement } from "../helpers/requirements.js";
 import { tempDir } from "../helpers/temp-dir.js";
@@ -86,13 +86,7 @@ async function drain(worker: HttpClient): Promise<Task[]> {
   }
 }
 
-const STORES: Array<[string, () => string[]]> = [
-  ["json", () => []],
-  ["sqlite", () => ["--store", "sqlite"]],
-  ["postgres", () => ["--store", "postgres", "--database-url", TEST_DATABASE_URL, "--database-schema", freshSchema()]],
-];
-
-describe.each(STORES)("--http over the %s store", (store, storeArgs) => {
+describe.each(SERVER_STORES)("--http over the %s store", (store, storeArgs) => {
   const needs = store === "postgres" ? it.skipIf(!requirement(has("postgres"), "PostgreSQL on 127.0.0.1:5432")) : it;
 
   needs("lets two clients with different names drain one queue: each task once, locked_by each client's name", async () => {

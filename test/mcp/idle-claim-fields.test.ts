@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ok, startServer, type RunningServer } from "../helpers/mcp-client.js";
-import { freshSchema, TEST_DATABASE_URL } from "../helpers/postgres.js";
+import { SERVER_STORES } from "../helpers/server-stores.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const CLAIM_FIELDS = ["locked_by", "locked_at", "lease_expires_at", "lease_seconds"];
@@ -23,18 +23,12 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((server) => server.close()));
 });
 
-const STORES: Array<[string, () => string[]]> = [
-  ["json", () => []],
-  ["sqlite", () => ["--store", "sqlite"]],
-  ["postgres", () => ["--store", "postgres", "--database-url", TEST_DATABASE_URL, "--database-schema", freshSchema()]],
-];
-
 function expectNoClaimFields(task: ShownTask | undefined, where: string): void {
   expect(task, where).toBeDefined();
   for (const field of CLAIM_FIELDS) expect(Object.keys(task as ShownTask), `${where}: ${(task as ShownTask).status} task`).not.toContain(field);
 }
 
-describe.each(STORES)("the %s store", (_name, storeArgs) => {
+describe.each(SERVER_STORES)("the %s store", (_name, storeArgs) => {
   it("shows a claim's fields on an in-progress task only", async () => {
     const stateDir = await tempDir();
     const server = await startServer({ stateDir, args: storeArgs(), clientName: "agent" });

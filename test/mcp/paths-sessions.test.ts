@@ -6,7 +6,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { ok, refusal, startServer, type RunningServer } from "../helpers/mcp-client.js";
-import { freshSchema, TEST_DATABASE_URL } from "../helpers/postgres.js";
+import { SERVER_STORES } from "../helpers/server-stores.js";
 import { has, requirement } from "../helpers/requirements.js";
 import { snapshotTree, tempDir } from "../helpers/temp-dir.js";
 
@@ -22,12 +22,6 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((server) => server.close()));
 });
 
-const STORES: Array<[string, () => string[]]> = [
-  ["json", () => []],
-  ["sqlite", () => ["--store", "sqlite"]],
-  ["postgres", () => ["--store", "postgres", "--database-url", TEST_DATABASE_URL, "--database-schema", freshSchema()]],
-];
-
 async function servers(storeArgs: () => string[], names: string[]): Promise<{ stateDir: string; agents: RunningServer[] }> {
   const stateDir = await tempDir();
   const args = storeArgs();
@@ -38,7 +32,7 @@ async function servers(storeArgs: () => string[], names: string[]): Promise<{ st
 
 const call = (server: RunningServer, tool: string, args: Record<string, unknown> = {}): Promise<CallToolResult> => server.call(tool, { workflow: WF, ...args });
 
-describe.each(STORES)("reservations over MCP, %s store", (store, storeArgs) => {
+describe.each(SERVER_STORES)("reservations over MCP, %s store", (store, storeArgs) => {
   const needs = store === "postgres" ? it.skipIf(!requirement(has("postgres"), "PostgreSQL on 127.0.0.1:5432")) : it;
 
   needs("five processes racing for overlapping paths: one is granted, the others are told who holds them", async () => {

@@ -8,7 +8,7 @@ import { CallToolResultSchema, type CallToolResult } from "@modelcontextprotocol
 import { afterEach, describe, expect, it } from "vitest";
 import { EventLog } from "../helpers/events.js";
 import { ok, refusal, startServer, textOf, type RunningServer } from "../helpers/mcp-client.js";
-import { freshSchema, TEST_DATABASE_URL } from "../helpers/postgres.js";
+import { SERVER_STORES } from "../helpers/server-stores.js";
 import { has, requirement } from "../helpers/requirements.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
@@ -48,13 +48,6 @@ const running: RunningServer[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((server) => server.close()));
 });
-
-/** Each store with its flags; one call gives one database schema, for the servers of one test to share. */
-const STORES: Array<[string, () => string[]]> = [
-  ["json", () => []],
-  ["sqlite", () => ["--store", "sqlite"]],
-  ["postgres", () => ["--store", "postgres", "--database-url", TEST_DATABASE_URL, "--database-schema", freshSchema()]],
-];
 
 interface Agent {
   server: RunningServer;
@@ -97,7 +90,7 @@ async function inProgress(agent: Agent): Promise<string[]> {
   return (await agent.do<{ tasks: ShownTask[] }>("list_tasks", { status: "in_progress" })).tasks.map((task) => task.type).sort();
 }
 
-describe.each(STORES)("paths over MCP, %s store", (store, storeArgs) => {
+describe.each(SERVER_STORES)("paths over MCP, %s store", (store, storeArgs) => {
   const needs = store === "postgres" ? it.skipIf(!requirement(has("postgres"), "PostgreSQL on 127.0.0.1:5432")) : it;
 
   needs("an exclusive glob reserved by one client blocks an overlapping path for another, naming the holder; release and ttl end it", async () => {
