@@ -566,7 +566,8 @@ export function summarize(state: WorkflowState, now: Date): StatusSummary {
   const typeCounts = new Map<string, number>();
   const pendingCounts: PendingCounts = { ready: 0, conflicting: 0, scheduled: 0, waiting: 0, blocked: 0 };
   const memo: BlockerMemo = new Map();
-  const holds = holdsOf(state, now);
+  // Gathered only once a ready task with paths is met: a workflow without paths never pays for it.
+  let holds: PathHold[] | null = null;
   let total = 0;
   for (const id of taskIdsOf(state)) {
     const task = state.tasks[id] as StoredTask;
@@ -575,7 +576,8 @@ export function summarize(state: WorkflowState, now: Date): StatusSummary {
     typeCounts.set(task.type, (typeCounts.get(task.type) ?? 0) + 1);
     if (task.status !== TaskStatus.PENDING) continue;
     const pending = pendingStateOf(state, task, now, memo);
-    pendingCounts[pending === "ready" && isConflicting(task, holds, now) ? "conflicting" : pending] += 1;
+    const held = pending === "ready" && task.paths !== undefined && isConflicting(task, (holds ??= holdsOf(state, now)), now);
+    pendingCounts[held ? "conflicting" : pending] += 1;
   }
   return { total_tasks: total, status_counts: statusCounts, type_counts: Object.fromEntries(typeCounts), pending_counts: pendingCounts };
 }

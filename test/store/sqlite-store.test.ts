@@ -48,6 +48,8 @@ describe("the SQLite database", () => {
     expect(await workflows.get("a").listReservations()).toEqual([]);
     expect(await workflows.get("a").releasePaths({ agentId: "w" })).toEqual({ released: [] });
     await expect(workflows.get("a").reservePaths({ agentId: "w", paths: ["x"], taskId: "t_missing" })).rejects.toMatchObject({ code: "TASK_NOT_FOUND" });
+    await expect(workflows.get("a").createTask({ type: "t", parentId: "t_missing" })).rejects.toMatchObject({ code: "TASK_NOT_FOUND" });
+    await expect(workflows.get("a").createTasks([{ type: "t" }, { type: "t", dependsOn: ["t_missing"] }])).rejects.toMatchObject({ code: "TASK_NOT_FOUND" });
     expect(existsSync(stateDir)).toBe(false);
     await workflows.get("b").createTask({ type: "t" });
     await workflows.get("a").updateWorkflowMetadata({ note: "metadata alone makes a workflow" });

@@ -75,6 +75,21 @@ export class SqliteDatabase {
   }
 
   /**
+   * Like write, but while there is no database file `check` runs first, on nothing: a change
+   * it refuses (a parent or task that does not exist) throws without creating the database.
+   */
+  writeChecked<T>(change: (statements: Statements) => T, check: () => void): Promise<T> {
+    if (this.db === null && !existsSync(this.file)) {
+      try {
+        check();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.write(change);
+  }
+
+  /**
    * Runs `query` in one read transaction, so all its statements see the same commit;
    * `empty` is the answer while there is no database.
    */

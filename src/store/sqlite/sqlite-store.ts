@@ -104,7 +104,11 @@ export class SqliteStore implements TaskStore {
   // Changes
 
   createTasks(inputs: readonly NewTask[], clock: Clock): Promise<CreatedTask[]> {
-    return this.change((s) => {
+    const planOnNothing = () => {
+      const now = clock();
+      rules.planNewTasks({ has: () => false, idOfKey: () => undefined }, rules.newWorkflowState(now).metadata, inputs, now);
+    };
+    return this.database.writeChecked((s) => {
       const now = clock();
       const row = s.workflow(this.workflow);
       const metadata = row ? metadataOf(row) : rules.newWorkflowState(now).metadata;
@@ -138,7 +142,7 @@ export class SqliteStore implements TaskStore {
         const presented = rules.presentTask(view.state, id, stored, memo);
         return task ? presented : { ...presented, already_existed: true };
       });
-    });
+    }, planOnNothing);
   }
 
   async claimNextTask(request: ClaimRequest): Promise<ClaimedTask | null> {
@@ -202,15 +206,15 @@ export class SqliteStore implements TaskStore {
     });
   }
 
-  async reservePaths({ clock, ...request }: ReservePathsRequest): Promise<reservations.ReservationResult> {
+  reservePaths({ clock, ...request }: ReservePathsRequest): Promise<reservations.ReservationResult> {
     const reserve = (state: WorkflowState, now: Date) => reservations.reservePaths(state, { ...request, now });
-    const change = (s: Statements) => this.changeReservations(s, clock, reserve, request.taskId);
-    const made = await this.database.writeIfExists(change, () => null);
-    if (made !== null) return made;
-    // No database yet: a refusal (a task that does not exist) leaves none behind; only a grant creates it.
-    const now = clock();
-    reserve(rules.newWorkflowState(now), now);
-    return this.change(change);
+    return this.database.writeChecked(
+      (s) => this.changeReservations(s, clock, reserve, request.taskId),
+      () => {
+        const now = clock();
+        reserve(rules.newWorkflowState(now), now);
+      },
+    );
   }
 
   releasePaths({ clock, ...request }: ReleasePathsRequest): Promise<{ released: string[] }> {
