@@ -45,7 +45,7 @@ import { toIsoTimestamp } from "../../core/time.js";
 import { readTaskDefaults } from "../../core/workflow-defaults.js";
 import { assertWorkflowName } from "../../core/workflow-name.js";
 import * as rules from "../../core/workflow-rules.js";
-import { holdsOf, type Holder } from "../../core/path-holds.js";
+import { holdsOf, type Holder, type PathHold } from "../../core/path-holds.js";
 import * as reservations from "../../core/path-reservations.js";
 import type { ReservationResult } from "../../core/path-reservations.js";
 import type { Reservation, WorkflowState } from "../../core/schema.js";
@@ -796,6 +796,13 @@ export class PostgresStore implements TaskStore {
     }
   }
 
+  /** The holds of the workflow's paths at `now`, with the state that holds their tasks. */
+  private async holdsAt(session: Session, row: WorkflowRow, now: Date): Promise<{ state: WorkflowState; holds: PathHold[] }> {
+    const view = this.view(session, row);
+    await this.loadHolds(session, row, view);
+    return { state: view.state, holds: holdsOf(view.state, now) };
+  }
+
   /** Loads into `view` what holdsOf needs: the tasks in progress with paths, the reservations and the tasks they name. */
   private async loadHolds(session: Session, row: WorkflowRow, view: PartialState, alsoIds: readonly string[] = []): Promise<void> {
     for (const taskRow of await sql.holdingTasks(session, row.wf)) view.add(taskRow);
@@ -841,9 +848,7 @@ export class PostgresStore implements TaskStore {
 
   /** The ready tasks that some hold keeps back from every agent but its holder (rules.isConflicting). */
   private async conflictingCount(session: Session, row: WorkflowRow, now: Date): Promise<number> {
-    const view = this.view(session, row);
-    await this.loadHolds(session, row, view);
-    const holds = holdsOf(view.state, now);
+    const { holds } = await this.holdsAt(session, row, now);
     if (holds.length === 0) return 0;
     let conflicting = 0;
     for (const taskRow of await sql.pendingWithPaths(session, row.wf, now.getTime(), null, false)) {
@@ -858,12 +863,10 @@ export class PostgresStore implements TaskStore {
    */
   private async freedWithPaths(session: Session, row: WorkflowRow, holder: Holder, nowMs: number, staleAfterMs: number, types: readonly string[] | null): Promise<number> {
     const now = new Date(nowMs);
-    const view = this.view(session, row);
-    await this.loadHolds(session, row, view);
-    const holds = holdsOf(view.state, now);
+    const { state, holds } = await this.holdsAt(session, row, now);
     let earliest = Number.POSITIVE_INFINITY;
     for (const taskRow of await sql.pendingWithPaths(session, row.wf, nowMs, types, true)) {
-      const freed = pathsFreedAt(view.state, taskOfRow(this.location, taskRow).paths ?? [], { now, staleAfterMs, holder }, holds);
+      const freed = pathsFreedAt(state, taskOfRow(this.location, taskRow).paths ?? [], { now, staleAfterMs, holder }, holds);
       if (freed === null) continue;
       earliest = Math.min(earliest, Math.max(taskRow.not_before_ms !== null && taskRow.not_before_ms > nowMs ? taskRow.not_before_ms : nowMs, freed));
     }
