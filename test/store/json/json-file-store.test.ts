@@ -121,10 +121,14 @@ describe("the lock", () => {
     const stateFile = join(await tempDir(), "busy.json");
     const tm = new TaskManager({ stateFile, lockTimeout: 0.3 });
     await tm.createTask({ type: "a" });
+    await tm.reservePaths({ agentId: "w", paths: ["kept.ts"] });
     const before = await readFile(stateFile);
     const held = await acquireFileLock(stateFile, { timeoutMs: 1_000, staleMs: 60_000, updateMs: 10_000 });
     try {
       await expect(tm.createTask({ type: "b" })).rejects.toMatchObject({ code: "LOCK_TIMEOUT", message: expect.stringContaining(stateFile) });
+      const atZero = new TaskManager({ stateFile, lockTimeout: 0 });
+      await expect(atZero.reservePaths({ agentId: "w", paths: ["other.ts"] })).rejects.toMatchObject({ code: "LOCK_TIMEOUT" });
+      await expect(atZero.releasePaths({ agentId: "w" })).rejects.toMatchObject({ code: "LOCK_TIMEOUT" });
     } finally {
       await held.release();
     }
