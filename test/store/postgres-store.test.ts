@@ -67,6 +67,7 @@ describe.skipIf(!has("postgres"))("PostgresStore", () => {
       await client.query(`ALTER TABLE "${schema}".tasks DROP COLUMN has_paths`); // and its index
       await client.query(`ALTER TABLE "${schema}".workflows DROP COLUMN uses_paths`);
       await client.query(`ALTER TABLE "${schema}".workflows DROP COLUMN paths_epoch`);
+      await client.query(`ALTER TABLE "${schema}".tasks DROP COLUMN claim_session_sha256`);
       await client.query(`DELETE FROM "${schema}".schema_migrations WHERE version > 1`);
     });
     const after = open({ schema, workflow: "upgraded", url: `${TEST_DATABASE_URL}?application_name=after` });
@@ -282,6 +283,7 @@ describe.skipIf(!has("postgres"))("PostgresStore with paths", () => {
       await client.query(`ALTER TABLE "${schema}".tasks DROP COLUMN has_paths`);
       await client.query(`ALTER TABLE "${schema}".workflows DROP COLUMN uses_paths`);
       await client.query(`ALTER TABLE "${schema}".workflows DROP COLUMN paths_epoch`);
+      await client.query(`ALTER TABLE "${schema}".tasks DROP COLUMN claim_session_sha256`);
       await client.query(`DELETE FROM "${schema}".schema_migrations WHERE version > 2`);
     });
     const after = process_(schema, "upgraded", "paths_after");

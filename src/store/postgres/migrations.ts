@@ -129,6 +129,15 @@ CREATE INDEX tasks_holding_paths ON ${s}.tasks (wf, seq) WHERE status = 'in_prog
 ALTER TABLE ${s}.workflows ADD COLUMN paths_epoch bigint NOT NULL DEFAULT 0;
 `,
   },
+  {
+    version: 5,
+    name: "claim sessions",
+    sql: (s) => `
+-- With the claim_* columns, the SHA-256 of the claiming session's secret: a claim among paths made
+-- by one statement records its holder's session there, as the rule records it in the body.
+ALTER TABLE ${s}.tasks ADD COLUMN claim_session_sha256 text;
+`,
+  },
 ];
 
 /** The channel a schema's changes are announced on, the payload a workflow's id (see PostgresDatabase.announce). */

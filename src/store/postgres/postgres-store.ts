@@ -32,7 +32,9 @@
  * lock is held (completions, releases, expiries), so deciding on a read made under it is safe.
  * A claim first tries without the lock (claimOptimistic): every change that adds holds bumps
  * the workflow's paths_epoch, and the optimistic claim writes only while the epoch it read is
- * unchanged; a hold removed meanwhile only makes it skip a task it could have taken.
+ * unchanged; a hold removed meanwhile only makes it skip a task it could have taken. What that
+ * read decided is kept for the same holder's next claim, which is then one statement while the
+ * holds are unchanged (known-verdicts.ts).
  */
 import { pathsFreedAt, type ClaimabilityQuery } from "../../core/claim-timing.js";
 import { formatClaimToken, newClaimSecret, type ClaimSecret } from "../../core/claim-token.js";
@@ -62,6 +64,7 @@ import { openPostgresDatabase, type PostgresDatabase, type Session } from "./dat
 import { PartialState, WriteConflict } from "./partial-state.js";
 import * as sql from "./statements.js";
 import type { RowWrite, WorkflowLock, WorkflowRow } from "./statements.js";
+import { afterClaim, holderKey, usableVerdicts, verdictsOf, type Verdicts } from "./known-verdicts.js";
 import { taskOfRow, type TaskRow } from "./task-rows.js";
 
 export interface PostgresStoreOptions {
@@ -110,6 +113,8 @@ export class PostgresStore implements TaskStore {
   private usesPaths = false;
   /** The tasks the reservations named when last read: an optimistic claim reads them with the holds. */
   private reservedTaskIds: string[] = [];
+  /** What the last optimistic claim's read decided, for the same holder's next claim (known-verdicts.ts). */
+  private verdicts: Verdicts | null = null;
   /** Rows this process claimed, by task id, as the claim left them. */
   private readonly claimed = new Map<string, TaskRow>();
   /** Claims asked for together, made by one statement. */
@@ -296,21 +301,34 @@ export class PostgresStore implements TaskStore {
   }
 
   /**
-   * A claim in a workflow that uses paths without the workflow's lock: the holds, the epoch
-   * and the first ready tasks read by one statement, the rule run on them, and the claim
-   * written only while the paths epoch is still the one read (every change that adds holds
-   * bumps it), so no hold appeared meanwhile. Undefined when it cannot decide, or lost the
-   * race too often: the caller claims under the lock (claimWithPaths).
+   * A claim in a workflow that uses paths without the workflow's lock. One statement
+   * (sql.pathsClaim) claims on the verdicts the last read left (known-verdicts.ts) if the
+   * holds are still those, else returns the holds, the epoch and the first ready tasks as of
+   * one snapshot; the rule is run on them, and the claim written only while the paths epoch
+   * is still the one read (every change that adds holds bumps it), so no hold appeared
+   * meanwhile. Undefined when it cannot decide, or lost the race too often: the caller
+   * claims under the lock (claimWithPaths).
    */
   private async claimOptimistic(request: ClaimRequest): Promise<ClaimedTask | undefined> {
     const wf = this.wf;
     if (wf === null) return undefined;
     const { clock, ...asked } = request;
     const types = request.taskTypes && request.taskTypes.length > 0 ? [...request.taskTypes] : null;
+    const holder = holderKey(request.agentId, request.sessionDigest ?? null);
+    const secret = newClaimSecret();
+    const ask = { agent: request.agentId, sessionDigest: request.sessionDigest ?? null, leaseSeconds: request.leaseSeconds ?? null, tokenDigest: secret.digest };
     const made = await this.db.run(async (session) => {
       for (let attempt = 0; attempt <= OPTIMISTIC_RETRIES; attempt += 1) {
         const readAt = this.at(clock());
-        const read = await sql.pathsClaimRead(session, wf, readAt.getTime(), request.staleAfterMs, types, this.reservedTaskIds, FIRST_READY_PAGE);
+        const known = usableVerdicts(this.verdicts, holder, readAt.getTime());
+        const answer = await sql.pathsClaim(session, { wf, atMs: readAt.getTime(), staleAfterMs: request.staleAfterMs, types, named: this.reservedTaskIds, limit: FIRST_READY_PAGE, known, ask });
+        if (answer.claimed !== null) {
+          if (known !== null) this.verdicts = afterClaim(known, known.epoch);
+          const task = taskOfRow(this.location, answer.claimed);
+          return { row: answer.claimed, value: { ...rules.toTask(answer.claimed.id, task), claim_token: formatClaimToken(task.attempts ?? 0, secret.secret) } };
+        }
+        session.mayHaveCommitted = false; // it claimed nothing: the holds changed, or the first task was not known free
+        const { read } = answer;
         const workflow = read.workflow;
         // Expired leases are released under the lock, as the rule has it.
         if (workflow === undefined || workflow.expired) return undefined;
@@ -328,26 +346,34 @@ export class PostgresStore implements TaskStore {
         // Timed after the read, as claimWithPaths is: a completion it saw ended before this claim.
         const timed = { ...asked, now: this.at(clock()) };
         const blocked = rules.pathsBlockedFor(view.state, timed);
+        // Every ready task read is judged, so the next claims can go by the verdicts.
+        const judged = new Map<string, boolean>();
         let claimed: { value: ClaimedTask; row: RowWrite } | undefined;
         for (const ready of read.ready) {
           const task = view.add(ready);
-          if (task.status !== TaskStatus.PENDING || blocked(task)) continue;
+          if (task.status !== TaskStatus.PENDING) continue;
+          const isBlocked = blocked(task);
+          if (hasPaths(task)) judged.set(ready.seq, isBlocked);
+          if (isBlocked || claimed !== undefined) continue;
           const value = rules.claimWithNewToken(ready.id, task, timed, metadata);
           const changes = view.changedRows(timed.now.getTime());
           if (changes.length !== 1) return undefined;
           claimed = { value, row: changes[0] as RowWrite };
-          break;
         }
+        const verdicts = verdictsOf(holder, { epoch: workflow.paths_epoch, holdingMark: workflow.holding_mark }, kept, judged, timed.now.getTime());
         // Nothing free on the first page: the walk past it is claimWithPaths's.
         if (claimed === undefined) return undefined;
-        if (await sql.writeClaimAtEpoch(session, wf, workflow.paths_epoch, claimed.row)) return claimed;
+        if (await sql.writeClaimAtEpoch(session, wf, workflow.paths_epoch, claimed.row)) {
+          this.verdicts = verdicts === null ? null : afterClaim(verdicts, workflow.paths_epoch);
+          // The row as written: the holder's completion or heartbeat can take the fast path.
+          return { value: claimed.value, row: { ...unclaimedRow(claimed.row), version: claimed.row.version + 1 } };
+        }
         session.mayHaveCommitted = false; // nothing was claimed: a hold was added, or the task taken, meanwhile
       }
       return undefined;
     });
     if (made === undefined) return undefined;
-    // The row as written: the holder's completion or heartbeat can take the fast path.
-    this.remember({ ...unclaimedRow(made.row), version: made.row.version + 1 });
+    this.remember(made.row);
     this.db.claimed(1);
     void this.announce();
     return made.value;
@@ -651,7 +677,7 @@ export class PostgresStore implements TaskStore {
     const { value, row } = made.current;
     // Still held (a heartbeat): the holder's next change can take the fast path again.
     if (row.columns.status === TaskStatus.IN_PROGRESS) {
-      this.remember({ seq: row.seq, id: row.id, status: row.columns.status, version: row.version + 1, body: row.columns.body, claim_agent: null, claim_at_ms: null, claim_lease_seconds: null, claim_token_sha256: null });
+      this.remember({ seq: row.seq, id: row.id, status: row.columns.status, version: row.version + 1, body: row.columns.body, claim_agent: null, claim_at_ms: null, claim_lease_seconds: null, claim_token_sha256: null, claim_session_sha256: null });
     }
     void this.announce();
     return { value };
@@ -900,7 +926,7 @@ function hasPaths(task: StoredTask): boolean {
 
 /** The row a write leaves: its columns, no claim left unfolded. */
 function unclaimedRow(write: RowWrite): TaskRow {
-  return { seq: write.seq, id: write.id, status: write.columns.status, version: write.version, body: write.columns.body, claim_agent: null, claim_at_ms: null, claim_lease_seconds: null, claim_token_sha256: null };
+  return { seq: write.seq, id: write.id, status: write.columns.status, version: write.version, body: write.columns.body, claim_agent: null, claim_at_ms: null, claim_lease_seconds: null, claim_token_sha256: null, claim_session_sha256: null };
 }
 
 /** A change of the fast path, made when its batch is sent: the row to write, or null when it is left to the general path. */

@@ -9,7 +9,7 @@ import { CLOCK_TOLERANCE_MS, type Session } from "./database.js";
 import type { TaskRow } from "./task-rows.js";
 
 /** The columns every task read selects (see TaskRow); ms columns come as float8, so as numbers. */
-export const TASK_COLUMNS = "seq, id, status, version, body, claim_agent, claim_at_ms::float8 AS claim_at_ms, claim_lease_seconds, claim_token_sha256";
+export const TASK_COLUMNS = "seq, id, status, version, body, claim_agent, claim_at_ms::float8 AS claim_at_ms, claim_lease_seconds, claim_token_sha256, claim_session_sha256";
 
 export interface WorkflowRow extends StoredWorkflowColumns {
   wf: string;
@@ -286,7 +286,7 @@ claimed AS (
     expires_ms = floor((asked.at_ms + waited.ms)::float8 + lease.seconds * 1000)::bigint, locked_ms = NULL
   FROM numbered JOIN asked ON asked.n = numbered.n, lease, waited
   WHERE t.seq = numbered.seq
-  RETURNING asked.n, t.seq, t.id, t.status, t.version, t.body, t.claim_agent, t.claim_at_ms::float8 AS claim_at_ms, t.claim_lease_seconds, t.claim_token_sha256)
+  RETURNING asked.n, t.seq, t.id, t.status, t.version, t.body, t.claim_agent, t.claim_at_ms::float8 AS claim_at_ms, t.claim_lease_seconds, t.claim_token_sha256, t.claim_session_sha256)
 SELECT (SELECT found FROM expired) AS expired, (SELECT found FROM paths) AS paths, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true`;
 }
 
@@ -367,9 +367,9 @@ export async function bumpPathsEpoch(session: Session, wf: string): Promise<void
   await session.query(`UPDATE ${session.s}.workflows SET paths_epoch = paths_epoch + 1 WHERE wf = $1`, [wf]);
 }
 
-/** What an optimistic claim among paths reads, from one snapshot (see pathsClaimRead). */
+/** What an optimistic claim among paths reads, from one snapshot (see pathsClaim). */
 export interface PathsClaimRead {
-  workflow: { workflow_type: string; metadata: string; extra: string | null; paths_epoch: string; expired: boolean } | undefined;
+  workflow: { workflow_type: string; metadata: string; extra: string | null; paths_epoch: string; expired: boolean; holding_mark: string } | undefined;
   /** The tasks in progress that declare paths. */
   holding: TaskRow[];
   /** Tasks named by `named`, in whatever status. */
@@ -378,55 +378,141 @@ export interface PathsClaimRead {
   ready: ReadyRow[];
 }
 
-type PathsClaimReadRow = ReadyRow & {
-  kind: "workflow" | "holding" | "named" | "ready";
+/**
+ * What a claim among paths already knows from an earlier read (postgres/known-verdicts.ts):
+ * the paths epoch and holding mark the holds were read at, and which tasks they kept back
+ * from the claimer or left free.
+ */
+export interface KnownHolds {
+  epoch: string;
+  holdingMark: string;
+  blocked: readonly string[];
+  free: readonly string[];
+}
+
+/** The claim a pathsClaim makes on KnownHolds: its holder, lease and token. */
+export interface PathsClaimAsk {
+  agent: string;
+  sessionDigest: string | null;
+  leaseSeconds: number | null;
+  tokenDigest: string;
+}
+
+type PathsClaimRow = ReadyRow & {
+  kind: "claimed" | "workflow" | "holding" | "named" | "ready";
   workflow_type: string;
   metadata: string;
   extra: string | null;
   paths_epoch: string;
   expired: boolean;
+  holding_mark: string;
 };
 
+/** Whether a lease of the workflow $1 has run out at $2 (ms), a lease of unknown length counting as $3 ms: as the claim statement's `expired`. */
+function anyExpired(s: string): string {
+  return `(EXISTS (SELECT 1 FROM ${s}.tasks x WHERE x.wf = $1 AND x.status = 'in_progress' AND x.expires_ms < $2::bigint)
+        OR EXISTS (SELECT 1 FROM ${s}.tasks x WHERE x.wf = $1 AND x.status = 'in_progress' AND x.expires_ms IS NULL AND x.locked_ms < $2::bigint - $3::float8))`;
+}
+
+/** The workflow $1's tasks in progress with paths, as "seq:version" in seq order: any change of them (a finish, a new holder) changes it. */
+function holdingMark(s: string): string {
+  return `(SELECT coalesce(string_agg(h.seq || ':' || h.version, ',' ORDER BY h.seq), '') FROM ${s}.tasks h WHERE h.wf = $1 AND h.status = 'in_progress' AND h.has_paths)`;
+}
+
 /**
- * One statement, so one snapshot: the workflow's row with its paths epoch and whether a lease
- * has expired (as the claim statement's `expired` CTE), the holding tasks, the tasks `named`
- * (those the reservations name, as last seen) and the first `limit` ready tasks (as readyPage).
+ * A claim among paths, or what deciding one needs; one statement, so one snapshot.
+ *
+ * With `known` (holds read earlier, and the verdicts reached on them) it first takes the first
+ * ready task of the types not known to be kept back, if the holds are still the ones read (the
+ * paths epoch and the holding mark unchanged, no lease run out) and that task is known to be
+ * free or declares no paths: claimed as the claim statement claims, recording the holder's
+ * session, and the epoch bumped as every claim among paths bumps it. Nothing else is returned then.
+ *
+ * Otherwise it returns, as of the same snapshot: the workflow's row with its paths epoch,
+ * holding mark and whether a lease has expired; the holding tasks; the tasks `named` (those
+ * the reservations name, as last seen); and the first `limit` ready tasks (as readyPage).
  */
-export async function pathsClaimRead(
+export async function pathsClaim(
   session: Session,
-  wf: string,
-  nowMs: number,
-  staleAfterMs: number,
-  types: readonly string[] | null,
-  named: readonly string[],
-  limit: number,
-): Promise<PathsClaimRead> {
+  params: {
+    wf: string;
+    atMs: number;
+    staleAfterMs: number;
+    types: readonly string[] | null;
+    named: readonly string[];
+    limit: number;
+    known: KnownHolds | null;
+    ask: PathsClaimAsk;
+  },
+): Promise<{ claimed: TaskRow } | { claimed: null; read: PathsClaimRead }> {
   const s = session.s;
-  const rows = await session.query<PathsClaimReadRow>(
-    `SELECT 'workflow' AS kind, NULL::bigint AS seq, NULL::text AS id, NULL::text AS status, NULL::int AS version, NULL::text AS body, NULL::text AS claim_agent,
-       NULL::float8 AS claim_at_ms, NULL::float8 AS claim_lease_seconds, NULL::text AS claim_token_sha256, NULL::int AS priority,
-       w.workflow_type, w.metadata, w.extra, w.paths_epoch::text AS paths_epoch,
-       (EXISTS (SELECT 1 FROM ${s}.tasks t WHERE t.wf = $1 AND t.status = 'in_progress' AND t.expires_ms < $2::bigint)
-        OR EXISTS (SELECT 1 FROM ${s}.tasks t WHERE t.wf = $1 AND t.status = 'in_progress' AND t.expires_ms IS NULL AND t.locked_ms < $2::bigint - $3::float8)) AS expired
-     FROM ${s}.workflows w WHERE w.wf = $1
+  const { known, ask } = params;
+  const columns = TASK_COLUMNS.split(", ");
+  const blank = "NULL::bigint, NULL::text, NULL::text, NULL::int, NULL::text, NULL::text, NULL::float8, NULL::float8, NULL::text, NULL::text";
+  const nothingClaimed = "NOT EXISTS (SELECT 1 FROM claimed)";
+  const rows = await session.write<PathsClaimRow>(
+    `WITH pick AS (
+       SELECT t.seq, t.version, t.has_paths FROM ${s}.tasks t
+       WHERE $6::bigint IS NOT NULL AND t.wf = $1 AND t.status = 'pending' AND t.unmet_deps = 0
+         AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint) AND ($4::text[] IS NULL OR t.type = ANY($4::text[]))
+         AND t.seq <> ALL($8::bigint[])
+       ORDER BY t.priority DESC, t.seq LIMIT 1),
+     go AS (
+       SELECT EXISTS (SELECT 1 FROM pick WHERE NOT pick.has_paths OR pick.seq = ANY($9::bigint[]))
+         AND ${holdingMark(s)} = $7::text AND NOT ${anyExpired(s)} AS ok),
+     e AS (
+       UPDATE ${s}.workflows SET paths_epoch = paths_epoch + 1 WHERE wf = $1 AND paths_epoch = $6::bigint AND (SELECT ok FROM go)
+       RETURNING coalesce($11::float8, default_lease_seconds, $3::float8 / 1000) AS lease_seconds),
+     waited AS (SELECT CASE WHEN w >= ${CLOCK_TOLERANCE_MS} THEN floor(w)::bigint ELSE 0 END AS ms
+                FROM (SELECT extract(epoch FROM clock_timestamp() - now()) * 1000 AS w) AS x),
+     claimed AS (
+       UPDATE ${s}.tasks t SET status = 'in_progress', version = t.version + 1, updated_ms = $2::bigint + waited.ms,
+         claim_agent = $10::text, claim_at_ms = $2::bigint + waited.ms, claim_lease_seconds = e.lease_seconds,
+         claim_token_sha256 = $12::text, claim_session_sha256 = $13::text,
+         expires_ms = floor(($2::bigint + waited.ms)::float8 + e.lease_seconds * 1000)::bigint, locked_ms = NULL
+       FROM pick, e, waited
+       WHERE t.seq = pick.seq AND t.version = pick.version AND t.status = 'pending'
+       RETURNING ${columns.map((column) => `t.${column}`).join(", ")})
+     SELECT 'claimed' AS kind, ${columns.join(", ")}, NULL::int AS priority, NULL::text AS workflow_type, NULL::text AS metadata, NULL::text AS extra,
+       NULL::text AS paths_epoch, NULL::boolean AS expired, NULL::text AS holding_mark
+     FROM claimed
      UNION ALL
-     SELECT 'holding', ${TASK_COLUMNS}, NULL, NULL, NULL, NULL, NULL, NULL FROM ${s}.tasks WHERE wf = $1 AND status = 'in_progress' AND has_paths
+     SELECT 'workflow', ${blank}, NULL, w.workflow_type, w.metadata, w.extra, w.paths_epoch::text, ${anyExpired(s)}, ${holdingMark(s)}
+     FROM ${s}.workflows w WHERE w.wf = $1 AND ${nothingClaimed}
      UNION ALL
-     SELECT 'named', ${TASK_COLUMNS.split(", ").map((column) => `t.${column}`).join(", ")}, NULL, NULL, NULL, NULL, NULL, NULL
-       FROM unnest($5::text[]) AS n(id) JOIN ${s}.tasks t ON t.wf = $1 AND t.id = n.id
+     SELECT 'holding', ${columns.join(", ")}, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM ${s}.tasks
+     WHERE wf = $1 AND status = 'in_progress' AND has_paths AND ${nothingClaimed}
      UNION ALL
-     (SELECT 'ready', ${TASK_COLUMNS}, priority, NULL, NULL, NULL, NULL, NULL FROM ${s}.tasks t
+     SELECT 'named', ${columns.map((column) => `t.${column}`).join(", ")}, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+     FROM unnest($5::text[]) AS n(id) JOIN ${s}.tasks t ON t.wf = $1 AND t.id = n.id WHERE ${nothingClaimed}
+     UNION ALL
+     (SELECT 'ready', ${columns.join(", ")}, priority, NULL, NULL, NULL, NULL, NULL, NULL FROM ${s}.tasks t
        WHERE t.wf = $1 AND t.status = 'pending' AND t.unmet_deps = 0 AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint)
-         AND ($4::text[] IS NULL OR t.type = ANY($4::text[]))
-       ORDER BY t.priority DESC, t.seq LIMIT ${limit})`,
-    [wf, nowMs, staleAfterMs, types, named],
+         AND ($4::text[] IS NULL OR t.type = ANY($4::text[])) AND ${nothingClaimed}
+       ORDER BY t.priority DESC, t.seq LIMIT ${params.limit})`,
+    [
+      params.wf,
+      params.atMs,
+      params.staleAfterMs,
+      params.types,
+      params.named,
+      known?.epoch ?? null,
+      known?.holdingMark ?? null,
+      known?.blocked ?? [],
+      known?.free ?? [],
+      ask.agent,
+      ask.leaseSeconds,
+      ask.tokenDigest,
+      ask.sessionDigest,
+    ],
   );
   const read: PathsClaimRead = { workflow: undefined, holding: [], named: [], ready: [] };
   for (const row of rows) {
+    if (row.kind === "claimed") return { claimed: row };
     if (row.kind === "workflow") read.workflow = row;
     else read[row.kind].push(row);
   }
-  return read;
+  return { claimed: null, read };
 }
 
 /**
@@ -440,7 +526,7 @@ export async function writeClaimAtEpoch(session: Session, wf: string, epoch: str
   const written = await session.write<{ seq: string }>(
     `WITH e AS (UPDATE ${s}.workflows SET paths_epoch = paths_epoch + 1 WHERE wf = $1 AND paths_epoch = $2::bigint RETURNING 1)
      UPDATE ${s}.tasks t SET status = $5, priority = $6, not_before_ms = $7, expires_ms = $8, locked_ms = $9, body = $10, updated_ms = $11,
-       version = t.version + 1, claim_agent = NULL, claim_at_ms = NULL, claim_lease_seconds = NULL, claim_token_sha256 = NULL
+       version = t.version + 1, claim_agent = NULL, claim_at_ms = NULL, claim_lease_seconds = NULL, claim_token_sha256 = NULL, claim_session_sha256 = NULL
      WHERE t.seq = $3 AND t.version = $4 AND EXISTS (SELECT 1 FROM e)
      RETURNING t.seq`,
     [wf, epoch, row.seq, row.version, row.columns.status, row.columns.priority, row.columns.not_before_ms, row.columns.expires_ms, row.columns.locked_ms, row.columns.body, row.updatedMs],
@@ -550,7 +636,7 @@ export async function writeRows(session: Session, wf: string, rows: readonly Row
      u AS (
        UPDATE ${s}.tasks t SET status = i.status, priority = i.priority, not_before_ms = i.not_before_ms, expires_ms = i.expires_ms,
          locked_ms = i.locked_ms, body = i.body, updated_ms = i.updated_ms, version = t.version + 1,
-         claim_agent = NULL, claim_at_ms = NULL, claim_lease_seconds = NULL, claim_token_sha256 = NULL
+         claim_agent = NULL, claim_at_ms = NULL, claim_lease_seconds = NULL, claim_token_sha256 = NULL, claim_session_sha256 = NULL
        FROM i WHERE t.seq = i.seq AND t.version = i.version
        RETURNING t.seq, i.completed, i.id),
      d AS (

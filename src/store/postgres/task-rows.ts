@@ -3,7 +3,7 @@
  * possibly a claim not yet folded into the body.
  *
  * A claim is one UPDATE that sets the columns and records who claimed, when, the lease
- * and the digest of the claim's token (`claim_*`); it leaves the body alone, because rewriting JSON inside SQL would
+ * the digest of the claim's token and, among paths, of its holder's session (`claim_*`); it leaves the body alone, because rewriting JSON inside SQL would
  * mean jsonb, which reorders keys and refuses "\u0000". Reading such a row applies the
  * very rule a claim applies (rules.claimTask) to the body, so every reader sees the task
  * as claimed; the next write of the row stores that result and clears `claim_*`.
@@ -23,6 +23,7 @@ export interface TaskRow {
   claim_at_ms: number | null;
   claim_lease_seconds: number | null;
   claim_token_sha256: string | null;
+  claim_session_sha256: string | null;
 }
 
 /** Whether the row records a claim its body does not hold yet. */
@@ -37,7 +38,13 @@ export function taskOfRow(location: string, row: TaskRow): StoredTask {
     const leaseSeconds = row.claim_lease_seconds;
     rules.claimTask(
       task,
-      { agentId: row.claim_agent, now: new Date(row.claim_at_ms), leaseSeconds, staleAfterMs: leaseSeconds * 1000 },
+      {
+        agentId: row.claim_agent,
+        now: new Date(row.claim_at_ms),
+        leaseSeconds,
+        staleAfterMs: leaseSeconds * 1000,
+        ...(row.claim_session_sha256 === null ? {} : { sessionDigest: row.claim_session_sha256 }),
+      },
       // Not consulted: the lease was decided when the claim was made.
       { initialized_at: "", last_updated: "" },
       row.claim_token_sha256,
