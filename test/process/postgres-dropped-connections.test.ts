@@ -194,7 +194,7 @@ const AGENTS = 4;
 /** Claimed before: the process's next claims start a VACUUM of its own, while its connections drop. */
 const WARMUP = VACUUM_AFTER_CLAIMS - 50;
 
-it.skipIf(!has("postgres"))(`a library process with ${AGENTS} agents in a busy claim/read/complete loop survives its connections being terminated again and again`, async () => {
+it.skipIf(!has("postgres")).each(["plain", "paths"] as const)(`a library process with ${AGENTS} agents in a busy claim/read/complete loop survives its connections being terminated again and again (%s tasks)`, async (mode) => {
   const schema = freshSchema();
   const { url, tag } = taggedUrl();
   const terminator = await Terminator.open(tag);
@@ -202,7 +202,7 @@ it.skipIf(!has("postgres"))(`a library process with ${AGENTS} agents in a busy c
 
   const child: ChildProcessByStdio<null, Readable, Readable> = spawn(
     process.execPath,
-    [fixture("pg-drop-worker.mjs"), url, schema, "drops", String(AGENTS), String(WARMUP), String(TASKS), String(LEASE_SECONDS)],
+    [fixture("pg-drop-worker.mjs"), url, schema, "drops", String(AGENTS), String(WARMUP), String(TASKS), String(LEASE_SECONDS), mode],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   cleanups.push(async () => void child.kill("SIGKILL"));
