@@ -51,9 +51,27 @@ const parsed = new Map<string, Parsed>();
 /** Parsed globs are kept, since a claim compares the same few paths again and again; bounded so odd input cannot grow it. */
 const PARSED_LIMIT = 10_000;
 
-function parse(path: string): Parsed {
-  let entry = parsed.get(path);
+/**
+ * A path as it is compared. Paths are normalised when a request names them, but a state file
+ * edited by hand, or written by another tool and imported, may hold `./src//a.ts/`, which must
+ * still overlap `src/a.ts`. So every path is read as normalisePath would have stored it; what
+ * normalisePath refuses is read the widest way it can mean: `\` as `/`, a leading `/` as the
+ * root, and a `..` above the root, or nothing at all, as the whole repository.
+ */
+function comparableForm(raw: string): string {
+  const segments: string[] = [];
+  for (const segment of raw.normalize("NFC").replaceAll("\\", "/").split("/")) {
+    if (segment === "" || segment === ".") continue;
+    if (segment !== "..") segments.push(segment);
+    else if (segments.pop() === undefined) return "**";
+  }
+  return segments.length === 0 ? "**" : segments.join("/");
+}
+
+function parse(raw: string): Parsed {
+  let entry = parsed.get(raw);
   if (entry !== undefined) return entry;
+  const path = comparableForm(raw);
   const scan = picomatch.scan(path);
   const firstWildcard = path.search(/[*?[\]{}()!+@]/);
   entry = scan.isGlob
@@ -66,7 +84,7 @@ function parse(path: string): Parsed {
       }
     : { path, isGlob: false, literalStart: path, matches: (candidate) => candidate === path };
   if (parsed.size >= PARSED_LIMIT) parsed.clear();
-  parsed.set(path, entry);
+  parsed.set(raw, entry);
   return entry;
 }
 
@@ -120,9 +138,9 @@ function isUnder(path: string, directory: string): boolean {
 
 /** Whether work on `a` may touch a file that work on `b` touches. Symmetric. */
 export function pathsOverlap(a: string, b: string): boolean {
-  if (a === b || isUnder(a, b) || isUnder(b, a)) return true;
   const pa = parse(a);
   const pb = parse(b);
+  if (pa.path === pb.path || isUnder(pa.path, pb.path) || isUnder(pb.path, pa.path)) return true;
   if (pa.isGlob && pb.isGlob) return pa.literalStart.startsWith(pb.literalStart) || pb.literalStart.startsWith(pa.literalStart);
   if (!pa.isGlob && !pb.isGlob) return false;
   const [glob, plain] = pa.isGlob ? [pa, pb] : [pb, pa];

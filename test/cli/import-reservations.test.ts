@@ -1,5 +1,6 @@
 /**
- * `import` of a seed file whose reservations are not reservations. The
+ * `import` of a seed file whose reservations are not reservations, or hold paths in a form no
+ * request could have stored (they still hold the files they name). The
  * SQL stores accepted it and then could not read the workflow again (STATE_FILE_CORRUPT on
  * every command); it is refused as the JSON store refuses such a state file, and nothing is
  * imported.
@@ -7,8 +8,8 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expect, it } from "vitest";
+import { TaskManager } from "../../src/index.js";
 import { runCli } from "../helpers/cli.js";
-import { pathsOverlap } from "../../src/core/paths.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const seed = (reservations: unknown) => ({
@@ -32,9 +33,22 @@ it.each([
   expect(read.code, read.stderr).not.toBe(5);
 });
 
-// Not fixed: paths are normalised when a request names them, not when a state file (edited by
-// hand, or written by another tool and imported) holds them. "./src//a.ts/" is kept as it is,
-// and compared as it is, so it does not overlap "src/a.ts": two agents may edit src/a.ts.
-it.fails("a stored path not in normal form still overlaps the file it names", () => {
-  expect(pathsOverlap("./src//a.ts/", "src/a.ts")).toBe(true);
+it("an imported reservation whose path is not in normal form still holds the file it names", async () => {
+  const stateDir = await tempDir();
+  const file = join(stateDir, "seed.json");
+  const reservation = { path: "./src//a.ts/", held_by: "alice", session_sha256: null, exclusive: true, created_at: "2026-01-01T00:00:00.000Z", expires_at: "2099-01-01T00:00:00.000Z" };
+  const tasks = {
+    t_1: { ...seed([]).tasks.t_1, paths: ["src/a.ts"] },
+    t_2: { ...seed([]).tasks.t_1, paths: ["src/b.ts"] },
+  };
+  await writeFile(file, JSON.stringify({ ...seed([reservation]), tasks }));
+  expect((await runCli(stateDir, ["import", file, "-w", "w", "--store", "sqlite"])).code).toBe(0);
+  const tm = new TaskManager({ store: "sqlite", stateDir, workflow: "w" });
+  try {
+    expect((await tm.getNextTask({ agentId: "bob" }))?.id).toBe("t_2");
+    expect(await tm.getNextTask({ agentId: "carol" })).toBeNull();
+    expect((await tm.getStatusSummary()).pending_counts).toMatchObject({ conflicting: 1 });
+  } finally {
+    await tm.close();
+  }
 });

@@ -62,6 +62,28 @@ describe("normalisePath: one file, one spelling", () => {
   });
 });
 
+describe("pathsOverlap: a path a state file holds in a form no request could have stored", () => {
+  it.each([
+    ["./src//a.ts/", "src/a.ts"],
+    ["src/./a.ts", "src/*.ts"],
+    ["/src/a.ts", "src/a.ts"],
+    ["src\\a.ts", "src/a.ts"],
+    ["src/x/../a.ts", "src/a.ts"],
+    ["caf\u0065\u0301/x.ts", "caf\u00e9/x.ts"],
+    ["./src//", "src/deep/er/a.ts"],
+    ["../outside.ts", "src/a.ts"],
+    ["./", "anything/at/all.ts"],
+  ])("%j overlaps %j, read the widest way it can mean", (stored, asked) => {
+    expect(pathsOverlap(stored, asked)).toBe(true);
+    expect(pathsOverlap(asked, stored)).toBe(true);
+  });
+
+  it("still tells apart what is disjoint", () => {
+    expect(pathsOverlap("./src//a.ts/", "src/b.ts")).toBe(false);
+    expect(pathsOverlap("/lib/a.ts", "src/a.ts")).toBe(false);
+  });
+});
+
 describe("pathsOverlap: a | outside any group, which picomatch reads as either side", () => {
   it.each([
     ["a|b/*.ts", "b/x.ts"],
