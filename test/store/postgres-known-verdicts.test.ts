@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL store's claim among paths on the verdicts of its last read
- * (postgres/known-verdicts.ts, statements.ts pathsClaim): one statement that takes the first
+ * (postgres/known-verdicts.ts, statements.ts pathsClaimOnKnown): one statement that takes the first
  * ready task not kept back while the holds are still the ones read. Each test changes the
  * holds in one way the statement or the verdicts must notice (a hold added elsewhere, one
  * ended by a finish, by its ttl or by a lease running out, a task added ahead, another

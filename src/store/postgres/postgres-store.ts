@@ -64,7 +64,7 @@ import { openPostgresDatabase, type PostgresDatabase, type Session } from "./dat
 import { PartialState, WriteConflict } from "./partial-state.js";
 import * as sql from "./statements.js";
 import type { RowWrite, WorkflowLock, WorkflowRow } from "./statements.js";
-import { afterClaim, holderKey, usableVerdicts, verdictsOf, type Verdicts } from "./known-verdicts.js";
+import { holderKey, VerdictMemory, verdictsOf } from "./known-verdicts.js";
 import { taskOfRow, type TaskRow } from "./task-rows.js";
 
 export interface PostgresStoreOptions {
@@ -114,7 +114,7 @@ export class PostgresStore implements TaskStore {
   /** The tasks the reservations named when last read: an optimistic claim reads them with the holds. */
   private reservedTaskIds: string[] = [];
   /** What the last optimistic claim's read decided, for the same holder's next claim (known-verdicts.ts). */
-  private verdicts: Verdicts | null = null;
+  private readonly verdicts = new VerdictMemory();
   /** Rows this process claimed, by task id, as the claim left them. */
   private readonly claimed = new Map<string, TaskRow>();
   /** Claims asked for together, made by one statement. */
@@ -301,10 +301,11 @@ export class PostgresStore implements TaskStore {
   }
 
   /**
-   * A claim in a workflow that uses paths without the workflow's lock. One statement
-   * (sql.pathsClaim) claims on the verdicts the last read left (known-verdicts.ts) if the
-   * holds are still those, else returns the holds, the epoch and the first ready tasks as of
-   * one snapshot; the rule is run on them, and the claim written only while the paths epoch
+   * A claim in a workflow that uses paths without the workflow's lock. With the verdicts the
+   * holder's last read left (known-verdicts.ts), one statement (sql.pathsClaimOnKnown) claims on
+   * them if the holds are still those; otherwise that statement, or without verdicts a read
+   * (sql.pathsClaimRead), returns the holds, the epoch and the first ready tasks as of one
+   * snapshot. The rule is run on them, and the claim written only while the paths epoch
    * is still the one read (every change that adds holds bumps it), so no hold appeared
    * meanwhile. Undefined when it cannot decide, or lost the race too often: the caller
    * claims under the lock (claimWithPaths).
@@ -312,7 +313,7 @@ export class PostgresStore implements TaskStore {
   private async claimOptimistic(request: ClaimRequest): Promise<ClaimedTask | undefined> {
     const wf = this.wf;
     if (wf === null) return undefined;
-    const { clock, ...asked } = request;
+    const { clock, ...claim } = request;
     const types = request.taskTypes && request.taskTypes.length > 0 ? [...request.taskTypes] : null;
     const holder = holderKey(request.agentId, request.sessionDigest ?? null);
     const secret = newClaimSecret();
@@ -320,15 +321,20 @@ export class PostgresStore implements TaskStore {
     const made = await this.db.run(async (session) => {
       for (let attempt = 0; attempt <= OPTIMISTIC_RETRIES; attempt += 1) {
         const readAt = this.at(clock());
-        const known = usableVerdicts(this.verdicts, holder, readAt.getTime());
-        const answer = await sql.pathsClaim(session, { wf, atMs: readAt.getTime(), staleAfterMs: request.staleAfterMs, types, named: this.reservedTaskIds, limit: FIRST_READY_PAGE, known, ask });
-        if (answer.claimed !== null) {
-          if (known !== null) this.verdicts = afterClaim(known, known.epoch);
-          const task = taskOfRow(this.location, answer.claimed);
-          return { row: answer.claimed, value: { ...rules.toTask(answer.claimed.id, task), claim_token: formatClaimToken(task.attempts ?? 0, secret.secret) } };
+        const known = this.verdicts.forClaim(holder, readAt.getTime());
+        const asked = { wf, atMs: readAt.getTime(), staleAfterMs: request.staleAfterMs, types, named: this.reservedTaskIds, limit: FIRST_READY_PAGE };
+        let read: sql.PathsClaimRead;
+        if (known === null) read = await sql.pathsClaimRead(session, asked);
+        else {
+          const answer = await sql.pathsClaimOnKnown(session, { ...asked, known, ask });
+          if (answer.claimed !== null) {
+            this.verdicts.claimedOn(known);
+            return { row: answer.claimed, value: claimedTask(answer.claimed.id, taskOfRow(this.location, answer.claimed), secret) };
+          }
+          session.mayHaveCommitted = false; // it claimed nothing: the holds changed, or the first task was not known free
+          read = answer.read;
+          if (read.workflow !== undefined) this.verdicts.missed(known, { epoch: read.workflow.paths_epoch, holdingMark: read.workflow.holding_mark });
         }
-        session.mayHaveCommitted = false; // it claimed nothing: the holds changed, or the first task was not known free
-        const { read } = answer;
         const workflow = read.workflow;
         // Expired leases are released under the lock, as the rule has it.
         if (workflow === undefined || workflow.expired) return undefined;
@@ -344,7 +350,7 @@ export class PostgresStore implements TaskStore {
         if (named.some((id) => !view.has(id))) return undefined;
         if (kept.length > 0) view.state.reservations = kept;
         // Timed after the read, as claimWithPaths is: a completion it saw ended before this claim.
-        const timed = { ...asked, now: this.at(clock()) };
+        const timed = { ...claim, now: this.at(clock()) };
         const blocked = rules.pathsBlockedFor(view.state, timed);
         // Every ready task read is judged, so the next claims can go by the verdicts.
         const judged = new Map<string, boolean>();
@@ -355,7 +361,8 @@ export class PostgresStore implements TaskStore {
           const isBlocked = blocked(task);
           if (hasPaths(task)) judged.set(ready.seq, isBlocked);
           if (isBlocked || claimed !== undefined) continue;
-          const value = rules.claimWithNewToken(ready.id, task, timed, metadata);
+          rules.claimTask(task, timed, metadata, secret.digest);
+          const value = claimedTask(ready.id, task, secret);
           const changes = view.changedRows(timed.now.getTime());
           if (changes.length !== 1) return undefined;
           claimed = { value, row: changes[0] as RowWrite };
@@ -364,7 +371,7 @@ export class PostgresStore implements TaskStore {
         // Nothing free on the first page: the walk past it is claimWithPaths's.
         if (claimed === undefined) return undefined;
         if (await sql.writeClaimAtEpoch(session, wf, workflow.paths_epoch, claimed.row)) {
-          this.verdicts = verdicts === null ? null : afterClaim(verdicts, workflow.paths_epoch);
+          this.verdicts.learned(verdicts, workflow.paths_epoch);
           // The row as written: the holder's completion or heartbeat can take the fast path.
           return { value: claimed.value, row: { ...unclaimedRow(claimed.row), version: claimed.row.version + 1 } };
         }
@@ -922,6 +929,11 @@ const OPTIMISTIC_RETRIES = 3;
 /** Whether a task declares paths (a row's has_paths). */
 function hasPaths(task: StoredTask): boolean {
   return task.paths !== undefined;
+}
+
+/** A claimed task as the claim answers it: with the token of the claim's secret. */
+function claimedTask(id: string, task: StoredTask, secret: ClaimSecret): ClaimedTask {
+  return { ...rules.toTask(id, task), claim_token: formatClaimToken(task.attempts ?? 0, secret.secret) };
 }
 
 /** The row a write leaves: its columns, no claim left unfolded. */

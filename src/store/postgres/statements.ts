@@ -282,7 +282,7 @@ waited AS (SELECT CASE WHEN w >= ${CLOCK_TOLERANCE_MS} THEN floor(w)::bigint ELS
            FROM (SELECT extract(epoch FROM clock_timestamp() - now()) * 1000 AS w) AS x),
 claimed AS (
   UPDATE ${s}.tasks t SET status = 'in_progress', version = t.version + 1, updated_ms = asked.at_ms + waited.ms,
-    claim_agent = asked.agent, claim_at_ms = asked.at_ms + waited.ms, claim_lease_seconds = lease.seconds, claim_token_sha256 = asked.digest,
+    claim_agent = asked.agent, claim_at_ms = asked.at_ms + waited.ms, claim_lease_seconds = lease.seconds, claim_token_sha256 = asked.digest, claim_session_sha256 = NULL,
     expires_ms = floor((asked.at_ms + waited.ms)::float8 + lease.seconds * 1000)::bigint, locked_ms = NULL
   FROM numbered JOIN asked ON asked.n = numbered.n, lease, waited
   WHERE t.seq = numbered.seq
@@ -367,7 +367,7 @@ export async function bumpPathsEpoch(session: Session, wf: string): Promise<void
   await session.query(`UPDATE ${session.s}.workflows SET paths_epoch = paths_epoch + 1 WHERE wf = $1`, [wf]);
 }
 
-/** What an optimistic claim among paths reads, from one snapshot (see pathsClaim). */
+/** What an optimistic claim among paths reads, from one snapshot (see pathsReadSql). */
 export interface PathsClaimRead {
   workflow: { workflow_type: string; metadata: string; extra: string | null; paths_epoch: string; expired: boolean; holding_mark: string } | undefined;
   /** The tasks in progress that declare paths. */
@@ -390,7 +390,7 @@ export interface KnownHolds {
   free: readonly string[];
 }
 
-/** The claim a pathsClaim makes on KnownHolds: its holder, lease and token. */
+/** The claim pathsClaimOnKnown makes: its holder, lease and token. */
 export interface PathsClaimAsk {
   agent: string;
   sessionDigest: string | null;
@@ -420,40 +420,71 @@ function holdingMark(s: string): string {
 }
 
 /**
- * A claim among paths, or what deciding one needs; one statement, so one snapshot.
- *
- * With `known` (holds read earlier, and the verdicts reached on them) it first takes the first
- * ready task of the types not known to be kept back, if the holds are still the ones read (the
- * paths epoch and the holding mark unchanged, no lease run out) and that task is known to be
- * free or declares no paths: claimed as the claim statement claims, recording the holder's
- * session, and the epoch bumped as every claim among paths bumps it. Nothing else is returned then.
- *
- * Otherwise it returns, as of the same snapshot: the workflow's row with its paths epoch,
- * holding mark and whether a lease has expired; the holding tasks; the tasks `named` (those
- * the reservations name, as last seen); and the first `limit` ready tasks (as readyPage).
+ * The read of a claim among paths ($1 the workflow, $2 the time, $3 the task timeout, $4 the
+ * types, $5 the tasks named): the workflow's row with its paths epoch, holding mark and whether
+ * a lease has expired; the holding tasks; the tasks named (those the reservations name, as last
+ * seen); and the first `limit` ready tasks (as readyPage). `onlyIf` guards each part.
  */
-export async function pathsClaim(
+function pathsReadSql(s: string, limit: number, onlyIf: string): string {
+  const columns = TASK_COLUMNS.split(", ");
+  // The first part names the columns: the task's, empty here.
+  const blank =
+    "NULL::bigint AS seq, NULL::text AS id, NULL::text AS status, NULL::int AS version, NULL::text AS body, NULL::text AS claim_agent, " +
+    "NULL::float8 AS claim_at_ms, NULL::float8 AS claim_lease_seconds, NULL::text AS claim_token_sha256, NULL::text AS claim_session_sha256";
+  return `SELECT 'workflow' AS kind, ${blank}, NULL::int AS priority, w.workflow_type, w.metadata, w.extra, w.paths_epoch::text AS paths_epoch,
+       ${anyExpired(s)} AS expired, ${holdingMark(s)} AS holding_mark
+     FROM ${s}.workflows w WHERE w.wf = $1 AND ${onlyIf}
+     UNION ALL
+     SELECT 'holding', ${columns.join(", ")}, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM ${s}.tasks
+     WHERE wf = $1 AND status = 'in_progress' AND has_paths AND ${onlyIf}
+     UNION ALL
+     SELECT 'named', ${columns.map((column) => `t.${column}`).join(", ")}, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+     FROM unnest($5::text[]) AS n(id) JOIN ${s}.tasks t ON t.wf = $1 AND t.id = n.id WHERE ${onlyIf}
+     UNION ALL
+     (SELECT 'ready', ${columns.join(", ")}, priority, NULL, NULL, NULL, NULL, NULL, NULL FROM ${s}.tasks t
+       WHERE t.wf = $1 AND t.status = 'pending' AND t.unmet_deps = 0 AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint)
+         AND ($4::text[] IS NULL OR t.type = ANY($4::text[])) AND ${onlyIf}
+       ORDER BY t.priority DESC, t.seq LIMIT ${limit})`;
+}
+
+function readOf(rows: PathsClaimRow[]): PathsClaimRead {
+  const read: PathsClaimRead = { workflow: undefined, holding: [], named: [], ready: [] };
+  for (const row of rows) {
+    if (row.kind === "workflow") read.workflow = row;
+    else if (row.kind !== "claimed") read[row.kind].push(row);
+  }
+  return read;
+}
+
+/** The read of a claim among paths (pathsReadSql), as of one snapshot. */
+export async function pathsClaimRead(
   session: Session,
-  params: {
-    wf: string;
-    atMs: number;
-    staleAfterMs: number;
-    types: readonly string[] | null;
-    named: readonly string[];
-    limit: number;
-    known: KnownHolds | null;
-    ask: PathsClaimAsk;
-  },
+  params: { wf: string; atMs: number; staleAfterMs: number; types: readonly string[] | null; named: readonly string[]; limit: number },
+): Promise<PathsClaimRead> {
+  const rows = await session.query<PathsClaimRow>(pathsReadSql(session.s, params.limit, "true"), [params.wf, params.atMs, params.staleAfterMs, params.types, params.named]);
+  return readOf(rows);
+}
+
+/**
+ * A claim on `known` holds (read earlier, with the verdicts reached on them), or else the read
+ * a new decision needs; one statement, so one snapshot.
+ *
+ * If the holds are still the ones read (the paths epoch and the holding mark unchanged, no
+ * lease run out), it takes the first ready task of the types not known to be kept back,
+ * provided that task is known to be free or declares no paths: claimed as the claim statement
+ * claims, recording the holder's session, and the epoch bumped as every claim among paths
+ * bumps it. Nothing else is returned then. Otherwise it returns pathsClaimRead's rows.
+ */
+export async function pathsClaimOnKnown(
+  session: Session,
+  params: { wf: string; atMs: number; staleAfterMs: number; types: readonly string[] | null; named: readonly string[]; limit: number; known: KnownHolds; ask: PathsClaimAsk },
 ): Promise<{ claimed: TaskRow } | { claimed: null; read: PathsClaimRead }> {
   const s = session.s;
   const { known, ask } = params;
   const columns = TASK_COLUMNS.split(", ");
-  const blank = "NULL::bigint, NULL::text, NULL::text, NULL::int, NULL::text, NULL::text, NULL::float8, NULL::float8, NULL::text, NULL::text";
-  const nothingClaimed = "NOT EXISTS (SELECT 1 FROM claimed)";
-  const rows = await session.write<PathsClaimRow>(
-    `WITH pick AS (
+  const text = `WITH pick AS (
        SELECT t.seq, t.version, t.has_paths FROM ${s}.tasks t
-       WHERE $6::bigint IS NOT NULL AND t.wf = $1 AND t.status = 'pending' AND t.unmet_deps = 0
+       WHERE t.wf = $1 AND t.status = 'pending' AND t.unmet_deps = 0
          AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint) AND ($4::text[] IS NULL OR t.type = ANY($4::text[]))
          AND t.seq <> ALL($8::bigint[])
        ORDER BY t.priority DESC, t.seq LIMIT 1),
@@ -477,42 +508,24 @@ export async function pathsClaim(
        NULL::text AS paths_epoch, NULL::boolean AS expired, NULL::text AS holding_mark
      FROM claimed
      UNION ALL
-     SELECT 'workflow', ${blank}, NULL, w.workflow_type, w.metadata, w.extra, w.paths_epoch::text, ${anyExpired(s)}, ${holdingMark(s)}
-     FROM ${s}.workflows w WHERE w.wf = $1 AND ${nothingClaimed}
-     UNION ALL
-     SELECT 'holding', ${columns.join(", ")}, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM ${s}.tasks
-     WHERE wf = $1 AND status = 'in_progress' AND has_paths AND ${nothingClaimed}
-     UNION ALL
-     SELECT 'named', ${columns.map((column) => `t.${column}`).join(", ")}, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-     FROM unnest($5::text[]) AS n(id) JOIN ${s}.tasks t ON t.wf = $1 AND t.id = n.id WHERE ${nothingClaimed}
-     UNION ALL
-     (SELECT 'ready', ${columns.join(", ")}, priority, NULL, NULL, NULL, NULL, NULL, NULL FROM ${s}.tasks t
-       WHERE t.wf = $1 AND t.status = 'pending' AND t.unmet_deps = 0 AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint)
-         AND ($4::text[] IS NULL OR t.type = ANY($4::text[])) AND ${nothingClaimed}
-       ORDER BY t.priority DESC, t.seq LIMIT ${params.limit})`,
-    [
-      params.wf,
-      params.atMs,
-      params.staleAfterMs,
-      params.types,
-      params.named,
-      known?.epoch ?? null,
-      known?.holdingMark ?? null,
-      known?.blocked ?? [],
-      known?.free ?? [],
-      ask.agent,
-      ask.leaseSeconds,
-      ask.tokenDigest,
-      ask.sessionDigest,
-    ],
-  );
-  const read: PathsClaimRead = { workflow: undefined, holding: [], named: [], ready: [] };
-  for (const row of rows) {
-    if (row.kind === "claimed") return { claimed: row };
-    if (row.kind === "workflow") read.workflow = row;
-    else read[row.kind].push(row);
-  }
-  return { claimed: null, read };
+     ${pathsReadSql(s, params.limit, "NOT EXISTS (SELECT 1 FROM claimed)")}`;
+  const rows = await session.write<PathsClaimRow>(text, [
+    params.wf,
+    params.atMs,
+    params.staleAfterMs,
+    params.types,
+    params.named,
+    known.epoch,
+    known.holdingMark,
+    known.blocked,
+    known.free,
+    ask.agent,
+    ask.leaseSeconds,
+    ask.tokenDigest,
+    ask.sessionDigest,
+  ]);
+  const claimed = rows.find((row) => row.kind === "claimed");
+  return claimed === undefined ? { claimed: null, read: readOf(rows) } : { claimed };
 }
 
 /**
