@@ -243,8 +243,7 @@ export class PostgresStore implements TaskStore {
       this.remember(row);
       const index = Number(row.n) - 1;
       const task = taskOfRow(this.location, row);
-      const { secret } = secrets[index] as ClaimSecret;
-      tasks[index] = { ...rules.toTask(row.id, task), claim_token: formatClaimToken(task.attempts ?? 0, secret) };
+      tasks[index] = claimedTask(row.id, task, secrets[index] as ClaimSecret);
     }
     // Not awaited, on the hot path: the NOTIFY goes out at once, and close() waits for it.
     if (rows.length > 0 || released.length > 0) void this.announce();

@@ -254,6 +254,12 @@ export async function claimReady(session: Session, params: ClaimParams): Promise
   return { expired: rows[0]?.expired === true, paths: rows[0]?.paths === true, rows: rows.filter((row) => row.id != null) as ClaimedRow[] };
 }
 
+/** Whether a lease of the workflow $1 has run out at $2 (ms), one of unknown length counting as $3 ms: claims release such leases first. */
+function anyExpired(s: string): string {
+  return `(EXISTS (SELECT 1 FROM ${s}.tasks x WHERE x.wf = $1 AND x.status = 'in_progress' AND x.expires_ms < $2::bigint)
+        OR EXISTS (SELECT 1 FROM ${s}.tasks x WHERE x.wf = $1 AND x.status = 'in_progress' AND x.expires_ms IS NULL AND x.locked_ms < $2::bigint - $3::float8))`;
+}
+
 function claimSql(s: string, typeCount: number, count: number): string {
   // The workflow's id is a parameter, not looked up in the statement, so the planner walks the
   // ready index in claim order and stops at the first rows it can lock. The LIMIT is written
@@ -263,11 +269,7 @@ function claimSql(s: string, typeCount: number, count: number): string {
   const ofTypes = typeCount === 0 ? "$4::text IS NULL" : typeCount === 1 ? "t.type = $4::text" : "t.type = ANY($4::text[])";
   return `
 WITH paths AS (SELECT coalesce((SELECT uses_paths FROM ${s}.workflows WHERE wf = $1::bigint), false) AS found),
-expired AS (
-  SELECT $7::boolean AND NOT (SELECT found FROM paths) AND (
-    EXISTS (SELECT 1 FROM ${s}.tasks t WHERE t.wf = $1::bigint AND t.status = 'in_progress' AND t.expires_ms < $2::bigint)
-    OR EXISTS (SELECT 1 FROM ${s}.tasks t WHERE t.wf = $1::bigint AND t.status = 'in_progress' AND t.expires_ms IS NULL
-                 AND t.locked_ms < $2::bigint - $3::float8)) AS found),
+expired AS (SELECT $7::boolean AND NOT (SELECT found FROM paths) AND ${anyExpired(s)} AS found),
 picked AS (
   SELECT t.seq, t.priority FROM ${s}.tasks t
   WHERE t.wf = $1::bigint AND t.status = 'pending' AND t.unmet_deps = 0 AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint)
@@ -407,12 +409,6 @@ type PathsClaimRow = ReadyRow & {
   expired: boolean;
   holding_mark: string;
 };
-
-/** Whether a lease of the workflow $1 has run out at $2 (ms), a lease of unknown length counting as $3 ms: as the claim statement's `expired`. */
-function anyExpired(s: string): string {
-  return `(EXISTS (SELECT 1 FROM ${s}.tasks x WHERE x.wf = $1 AND x.status = 'in_progress' AND x.expires_ms < $2::bigint)
-        OR EXISTS (SELECT 1 FROM ${s}.tasks x WHERE x.wf = $1 AND x.status = 'in_progress' AND x.expires_ms IS NULL AND x.locked_ms < $2::bigint - $3::float8))`;
-}
 
 /** The workflow $1's tasks in progress with paths, as "seq:version" in seq order: any change of them (a finish, a new holder) changes it. */
 function holdingMark(s: string): string {
