@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { PostgresStore, TaskManager, type ClaimedTask, type GetNextTaskInput, type Task } from "../../src/index.js";
+import { codeOf } from "../helpers/coordination.js";
 import { TEST_DATABASE_URL, freshSchema, withClient } from "../helpers/postgres.js";
 import { has } from "../helpers/requirements.js";
 
@@ -421,6 +422,11 @@ describe.skipIf(!has("postgres"))("attacks on PostgresStore's claims among paths
     let task: { holder_session_sha256?: string } | undefined;
     for await (const [id, stored] of exported?.tasks ?? []) if (id === next?.id) task = stored as { holder_session_sha256?: string };
     expect(typeof task?.holder_session_sha256).toBe("string");
+    // Fenced by its claim's token as any claim: refused without it, or with another claim's, in either process.
+    const forged = `${next?.claim_token?.split(".")[0] ?? "1"}.${"A".repeat(43)}`;
+    expect(await codeOf(other.completeTask({ taskId: next?.id ?? "", agentId: "bob" }))).toBe("NOT_CLAIM_HOLDER");
+    expect(await codeOf(tm.completeTask({ taskId: next?.id ?? "", agentId: "bob", claimToken: forged }))).toBe("NOT_CLAIM_HOLDER");
+    expect((await other.getTask(next?.id ?? ""))?.status).toBe("in_progress");
     // Heartbeat and complete through the other process, with the token.
     expect((await other.heartbeatTask({ taskId: next?.id ?? "", agentId: "bob", claimToken: next?.claim_token })).status).toBe("in_progress");
     expect((await other.completeTask({ taskId: next?.id ?? "", agentId: "bob", claimToken: next?.claim_token })).status).toBe("completed");
