@@ -10,6 +10,7 @@ export {
   type CreatedTask,
   type FinalStatus,
   type FinishedTask,
+  type FinishedAndNext,
   type HistoryEntry,
   type JsonObject,
   type PendingCounts,
@@ -25,6 +26,7 @@ export {
 export type {
   CancelTaskInput,
   CompleteTaskInput,
+  CompleteAndClaimNextInput,
   CreateTaskInput,
   GetNextTaskInput,
   HeartbeatTaskInput,

@@ -108,28 +108,40 @@ export const getNextTaskInputSchema = z.strictObject({
 });
 export type GetNextTaskInput = z.input<typeof getNextTaskInputSchema>;
 
-export const completeTaskInputSchema = z
-  .strictObject({
-    taskId: taskIdSchema,
-    agentId: agentIdSchema,
-    status: z.enum(FINAL_STATUSES).default(TaskStatus.COMPLETED),
-    resultData: jsonObjectInputSchema.optional(),
-    /** The claim_token the claim returned; a claim made with one is refused to any other (or none). */
-    claimToken: claimTokenSchema.optional(),
-    /** With status failed: try again later (after the backoff) while attempts remain. */
-    retry: z.boolean().optional(),
-    /** With status cancelled: cancel the task's pending descendants too. */
-    cascade: z.boolean().optional(),
-  })
-  .refine((input) => input.retry !== true || input.status === TaskStatus.FAILED, {
-    message: "retry applies only to status failed",
-    path: ["retry"],
-  })
-  .refine((input) => input.cascade !== true || input.status === TaskStatus.CANCELLED, {
-    message: "cascade applies only to status cancelled",
-    path: ["cascade"],
-  });
+const completeTaskFields = z.strictObject({
+  taskId: taskIdSchema,
+  agentId: agentIdSchema,
+  status: z.enum(FINAL_STATUSES).default(TaskStatus.COMPLETED),
+  resultData: jsonObjectInputSchema.optional(),
+  /** The claim_token the claim returned; a claim made with one is refused to any other (or none). */
+  claimToken: claimTokenSchema.optional(),
+  /** With status failed: try again later (after the backoff) while attempts remain. */
+  retry: z.boolean().optional(),
+  /** With status cancelled: cancel the task's pending descendants too. */
+  cascade: z.boolean().optional(),
+});
+
+/** retry only with failed, cascade only with cancelled. */
+function finishRefined<S extends z.ZodType<{ status: string; retry?: boolean | undefined; cascade?: boolean | undefined }>>(schema: S) {
+  return schema
+    .refine((input) => input.retry !== true || input.status === TaskStatus.FAILED, {
+      message: "retry applies only to status failed",
+      path: ["retry"],
+    })
+    .refine((input) => input.cascade !== true || input.status === TaskStatus.CANCELLED, {
+      message: "cascade applies only to status cancelled",
+      path: ["cascade"],
+    });
+}
+
+export const completeTaskInputSchema = finishRefined(completeTaskFields);
 export type CompleteTaskInput = z.input<typeof completeTaskInputSchema>;
+
+/** completeAndClaimNext: the completion, and how to claim the next task for the same agent (getNextTask's options). */
+export const completeAndClaimNextInputSchema = finishRefined(
+  completeTaskFields.extend({ next: getNextTaskInputSchema.omit({ agentId: true }).optional() }),
+);
+export type CompleteAndClaimNextInput = z.input<typeof completeAndClaimNextInputSchema>;
 
 export const heartbeatTaskInputSchema = z.strictObject({
   taskId: taskIdSchema,

@@ -176,6 +176,12 @@ export type CreatedTask = Task & { already_existed?: true };
 /** What completing or cancelling returns: with `cascade`, how many pending descendants were cancelled too. */
 export type FinishedTask = Task & { cancelled_descendants?: number };
 
+/** completeAndClaimNext's answer: the task as finished, and the next one claimed for the same agent (null when none was ready). */
+export interface FinishedAndNext {
+  task: FinishedTask;
+  next: ClaimedTask | null;
+}
+
 /** Pending tasks by why they are (not yet) claimable; they add up to status_counts.pending. */
 export interface PendingCounts {
   /** Claimable now. */

@@ -7,6 +7,7 @@ import { InvalidInputError, TaskNotFoundError } from "./errors.js";
 import {
   assertPayloadSize,
   cancelTaskInputSchema,
+  completeAndClaimNextInputSchema,
   completeTaskInputSchema,
   createTaskInputSchema,
   getNextTaskInputSchema,
@@ -21,6 +22,7 @@ import {
   type ReleasePathsInput,
   type ReservePathsInput,
   type CancelTaskInput,
+  type CompleteAndClaimNextInput,
   type CompleteTaskInput,
   type CreateTaskInput,
   type GetNextTaskInput,
@@ -32,12 +34,15 @@ import { claimSecretDigest, newClaimSecret } from "./claim-token.js";
 import type { Holder } from "./path-holds.js";
 import type { ReservationResult } from "./path-reservations.js";
 import { normalisePaths } from "./paths.js";
-import type { ClaimedTask, CreatedTask, FinishedTask, JsonObject, Reservation, StatusSummary, Task, TaskPage, WorkflowMetadata } from "./schema.js";
+import type { ClaimedTask, CreatedTask, FinishedAndNext, FinishedTask, JsonObject, Reservation, StatusSummary, Task, TaskPage, WorkflowMetadata } from "./schema.js";
 import { reportingOverflow } from "./overflow-reporting-store.js";
-import type { NewTask, TaskStore } from "./task-store.js";
+import type { ClaimRequest, NewTask, TaskStore } from "./task-store.js";
 import { toIsoTimestamp } from "./time.js";
 import { waitForClaim } from "./wait-for-claim.js";
 import type { WorkflowExport, WorkflowImport } from "./workflow-transfer.js";
+
+/** How a claim is asked for, besides by whom: getNextTask's options. */
+type NextClaim = Omit<ReturnType<typeof getNextTaskInputSchema.parse>, "agentId">;
 
 export const DEFAULT_TASK_TIMEOUT_HOURS = 24;
 /** Ten years: a lease counted from any time now still ends at a time a Date can hold. */
@@ -125,23 +130,32 @@ export class TaskManagerCore {
    * to completeTask, releaseTask and heartbeatTask, which refuse the claim to anyone without it.
    */
   async getNextTask(input: GetNextTaskInput): Promise<ClaimedTask | null> {
-    const { waitMs, signal, session, ...parsed } = parseInput(getNextTaskInputSchema, input, "getNextTask request");
-    const holder = this.holder(parsed.agentId, session);
-    const claim = () =>
-      this.store.claimNextTask({
-        agentId: parsed.agentId,
-        taskTypes: parsed.taskTypes,
-        leaseSeconds: parsed.leaseSeconds,
-        clock: this.clock,
-        staleAfterMs: this.staleAfterMs,
-        sessionDigest: holder.sessionDigest ?? undefined,
-      });
+    const { agentId, ...next } = parseInput(getNextTaskInputSchema, input, "getNextTask request");
+    return this.claimNext(agentId, next);
+  }
+
+  /** getNextTask's claim, for `agentId`, waiting as `next` says. */
+  private async claimNext(agentId: string, next: NextClaim): Promise<ClaimedTask | null> {
+    const { waitMs, signal } = next;
+    const claim = () => this.store.claimNextTask(this.claimRequest(agentId, next));
     if (waitMs === undefined || waitMs === 0) {
       signal?.throwIfAborted();
       return claim();
     }
-    const query = () => ({ taskTypes: parsed.taskTypes, now: this.clock(), staleAfterMs: this.staleAfterMs, holder });
+    const holder = this.holder(agentId, next.session);
+    const query = () => ({ taskTypes: next.taskTypes, now: this.clock(), staleAfterMs: this.staleAfterMs, holder });
     return waitForClaim({ store: this.store, claim, query, waitMs, signal });
+  }
+
+  private claimRequest(agentId: string, next: NextClaim): ClaimRequest {
+    return {
+      agentId,
+      taskTypes: next.taskTypes,
+      leaseSeconds: next.leaseSeconds,
+      clock: this.clock,
+      staleAfterMs: this.staleAfterMs,
+      sessionDigest: this.holder(agentId, next.session).sessionDigest ?? undefined,
+    };
   }
 
   /**
@@ -153,6 +167,26 @@ export class TaskManagerCore {
     const parsed = parseInput(completeTaskInputSchema, input, "completeTask request");
     assertPayloadSize(parsed.resultData, "resultData", this.maxPayloadBytes);
     return this.store.completeTask({ ...parsed, clock: this.clock });
+  }
+
+  /**
+   * completeTask, then getNextTask for the same agent (with the options in `next`), as one
+   * change where the store allows (every store of this package does): a worker's loop in one
+   * call and one commit per task. The task is finished even when no next one is ready (`next`
+   * null); with `next.waitMs` the call then waits as getNextTask does. A refused completion
+   * claims nothing.
+   */
+  async completeAndClaimNext(input: CompleteAndClaimNextInput): Promise<FinishedAndNext> {
+    const { next = {}, ...complete } = parseInput(completeAndClaimNextInputSchema, input, "completeAndClaimNext request");
+    assertPayloadSize(complete.resultData, "resultData", this.maxPayloadBytes);
+    next.signal?.throwIfAborted();
+    const completion = { ...complete, clock: this.clock };
+    const claim = this.claimRequest(complete.agentId, next);
+    const both = this.store.completeAndClaimNext
+      ? await this.store.completeAndClaimNext(completion, claim)
+      : { task: await this.store.completeTask(completion), next: await this.store.claimNextTask(claim) };
+    if (both.next !== null || next.waitMs === undefined || next.waitMs === 0) return both;
+    return { task: both.task, next: await this.claimNext(complete.agentId, next) };
   }
 
   /** Renews the holder's lease (with the claim's `claimToken`): to now plus leaseSeconds, or plus the claim's lease length. */

@@ -10,6 +10,7 @@ import type {
   ClaimedTask,
   CreatedTask,
   FinalStatus,
+  FinishedAndNext,
   FinishedTask,
   JsonObject,
   Reservation,
@@ -143,6 +144,12 @@ export interface TaskStore {
   /** The claimed task with its claim_token (which no other result shows), or null when none is ready. */
   claimNextTask(request: ClaimRequest): Promise<ClaimedTask | null>;
   completeTask(request: CompleteRequest): Promise<FinishedTask>;
+  /**
+   * The completion, then a claim for the same agent, in one atomic change: both or neither, the
+   * claim timed after the completion and seeing it (a dependent it freed may be the next).
+   * Optional: without it the TaskManager makes the two calls one after the other.
+   */
+  completeAndClaimNext?(complete: CompleteRequest, claim: ClaimRequest): Promise<FinishedAndNext>;
   releaseTask(request: ReleaseRequest): Promise<Task>;
   heartbeatTask(request: HeartbeatRequest): Promise<Task>;
   /** Cancels a task nobody holds (pending, or whose lease ran out). */

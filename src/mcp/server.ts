@@ -54,7 +54,7 @@ export interface ServerOptions {
 }
 
 const INSTRUCTIONS = `A task queue shared by several agents, in named workflows (argument "workflow", default "default").
-Work loop: get_next_task claims a task for you (with wait_seconds it waits for one: do not poll); do it; complete_task (or release_task if you cannot finish); repeat.
+Work loop: get_next_task claims a task for you (with wait_seconds it waits for one: do not poll); do it; complete_task (or release_task if you cannot finish); repeat. complete_task with claim_next: true also claims your next task.
 Files: give create_task the paths (files, globs) a task will edit; tasks whose paths overlap never run at once. To edit files outside your task, reserve_paths first (not granted: someone else holds them) and release_paths when done.
 Your identity is your MCP client's name; only the agent holding a claim may finish it. Refusals come back as "CODE: what to do".`;
 

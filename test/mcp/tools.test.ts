@@ -144,6 +144,22 @@ describe("complete_task", () => {
     }
   });
 
+  it("with claim_next, finishes the task and claims the next one in the same call, which complete_task then finishes", async () => {
+    const workflow = freshWorkflow();
+    const first = await create(workflow, "a");
+    const second = await create(workflow, "a");
+    ok<One>(await server.call("get_next_task", { workflow }));
+    const handed = await server.call("complete_task", { workflow, task_id: first.id, claim_next: true });
+    const { task, next } = ok<{ task: TaskShape; next: TaskShape & { claim_token: string } }>(handed);
+    expect(task).toMatchObject({ id: first.id, status: "completed" });
+    expect(next).toMatchObject({ id: second.id, status: "in_progress", claim_token: expect.any(String) });
+    expect(textOf(handed)).toContain(`claimed ${second.id}`);
+    // The server keeps the new claim's token, as after get_next_task: complete_task needs none.
+    const last = await server.call("complete_task", { workflow, task_id: second.id, claim_next: true });
+    expect(ok<{ task: TaskShape; next: null }>(last)).toMatchObject({ task: { id: second.id, status: "completed" }, next: null });
+    expect(textOf(last)).toContain("no next task is ready");
+  });
+
   it("refuses unknown, unclaimed and already finished tasks, and a status that is not final", async () => {
     const workflow = freshWorkflow();
     const pending = await create(workflow, "a");

@@ -26,22 +26,32 @@ export function chunks(n, size = 1_000) {
 
 export const randomName = (prefix) => `${prefix}_${Math.random().toString(16).slice(2, 10)}`;
 
-/** Our queue's fill and drain over a TaskManager, whichever store it keeps: both of our adapters use it. */
+/**
+ * Our queue's fill and drain over a TaskManager, whichever store it keeps: both of our adapters use it.
+ * A worker claims once, then finishes each job with completeAndClaimNext, which completes it and
+ * claims the next in one commit. PEERS_OURS_LOOP=separate: getNextTask then completeTask per job
+ * instead, two commits, for comparison.
+ */
 export function oursQueue(tm) {
+  const separate = process.env.PEERS_OURS_LOOP === "separate";
   return {
     async fill(n) {
       for (const [start, end] of chunks(n)) {
         await tm.createTasks(Array.from({ length: end - start }, (_, k) => ({ type: "job", data: { i: start + k } })));
       }
     },
-    drain: (loopCount) =>
-      loopsUntilEmpty(loopCount, async (loop) => {
+    drain: (loopCount) => {
+      // Each loop's claim in hand: the one its last completeAndClaimNext returned.
+      const held = new Map();
+      return loopsUntilEmpty(loopCount, async (loop) => {
         const agentId = `w${process.pid}.${loop}`;
-        const task = await tm.getNextTask({ agentId });
+        const task = held.get(loop) ?? (await tm.getNextTask({ agentId }));
         if (!task) return null;
-        await tm.completeTask({ taskId: task.id, agentId, claimToken: task.claim_token });
+        if (separate) await tm.completeTask({ taskId: task.id, agentId, claimToken: task.claim_token });
+        else held.set(loop, (await tm.completeAndClaimNext({ taskId: task.id, agentId, claimToken: task.claim_token })).next);
         return task.data.i;
-      }),
+      });
+    },
     close: () => tm.close(),
   };
 }

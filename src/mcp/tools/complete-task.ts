@@ -1,6 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import type { FinishedTask } from "../../core/schema.js";
+import type { ClaimedTask, FinishedTask } from "../../core/schema.js";
 import { compactTask } from "../compact-task.js";
 import type { ServerContext } from "../context.js";
 import { renderTask } from "../render.js";
@@ -17,6 +17,7 @@ const inputSchema = {
   retry: z.boolean().optional().describe("With failed: try again later while attempts remain"),
   cascade: z.boolean().optional().describe("With cancelled: cancel its pending descendants too"),
   claim_token: claimTokenArg,
+  claim_next: z.boolean().optional().describe("Then claim your next task, as get_next_task"),
 };
 
 export function registerCompleteTaskTool(server: McpServer, context: ServerContext): void {
@@ -25,28 +26,33 @@ export function registerCompleteTaskTool(server: McpServer, context: ServerConte
     {
       title: "Finish a claimed task",
       description:
-        "Finish a task you claimed as completed (default), failed or cancelled, with optional result_data. After a transient error use failed with retry: true.",
+        "Finish a task you claimed: completed (default), failed or cancelled, with optional result_data. After a transient error: failed with retry: true.",
       inputSchema: toolSchema(inputSchema),
-      outputSchema: toolSchema({ task: taskOutput, cancelled_descendants: z.number().optional() }),
+      outputSchema: toolSchema({ task: taskOutput, cancelled_descendants: z.number().optional(), next: z.looseObject({ id: z.string() }).nullable().optional() }),
       annotations: ADDITIVE_WRITE,
     },
     (args) =>
       context.run(async () => {
         const { name, tm } = context.workflow(args.workflow);
-        const { cancelled_descendants: cancelled, ...task } = (await finishClaim(context, name, args.task_id, args.claim_token, (claim) =>
-          tm.completeTask({
-            taskId: args.task_id,
-            status: args.status,
-            resultData: asJsonObject(args.result_data),
-            retry: args.retry,
-            cascade: args.cascade,
-            ...claim,
-          }),
-        )) as FinishedTask; // finishClaim hands back what completeTask returned
+        const finish = { taskId: args.task_id, status: args.status, resultData: asJsonObject(args.result_data), retry: args.retry, cascade: args.cascade };
+        let next: ClaimedTask | null | undefined;
+        const { cancelled_descendants: cancelled, ...task } = (await finishClaim(context, name, args.task_id, args.claim_token, async (claim) => {
+          if (args.claim_next !== true) return tm.completeTask({ ...finish, ...claim });
+          const both = await tm.completeAndClaimNext({ ...finish, ...claim, next: { session: context.session } });
+          next = both.next;
+          return both.task;
+        })) as FinishedTask; // finishClaim hands back what completeTask returned
+        if (next) context.claims.remember(name, next.id, next.claim_token);
         const cascade = cancelled === undefined ? "" : `; cancelled ${cancelled} pending descendants`;
+        const claimed =
+          next === undefined ? "" : next === null ? "; no next task is ready" : `; claimed ${renderTask(next)} lease_expires_at=${next.lease_expires_at ?? "?"} claim_token=${next.claim_token}`;
         return toolSuccess(
-          { task: compactTask(task), ...(cancelled !== undefined && { cancelled_descendants: cancelled }) },
-          `${task.status === "pending" ? "will retry" : "finished"} ${renderTask(task)}${cascade}`,
+          {
+            task: compactTask(task),
+            ...(cancelled !== undefined && { cancelled_descendants: cancelled }),
+            ...(next !== undefined && { next: next === null ? null : compactTask(next) }),
+          },
+          `${task.status === "pending" ? "will retry" : "finished"} ${renderTask(task)}${cascade}${claimed}`,
         );
       }),
   );

@@ -92,6 +92,17 @@ export class JsonFileStore implements TaskStore {
     return this.change(request.clock, (state, now) => rules.completeTask(state, timed(request, now)));
   }
 
+  /** Both rules over one read of the file, in one locked write. */
+  async completeAndClaimNext(complete: CompleteRequest, claim: ClaimRequest) {
+    const { rule: claimRule, report } = this.notices.releasingExpired(claim.staleAfterMs, (state, now) => rules.claimNextTask(state, timed(claim, now)));
+    const both = await this.change(complete.clock, (state, now) => {
+      const task = rules.completeTask(state, timed(complete, now)).value;
+      return { value: { task, next: claimRule(state, now).value }, changed: true };
+    });
+    report();
+    return both;
+  }
+
   releaseTask(request: ReleaseRequest) {
     return this.change(request.clock, (state, now) => rules.releaseTask(state, timed(request, now)));
   }

@@ -40,7 +40,7 @@ import { pathsFreedAt, type ClaimabilityQuery } from "../../core/claim-timing.js
 import { formatClaimToken, newClaimSecret, type ClaimSecret } from "../../core/claim-token.js";
 import { TaskNotFoundError } from "../../core/errors.js";
 import type { BlockerMemo } from "../../core/readiness.js";
-import { TaskStatus, type ClaimedTask, type CreatedTask, type FinishedTask, type JsonObject, type StatusSummary, type StoredTask, type Task, type TaskPage, type WorkflowMetadata } from "../../core/schema.js";
+import { TaskStatus, type ClaimedTask, type CreatedTask, type FinishedAndNext, type FinishedTask, type JsonObject, type StatusSummary, type StoredTask, type Task, type TaskPage, type WorkflowMetadata } from "../../core/schema.js";
 import { guardedListener, type ExpiredLease, type NoticeListener } from "../../core/store-notices.js";
 import { type CancelRequest, type ClaimRequest, type Clock, type CompleteRequest, type HeartbeatRequest, type NewTask, type ReleaseRequest, type TaskQuery, type TaskStore } from "../../core/task-store.js";
 import { toIsoTimestamp } from "../../core/time.js";
@@ -121,6 +121,8 @@ export class PostgresStore implements TaskStore {
   private readonly claims = new SharedStatement<ClaimRequest, ClaimedTask | null>((requests) => this.claimBatch(requests), BATCHING);
   /** The fast path's writes asked for together, made by one statement. */
   private readonly writes = new SharedStatement<FastChange, boolean>((changes) => this.writeBatch(changes), BATCHING);
+  /** completeAndClaimNext's completions and claims asked for together, made by one statement. */
+  private readonly handoffs = new SharedStatement<Handoff, HandedOff>((handoffs) => this.handOffBatch(handoffs), BATCHING);
   private closed = false;
 
   constructor(options: PostgresStoreOptions) {
@@ -185,10 +187,8 @@ export class PostgresStore implements TaskStore {
   }
 
   claimNextTask(request: ClaimRequest): Promise<ClaimedTask | null> {
-    const types = request.taskTypes && request.taskTypes.length > 0 ? [...new Set(request.taskTypes)].sort() : null;
-    // Only claims that one statement can make together share a batch: the same types, lease and task timeout.
-    const group = JSON.stringify([types, request.leaseSeconds ?? null, request.staleAfterMs]);
-    return this.claims.submit(group, { ...request, taskTypes: types ?? undefined });
+    const { group, request: grouped } = claimGroup(request);
+    return this.claims.submit(group, grouped);
   }
 
   /**
@@ -254,6 +254,72 @@ export class PostgresStore implements TaskStore {
   completeTask(request: CompleteRequest): Promise<FinishedTask> {
     // Without retry or cascade the rule looks at the task alone (a retry presents its blockers, a cascade its descendants).
     return this.mutate(completion(request), request.retry !== true && request.cascade !== true);
+  }
+
+  /**
+   * On the fast path (a plain completion of a task this process claimed, in a workflow without
+   * paths), the completion and the claim are one statement shared with the other agents'
+   * hand-offs asked for at the same time (sql.handOff); otherwise, or when that statement could
+   * not write the completion, completeTask then claimNextTask. When the statement's claim could
+   * not see all there is (expired leases, paths, dependents its completion freed), the claim is
+   * made again after it.
+   */
+  async completeAndClaimNext(complete: CompleteRequest, claim: ClaimRequest): Promise<FinishedAndNext> {
+    const plain = complete.retry !== true && complete.cascade !== true && !this.usesPaths;
+    const fast = plain ? this.fastChange(complete.clock, complete.taskId, completion(complete).rule) : null;
+    if (fast !== null) {
+      const { group, request } = claimGroup(claim);
+      const handed = await this.handoffs.submit(group, { change: fast.change, claim: request });
+      const done = handed.written ? fast.done() : null;
+      if (done !== null) return { task: done.value, next: handed.next ?? (handed.recheck ? await this.claimNextTask(claim) : null) };
+    }
+    const task = await this.completeTask(complete);
+    return { task, next: await this.claimNextTask(claim) };
+  }
+
+  /** A batch of hand-offs (of one claim group) in one statement: each request's completion written, then its claim made. */
+  private async handOffBatch(handoffs: Handoff[]): Promise<HandedOff[]> {
+    const wf = this.wf as string; // fastChange gives changes only once the workflow is known
+    const [{ claim: first }] = handoffs as [Handoff];
+    const secrets = handoffs.map(() => newClaimSecret());
+    const outcome = await this.db.run(async (session) => {
+      // Made right before the statement (and again if it is retried): their times count from then.
+      const rows = handoffs.map((handoff) => handoff.change());
+      const sent = rows.flatMap((row, k) => (row === null ? [] : [k]));
+      if (sent.length === 0) return { rows, sent, answer: null };
+      const ats = sent.map((k) => this.at((handoffs[k] as Handoff).claim.clock()).getTime());
+      const answer = await sql.handOff(
+        session,
+        {
+          wf,
+          atMs: Math.min(...ats),
+          staleAfterMs: first.staleAfterMs,
+          types: first.taskTypes ?? null,
+          agents: sent.map((k) => (handoffs[k] as Handoff).claim.agentId),
+          leaseSeconds: first.leaseSeconds ?? null,
+          checkExpired: true,
+          atsMs: ats,
+          digests: sent.map((k) => (secrets[k] as ClaimSecret).digest),
+        },
+        sent.map((k) => rows[k] as RowWrite),
+      );
+      return { rows, sent, answer };
+    });
+    const { rows, sent, answer } = outcome;
+    const results: HandedOff[] = handoffs.map((_, k) => ({ written: answer !== null && answer.written.has((rows[k] as RowWrite | null)?.seq ?? ""), next: null, recheck: false }));
+    if (answer === null) return results;
+    if (answer.paths) this.usesPaths = true;
+    if (answer.rows.length > 0) this.db.claimed(answer.rows.length);
+    for (const row of answer.rows) {
+      const k = sent[Number(row.n) - 1] as number;
+      this.remember(row);
+      (results[k] as HandedOff).next = claimedTask(row.id, taskOfRow(this.location, row), secrets[k] as ClaimSecret);
+    }
+    // What the statement's one snapshot could not show its claims: a claim made afterwards sees it.
+    const unseen = answer.expired || answer.paths || answer.freed > 0;
+    for (const result of results) result.recheck = result.written && result.next === null && unseen;
+    if (answer.written.size > 0 || answer.rows.length > 0) void this.announce();
+    return results;
   }
 
   releaseTask(request: ReleaseRequest): Promise<Task> {
@@ -656,6 +722,17 @@ export class PostgresStore implements TaskStore {
    * refusal included.
    */
   private async mutateClaimed<T>(clock: Clock, taskId: string, rule: (state: PartialState["state"], now: Date) => rules.Mutation<T>): Promise<{ value: T } | null> {
+    const fast = this.fastChange(clock, taskId, rule);
+    if (fast === null || !(await this.writes.submit("", fast.change))) return null;
+    return fast.done();
+  }
+
+  /**
+   * The fast path's change of a task this process claimed, to send in a batch: `change` runs the
+   * rule on the row as the claim left it (null when the general path must decide), and `done`,
+   * once the batch wrote its row, answers the rule's value. Null when the row is not in hand.
+   */
+  private fastChange<T>(clock: Clock, taskId: string, rule: (state: PartialState["state"], now: Date) => rules.Mutation<T>): { change: FastChange; done: () => { value: T } | null } | null {
     const claimed = this.claimed.get(taskId);
     const wf = this.wf;
     if (!claimed || wf === null) return null;
@@ -679,14 +756,17 @@ export class PostgresStore implements TaskStore {
       made.current = { value: mutation.value, row: rows[0] as RowWrite };
       return made.current.row;
     };
-    if (!(await this.writes.submit("", change)) || made.current === null) return null;
-    const { value, row } = made.current;
-    // Still held (a heartbeat): the holder's next change can take the fast path again.
-    if (row.columns.status === TaskStatus.IN_PROGRESS) {
-      this.remember({ seq: row.seq, id: row.id, status: row.columns.status, version: row.version + 1, body: row.columns.body, claim_agent: null, claim_at_ms: null, claim_lease_seconds: null, claim_token_sha256: null, claim_session_sha256: null });
-    }
-    void this.announce();
-    return { value };
+    const done = (): { value: T } | null => {
+      if (made.current === null) return null;
+      const { value, row } = made.current;
+      // Still held (a heartbeat): the holder's next change can take the fast path again.
+      if (row.columns.status === TaskStatus.IN_PROGRESS) {
+        this.remember({ seq: row.seq, id: row.id, status: row.columns.status, version: row.version + 1, body: row.columns.body, claim_agent: null, claim_at_ms: null, claim_lease_seconds: null, claim_token_sha256: null, claim_session_sha256: null });
+      }
+      void this.announce();
+      return { value };
+    };
+    return { change, done };
   }
 
   /**
@@ -942,6 +1022,28 @@ function unclaimedRow(write: RowWrite): TaskRow {
 
 /** A change of the fast path, made when its batch is sent: the row to write, or null when it is left to the general path. */
 type FastChange = () => RowWrite | null;
+
+/** completeAndClaimNext on the fast path: the completion's change, and the claim after it. */
+interface Handoff {
+  change: FastChange;
+  claim: ClaimRequest;
+}
+
+/** Whether the hand-off's completion was written; its claim (null when none); whether to claim again after the statement. */
+interface HandedOff {
+  written: boolean;
+  next: ClaimedTask | null;
+  recheck: boolean;
+}
+
+/**
+ * Only claims that one statement can make together share a batch: the same types, lease and
+ * task timeout. The group's key, and the request with its types sorted and deduplicated.
+ */
+function claimGroup(request: ClaimRequest): { group: string; request: ClaimRequest } {
+  const types = request.taskTypes && request.taskTypes.length > 0 ? [...new Set(request.taskTypes)].sort() : null;
+  return { group: JSON.stringify([types, request.leaseSeconds ?? null, request.staleAfterMs]), request: { ...request, taskTypes: types ?? undefined } };
+}
 
 /** A row changed under the change (it is made again), or a random id or idempotency key was taken meanwhile. */
 function isConflict(error: unknown): boolean {

@@ -239,19 +239,50 @@ export interface ClaimParams {
  * a busy server) and taken as none, so the times are exactly the ones passed.
  */
 export async function claimReady(session: Session, params: ClaimParams): Promise<{ expired: boolean; paths: boolean; rows: ClaimedRow[] }> {
+  const { expired, paths, rows } = await claimStatement(session, params, null);
+  return { expired, paths, rows };
+}
+
+/**
+ * Hand-offs (the store's completeAndClaimNext): the k-th request's task written as `writes[k]`
+ * (as writeRows does) and, only if that write applied, a task claimed for it as claimReady
+ * claims; one statement, so one commit for all. Being one snapshot, its claim does not see
+ * what its writes changed: `freed` counts the dependents they made ready, which a claim
+ * made afterwards would see. `written` has the seqs written; a claimed row's `n` is its request's.
+ */
+export async function handOff(
+  session: Session,
+  params: ClaimParams,
+  writes: readonly RowWrite[],
+): Promise<{ expired: boolean; paths: boolean; rows: ClaimedRow[]; written: Set<string>; freed: number }> {
+  return claimStatement(session, params, writes);
+}
+
+async function claimStatement(session: Session, params: ClaimParams, writes: readonly RowWrite[] | null) {
   const { types } = params;
-  const rows = await session.write<Partial<TaskRow> & { expired: boolean; paths: boolean; n: string | null }>(claimSql(session.s, types?.length ?? 0, params.agents.length), [
-    params.wf,
-    params.atMs,
-    params.staleAfterMs,
-    types === null ? null : types.length === 1 ? types[0] : types,
-    params.agents,
-    params.leaseSeconds,
-    params.checkExpired,
-    params.atsMs,
-    params.digests,
-  ]);
-  return { expired: rows[0]?.expired === true, paths: rows[0]?.paths === true, rows: rows.filter((row) => row.id != null) as ClaimedRow[] };
+  const rows = await session.write<Partial<TaskRow> & { expired: boolean; paths: boolean; n: string | null; written: string[] | null; freed: number | null }>(
+    claimSql(session.s, types?.length ?? 0, params.agents.length, writes !== null),
+    [
+      params.wf,
+      params.atMs,
+      params.staleAfterMs,
+      types === null ? null : types.length === 1 ? types[0] : types,
+      params.agents,
+      params.leaseSeconds,
+      params.checkExpired,
+      params.atsMs,
+      params.digests,
+      ...(writes === null ? [] : rowWriteParams(writes)),
+    ],
+  );
+  const [first] = rows;
+  return {
+    expired: first?.expired === true,
+    paths: first?.paths === true,
+    rows: rows.filter((row) => row.id != null) as ClaimedRow[],
+    written: new Set(first?.written ?? []),
+    freed: first?.freed ?? 0,
+  };
 }
 
 /** Whether a lease of the workflow $1 has run out at $2 (ms), one of unknown length counting as $3 ms: claims release such leases first. */
@@ -260,15 +291,23 @@ function anyExpired(s: string): string {
         OR EXISTS (SELECT 1 FROM ${s}.tasks x WHERE x.wf = $1 AND x.status = 'in_progress' AND x.expires_ms IS NULL AND x.locked_ms < $2::bigint - $3::float8))`;
 }
 
-function claimSql(s: string, typeCount: number, count: number): string {
+function claimSql(s: string, typeCount: number, count: number, handoff: boolean): string {
   // The workflow's id is a parameter, not looked up in the statement, so the planner walks the
   // ready index in claim order and stops at the first rows it can lock. The LIMIT is written
   // out, not a parameter: a generic plan for an unknown LIMIT may sort every ready task instead.
   // So is the number of requests (LIMIT on the unnest): knowing it, the generic plan costs what
   // a custom one does, and PostgreSQL keeps it instead of planning the statement every time.
   const ofTypes = typeCount === 0 ? "$4::text IS NULL" : typeCount === 1 ? "t.type = $4::text" : "t.type = ANY($4::text[])";
+  // A hand-off's writes come first; its k-th request is asked only if its write applied.
+  const writes = handoff ? `${rowWritesSql(s, count, 10, 1)},\n` : "";
+  const asked = handoff
+    ? `SELECT agent, at_ms, digest, k, row_number() OVER (ORDER BY k) AS n
+       FROM unnest($5::text[], $8::bigint[], $9::text[], $10::bigint[]) WITH ORDINALITY AS a(agent, at_ms, digest, seq, k)
+       WHERE a.seq IN (SELECT seq FROM u)`
+    : `SELECT agent, at_ms, digest, n AS k, n FROM unnest($5::text[], $8::bigint[], $9::text[]) WITH ORDINALITY AS a(agent, at_ms, digest, n) LIMIT ${count}`;
+  const outcome = handoff ? ", ARRAY(SELECT seq::text FROM u) AS written, (SELECT count(*) FROM d WHERE d.unmet_deps = 0)::int AS freed" : "";
   return `
-WITH paths AS (SELECT coalesce((SELECT uses_paths FROM ${s}.workflows WHERE wf = $1::bigint), false) AS found),
+WITH ${writes}paths AS (SELECT coalesce((SELECT uses_paths FROM ${s}.workflows WHERE wf = $1::bigint), false) AS found),
 expired AS (SELECT $7::boolean AND NOT (SELECT found FROM paths) AND ${anyExpired(s)} AS found),
 picked AS (
   SELECT t.seq, t.priority FROM ${s}.tasks t
@@ -278,7 +317,7 @@ picked AS (
   LIMIT ${count}
   FOR UPDATE OF t SKIP LOCKED),
 numbered AS (SELECT seq, row_number() OVER (ORDER BY priority DESC, seq) AS n FROM picked),
-asked AS (SELECT agent, at_ms, digest, n FROM unnest($5::text[], $8::bigint[], $9::text[]) WITH ORDINALITY AS a(agent, at_ms, digest, n) LIMIT ${count}),
+asked AS (${asked}),
 lease AS (SELECT coalesce($6::float8, (SELECT default_lease_seconds FROM ${s}.workflows WHERE wf = $1::bigint), $3::float8 / 1000) AS seconds),
 waited AS (SELECT CASE WHEN w >= ${CLOCK_TOLERANCE_MS} THEN floor(w)::bigint ELSE 0 END AS ms
            FROM (SELECT extract(epoch FROM clock_timestamp() - now()) * 1000 AS w) AS x),
@@ -288,8 +327,8 @@ claimed AS (
     expires_ms = floor((asked.at_ms + waited.ms)::float8 + lease.seconds * 1000)::bigint, locked_ms = NULL
   FROM numbered JOIN asked ON asked.n = numbered.n, lease, waited
   WHERE t.seq = numbered.seq
-  RETURNING asked.n, t.seq, t.id, t.status, t.version, t.body, t.claim_agent, t.claim_at_ms::float8 AS claim_at_ms, t.claim_lease_seconds, t.claim_token_sha256, t.claim_session_sha256)
-SELECT (SELECT found FROM expired) AS expired, (SELECT found FROM paths) AS paths, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true`;
+  RETURNING asked.k AS n, t.seq, t.id, t.status, t.version, t.body, t.claim_agent, t.claim_at_ms::float8 AS claim_at_ms, t.claim_lease_seconds, t.claim_token_sha256, t.claim_session_sha256)
+SELECT (SELECT found FROM expired) AS expired, (SELECT found FROM paths) AS paths${outcome}, claimed.* FROM (SELECT 1) AS one LEFT JOIN claimed ON true`;
 }
 
 /** Held tasks whose lease may have run out, `limit` at most, skipping those another claim is releasing; locked until commit. */
@@ -634,14 +673,23 @@ export interface RowWrite {
  * no row is both written and counted down, which one statement could not do to a row twice.
  */
 export async function writeRows(session: Session, wf: string, rows: readonly RowWrite[]): Promise<Set<string>> {
-  const s = session.s;
+  const written = await session.write<{ seq: string }>(`WITH ${rowWritesSql(session.s, rows.length, 1, 12)} SELECT seq FROM u`, [...rowWriteParams(rows), wf]);
+  return new Set(written.map((row) => row.seq));
+}
+
+/**
+ * writeRows's CTEs, `u` (the rows written: seq, completed, id) and `d` (the dependents counted
+ * down: their unmet_deps after), for `count` rows whose arrays are the parameters from $`first`
+ * on (rowWriteParams's order), of the workflow $`wf`.
+ */
+function rowWritesSql(s: string, count: number, first: number, wf: number): string {
+  const $ = (k: number) => `$${first + k}`;
   // The row count is written out (LIMIT): the generic plan then costs what a custom one does, and
   // PostgreSQL keeps it instead of planning the statement on every execution. A statement per count.
-  const written = await session.write<{ seq: string }>(
-    `WITH i AS (
-       SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::int[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $9::bigint[], $10::boolean[], $11::text[])
+  return `i AS (
+       SELECT * FROM unnest(${$(0)}::bigint[], ${$(1)}::int[], ${$(2)}::text[], ${$(3)}::int[], ${$(4)}::bigint[], ${$(5)}::bigint[], ${$(6)}::bigint[], ${$(7)}::text[], ${$(8)}::bigint[], ${$(9)}::boolean[], ${$(10)}::text[])
          AS i(seq, version, status, priority, not_before_ms, expires_ms, locked_ms, body, updated_ms, completed, id)
-       LIMIT ${rows.length}),
+       LIMIT ${count}),
      u AS (
        UPDATE ${s}.tasks t SET status = i.status, priority = i.priority, not_before_ms = i.not_before_ms, expires_ms = i.expires_ms,
          locked_ms = i.locked_ms, body = i.body, updated_ms = i.updated_ms, version = t.version + 1,
@@ -650,24 +698,25 @@ export async function writeRows(session: Session, wf: string, rows: readonly Row
        RETURNING t.seq, i.completed, i.id),
      d AS (
        UPDATE ${s}.tasks t SET unmet_deps = t.unmet_deps - x.n
-       FROM (SELECT dd.task_seq, count(*)::int AS n FROM ${s}.task_deps dd JOIN u ON u.completed AND dd.wf = $12::bigint AND dd.dep_id = u.id
+       FROM (SELECT dd.task_seq, count(*)::int AS n FROM ${s}.task_deps dd JOIN u ON u.completed AND dd.wf = $${wf}::bigint AND dd.dep_id = u.id
              GROUP BY dd.task_seq) x
-       WHERE t.seq = x.task_seq)
-     SELECT seq FROM u`,
-    [
-      rows.map((row) => row.seq),
-      rows.map((row) => row.version),
-      rows.map((row) => row.columns.status),
-      rows.map((row) => row.columns.priority),
-      rows.map((row) => row.columns.not_before_ms),
-      rows.map((row) => row.columns.expires_ms),
-      rows.map((row) => row.columns.locked_ms),
-      rows.map((row) => row.columns.body),
-      rows.map((row) => row.updatedMs),
-      rows.map((row) => row.completed),
-      rows.map((row) => row.id),
-      wf,
-    ],
-  );
-  return new Set(written.map((row) => row.seq));
+       WHERE t.seq = x.task_seq
+       RETURNING t.unmet_deps)`;
+}
+
+/** The 11 arrays of rowWritesSql's parameters. */
+function rowWriteParams(rows: readonly RowWrite[]): unknown[] {
+  return [
+    rows.map((row) => row.seq),
+    rows.map((row) => row.version),
+    rows.map((row) => row.columns.status),
+    rows.map((row) => row.columns.priority),
+    rows.map((row) => row.columns.not_before_ms),
+    rows.map((row) => row.columns.expires_ms),
+    rows.map((row) => row.columns.locked_ms),
+    rows.map((row) => row.columns.body),
+    rows.map((row) => row.updatedMs),
+    rows.map((row) => row.completed),
+    rows.map((row) => row.id),
+  ];
 }

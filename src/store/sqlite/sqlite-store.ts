@@ -24,6 +24,7 @@ import {
   TaskStatus,
   type ClaimedTask,
   type CreatedTask,
+  type FinishedAndNext,
   type FinishedTask,
   type JsonObject,
   type Reservation,
@@ -80,6 +81,12 @@ export interface SqliteStoreOptions {
 }
 
 export const DEFAULT_SQLITE_LOCK_TIMEOUT_SECONDS = 5;
+interface Claim {
+  task: ClaimedTask | null;
+  /** The expired leases the claim released first. */
+  released: ExpiredLease[];
+}
+const nothingClaimed = (): Claim => ({ task: null, released: [] });
 /** Tasks read per step of an export. */
 const EXPORT_PAGE = 1_000;
 
@@ -146,33 +153,28 @@ export class SqliteStore implements TaskStore {
   }
 
   async claimNextTask(request: ClaimRequest): Promise<ClaimedTask | null> {
-    const nothing = { task: null, released: [] };
-    const { task, released } = await this.database.writeIfExists((s) => {
-      const row = s.workflow(this.workflow);
-      if (!row) return nothing;
-      const applied = timed(request, request.clock());
-      const { now } = applied;
-      const stamp = toIsoTimestamp(now);
-      const released = this.releaseExpired(s, row, now, request.staleAfterMs);
-      s.promoteDue(row.wf, now.getTime());
-      const seq = this.firstReady(s, row, applied);
-      if (seq === undefined) {
-        if (released.length > 0) s.touchWorkflow(row.wf, stamp);
-        return { task: null, released };
-      }
-      const view = new PartialState(s, row.wf, this.location, metadataOf(row));
-      const taskRow = s.taskAt(seq);
-      const claimed = rules.claimWithNewToken(taskRow.id, view.add(taskRow), applied, view.state.metadata);
-      view.writeChanges(now);
-      s.touchWorkflow(row.wf, stamp);
-      return { task: claimed, released };
-    }, () => nothing);
+    const { task, released } = await this.database.writeIfExists((s) => this.claimIn(s, request), nothingClaimed);
     this.reportExpired(released);
     return task;
   }
 
   completeTask(request: CompleteRequest): Promise<FinishedTask> {
     return this.mutate(completion(request));
+  }
+
+  /** Both in one transaction: one commit. */
+  async completeAndClaimNext(complete: CompleteRequest, claim: ClaimRequest): Promise<FinishedAndNext> {
+    const change = completion(complete);
+    const { task, next, released } = await this.database.writeIfExists(
+      (s) => {
+        const finished = this.mutateIn(s, change);
+        const { task: claimed, released } = this.claimIn(s, claim);
+        return { task: finished, next: claimed, released };
+      },
+      () => ({ task: this.mutateAbsent(change), next: null, released: [] }),
+    );
+    this.reportExpired(released);
+    return { task, next };
   }
 
   releaseTask(request: ReleaseRequest): Promise<Task> {
@@ -413,24 +415,53 @@ export class SqliteStore implements TaskStore {
    * Runs the change's rule over the task and its neighbours and writes back what it
    * changed, stamping the workflow as the JSON store stamps its file.
    */
-  private mutate<T>({ clock, taskId, neighbours, rule }: TaskChange<T>): Promise<T> {
-    // Without a database there is no task to change: the rule says so (TASK_NOT_FOUND) on an empty workflow.
-    const absent = (): T => {
-      const now = clock();
-      return rule(rules.newWorkflowState(now), now).value;
-    };
-    return this.database.writeIfExists((s) => {
-      const now = clock();
-      const row = s.workflow(this.workflow);
-      const view = new PartialState(s, row?.wf ?? null, this.location, row ? metadataOf(row) : rules.newWorkflowState(now).metadata);
-      view.withNeighbours(taskId, neighbours);
-      const { value, changed } = rule(view.state, now);
-      if (changed && row) {
-        view.writeChanges(now);
-        s.touchWorkflow(row.wf, toIsoTimestamp(now));
-      }
-      return value;
-    }, absent);
+  private mutate<T>(change: TaskChange<T>): Promise<T> {
+    return this.database.writeIfExists(
+      (s) => this.mutateIn(s, change),
+      () => this.mutateAbsent(change),
+    );
+  }
+
+  /** Without a database there is no task to change: the rule says so (TASK_NOT_FOUND) on an empty workflow. */
+  private mutateAbsent<T>({ clock, rule }: TaskChange<T>): T {
+    const now = clock();
+    return rule(rules.newWorkflowState(now), now).value;
+  }
+
+  /** mutate's change, in the transaction `s` is in. */
+  private mutateIn<T>(s: Statements, { clock, taskId, neighbours, rule }: TaskChange<T>): T {
+    const now = clock();
+    const row = s.workflow(this.workflow);
+    const view = new PartialState(s, row?.wf ?? null, this.location, row ? metadataOf(row) : rules.newWorkflowState(now).metadata);
+    view.withNeighbours(taskId, neighbours);
+    const { value, changed } = rule(view.state, now);
+    if (changed && row) {
+      view.writeChanges(now);
+      s.touchWorkflow(row.wf, toIsoTimestamp(now));
+    }
+    return value;
+  }
+
+  /** claimNextTask's claim, in the transaction `s` is in; with the expired leases it released. */
+  private claimIn(s: Statements, request: ClaimRequest): Claim {
+    const row = s.workflow(this.workflow);
+    if (!row) return nothingClaimed();
+    const applied = timed(request, request.clock());
+    const { now } = applied;
+    const stamp = toIsoTimestamp(now);
+    const released = this.releaseExpired(s, row, now, request.staleAfterMs);
+    s.promoteDue(row.wf, now.getTime());
+    const seq = this.firstReady(s, row, applied);
+    if (seq === undefined) {
+      if (released.length > 0) s.touchWorkflow(row.wf, stamp);
+      return { task: null, released };
+    }
+    const view = new PartialState(s, row.wf, this.location, metadataOf(row));
+    const taskRow = s.taskAt(seq);
+    const claimed = rules.claimWithNewToken(taskRow.id, view.add(taskRow), applied, view.state.metadata);
+    view.writeChanges(now);
+    s.touchWorkflow(row.wf, stamp);
+    return { task: claimed, released };
   }
 
   /** The claims whose leases ran out, released by the rule that claims do it with; returns them for the notice. */
