@@ -72,6 +72,7 @@ export {
   isTaskManagerError,
   type ErrorCode,
 } from "./core/errors.js";
+export { NextClaimFailedError } from "./core/next-claim.js";
 export { JsonFileStore, type JsonFileStoreOptions } from "./store/json/json-file-store.js";
 export { SqliteStore, type SqliteStoreOptions } from "./store/sqlite/sqlite-store.js";
 export { PostgresStore, DEFAULT_POSTGRES_SCHEMA, type PostgresStoreOptions } from "./store/postgres/postgres-store.js";

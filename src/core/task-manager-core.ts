@@ -39,6 +39,7 @@ import { reportingOverflow } from "./overflow-reporting-store.js";
 import type { ClaimRequest, NewTask, TaskStore } from "./task-store.js";
 import { toIsoTimestamp } from "./time.js";
 import { waitForClaim } from "./wait-for-claim.js";
+import { claimAfterFinishing } from "./next-claim.js";
 import type { WorkflowExport, WorkflowImport } from "./workflow-transfer.js";
 
 /** How a claim is asked for, besides by whom: getNextTask's options. */
@@ -173,8 +174,9 @@ export class TaskManagerCore {
    * completeTask, then getNextTask for the same agent (with the options in `next`), as one
    * change where the store allows (every store of this package does): a worker's loop in one
    * call and one commit per task. The task is finished even when no next one is ready (`next`
-   * null); with `next.waitMs` the call then waits as getNextTask does. A refused completion
-   * claims nothing.
+   * null); with `next.waitMs` the call then waits as getNextTask does, and answers `next` null when
+   * `next.signal` ends the wait. A refused completion claims nothing. Where the claim is made after
+   * the completion committed, its failure is a NextClaimFailedError: its code, and the finished `task`.
    */
   async completeAndClaimNext(input: CompleteAndClaimNextInput): Promise<FinishedAndNext> {
     const { next = {}, ...complete } = parseInput(completeAndClaimNextInputSchema, input, "completeAndClaimNext request");
@@ -184,9 +186,15 @@ export class TaskManagerCore {
     const claim = this.claimRequest(complete.agentId, next);
     const both = this.store.completeAndClaimNext
       ? await this.store.completeAndClaimNext(completion, claim)
-      : { task: await this.store.completeTask(completion), next: await this.store.claimNextTask(claim) };
+      : await claimAfterFinishing(await this.store.completeTask(completion), () => this.store.claimNextTask(claim));
     if (both.next !== null || next.waitMs === undefined || next.waitMs === 0) return both;
-    return { task: both.task, next: await this.claimNext(complete.agentId, next) };
+    try {
+      return await claimAfterFinishing(both.task, () => this.claimNext(complete.agentId, next));
+    } catch (error) {
+      // Asked to stop waiting: the task is finished all the same, and no next one was claimed.
+      if (next.signal?.aborted === true) return { task: both.task, next: null };
+      throw error;
+    }
   }
 
   /** Renews the holder's lease (with the claim's `claimToken`): to now plus leaseSeconds, or plus the claim's lease length. */

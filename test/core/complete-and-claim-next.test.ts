@@ -58,6 +58,15 @@ describeStores("completeAndClaimNext", (store) => {
     expect(next?.id).toBe(child);
   });
 
+  it("puts the dependent its completion freed first in line when it ranks higher than every ready task", async () => {
+    const { tm } = await clockedWorkflow(store);
+    const [parent, child] = await tm.createTasks([{ type: "step", priority: 5 }, { type: "step", priority: 10, dependsOn: ["#0"] }, { type: "step" }]).then((tasks) => tasks.map((task) => task.id));
+    const claimed = await tm.getNextTask({ agentId: AGENT });
+    expect(claimed?.id).toBe(parent);
+    const { next } = await tm.completeAndClaimNext({ taskId: parent as string, agentId: AGENT, claimToken: tokenOf(claimed) });
+    expect(next?.id).toBe(child);
+  });
+
   it("claims a task whose holder's lease ran out, releasing it first", async () => {
     const { tm, clock } = await clockedWorkflow(store);
     const [stale, mine] = await tm.createTasks([{ type: "t", priority: 5 }, { type: "t" }]).then((tasks) => tasks.map((task) => task.id));
@@ -109,6 +118,22 @@ describeStores("completeAndClaimNext", (store) => {
       expect(error).toMatchObject({ code: "INVALID_INPUT", message: expect.stringMatching(/retry|next/) });
     }
     expect(await snapshot()).toEqual(before);
+  });
+
+  it("answers the finished task and no next one when next.signal ends the wait", async () => {
+    const { tm } = await clockedWorkflow(store);
+    const id = await tm.createTask({ type: "t" });
+    const claimed = await tm.getNextTask({ agentId: AGENT });
+    const stop = new AbortController();
+    const waiting = tm.completeAndClaimNext({ taskId: id, agentId: AGENT, claimToken: tokenOf(claimed), next: { waitMs: 30_000, signal: stop.signal } });
+    await expect.poll(async () => (await tm.getTask(id))?.status).toBe("completed");
+    stop.abort(new Error("shutting down"));
+    expect(await waiting).toMatchObject({ task: { id, status: "completed" }, next: null });
+    // A signal already aborted stops the call before anything is done.
+    const other = await tm.createTask({ type: "t" });
+    const second = await tm.getNextTask({ agentId: AGENT });
+    await expect(tm.completeAndClaimNext({ taskId: other, agentId: AGENT, claimToken: tokenOf(second), next: { signal: stop.signal } })).rejects.toThrow("shutting down");
+    expect((await tm.getTask(other))?.status).toBe("in_progress");
   });
 
   it("with next.waitMs, finishes the task and then waits for the next one", async () => {

@@ -7,7 +7,8 @@
  * claim blind to a dependent its completion freed or to another process's paths.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { PostgresStore, TaskManager, type ClaimedTask } from "../../src/index.js";
+import pg from "pg";
+import { NextClaimFailedError, PostgresStore, StoreUnavailableError, TaskManager, type ClaimedTask } from "../../src/index.js";
 import { codeOf } from "../helpers/coordination.js";
 import { TEST_DATABASE_URL, testSchema, withClient } from "../helpers/postgres.js";
 import { has } from "../helpers/requirements.js";
@@ -112,5 +113,53 @@ describe.skipIf(!has("postgres"))("PostgresStore's completeAndClaimNext", () => 
     expect(task.status).toBe("completed");
     expect(next?.id).toBe(free);
     expect(await tm.getTask(blocked)).toMatchObject({ status: "pending" });
+  });
+
+  it.each(["completeAndClaimNext", "completeTask"] as const)(
+    "counts down a dependent created by another process while the %s statement waited for its task's row",
+    async (how) => {
+      const { tm, process: elsewhere } = openWorkflow();
+      const [dependency, other] = (await tm.createTasks([{ type: "job", priority: 1 }, { type: "job" }])).map((task) => task.id) as [string, string];
+      const claimed = await tm.getNextTask({ agentId: "a" });
+      const creator = elsewhere();
+      await creator.getStatusSummary();
+      // A third connection holds the row a moment, so the completion's one statement takes its snapshot
+      // and then waits, while the other process creates a dependent (waiting on the row too) and commits.
+      const locker = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await locker.connect();
+      try {
+        await locker.query("BEGIN");
+        await locker.query(`SELECT 1 FROM "${testSchema()}".tasks WHERE id = $1 FOR SHARE`, [dependency]);
+        const input = { taskId: dependency, agentId: "a", claimToken: tokenOf(claimed) };
+        const finishing = how === "completeTask" ? tm.completeTask(input).then((task) => ({ task, next: undefined })) : tm.completeAndClaimNext(input);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const creating = creator.createTasks([{ type: "job", priority: 9, dependsOn: [dependency] }]);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await locker.query("COMMIT");
+        const [dependent] = (await creating).map((task) => task.id) as [string];
+        const { task, next } = await finishing;
+        expect(task.status).toBe("completed");
+        expect((await creator.getStatusSummary()).pending_counts.waiting).toBe(0);
+        // The dependent was counted down: every task can be claimed (the create waited for the completion, or the reverse).
+        const taken = [next?.id, (await creator.getNextTask({ agentId: "b" }))?.id, (await creator.getNextTask({ agentId: "b" }))?.id].filter((id) => id !== undefined);
+        expect(new Set(taken)).toEqual(new Set([dependent, other]));
+      } finally {
+        await locker.end();
+      }
+    },
+  );
+
+  it("says the task was finished when the claim made after its completion fails", async () => {
+    const { tm, process: elsewhere } = openWorkflow();
+    const [id] = (await tm.createTasks([{ type: "job" }, { type: "job" }])).map((task) => task.id) as [string];
+    const claimed = await tm.getNextTask({ agentId: "a" });
+    // Another process of the same agent finishes it: it has no row in hand, so it completes, then claims.
+    const worker = elsewhere();
+    const store = worker.store as PostgresStore;
+    store.claimNextTask = () => Promise.reject(new StoreUnavailableError("The database dropped the connection; nothing was changed."));
+    const error = await worker.completeAndClaimNext({ taskId: id, agentId: "a", claimToken: tokenOf(claimed) }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(NextClaimFailedError);
+    expect(error).toMatchObject({ code: "STORE_UNAVAILABLE", task: { id, status: "completed" }, message: expect.stringContaining(`Task "${id}" is completed, but claiming the next task failed`) });
+    expect((await tm.getTask(id))?.status).toBe("completed");
   });
 });

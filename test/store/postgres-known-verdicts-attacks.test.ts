@@ -317,12 +317,12 @@ describe.skipIf(!has("postgres"))("attacks on PostgresStore's claims among paths
 
   it("two processes both claiming by verdicts that judged overlapping tasks free: never both get them", async () => {
     const schema = freshSchema();
-    const one = process_(schema, tag("kva_race2_one"));
     const bob = { agentId: "bob", session: newSession() };
     const carol = { agentId: "carol", session: newSession() };
     let bothKnown = 0;
     for (let round = 0; round < 15; round += 1) {
-      // Carol's process is new each round, so that its claim tries its verdicts (VerdictMemory skips tries after misses).
+      // Both processes are new each round, so that each claim tries its verdicts (VerdictMemory skips tries after misses).
+      const one = process_(schema, tag(`kva_race2_one${round}`));
       const two = process_(schema, tag(`kva_race2_two${round}`));
       await one.createTasks([
         { type: `w${round}`, paths: [`warm/b${round}.ts`] },
@@ -341,7 +341,7 @@ describe.skipIf(!has("postgres"))("attacks on PostgresStore's claims among paths
       const holder = winner?.locked_by === "bob" ? one : two;
       await holder.completeTask({ taskId: winner?.id ?? "", agentId: winner?.locked_by ?? "", claimToken: winner?.claim_token });
       for (const task of (await one.listTasks({ status: "pending" })).tasks) await one.cancelTask({ taskId: task.id, agentId: "test" });
-      await two.close();
+      await Promise.all([one.close(), two.close()]);
     }
     expect(bothKnown).toBeGreaterThan(0);
   });

@@ -8,6 +8,7 @@ import { asJsonObject, claimTokenArg, finalStatusArg, jsonObjectArg, taskIdArg, 
 import { toolSuccess } from "../tool-result.js";
 import { ADDITIVE_WRITE } from "./annotations.js";
 import { finishClaim } from "./finish-claim.js";
+import { NextClaimFailedError } from "../../core/next-claim.js";
 
 const inputSchema = {
   workflow: workflowArg,
@@ -36,16 +37,25 @@ export function registerCompleteTaskTool(server: McpServer, context: ServerConte
         const { name, tm } = context.workflow(args.workflow);
         const finish = { taskId: args.task_id, status: args.status, resultData: asJsonObject(args.result_data), retry: args.retry, cascade: args.cascade };
         let next: ClaimedTask | null | undefined;
+        let nextFailure: string | undefined;
         const { cancelled_descendants: cancelled, ...task } = (await finishClaim(context, name, args.task_id, args.claim_token, async (claim) => {
           if (args.claim_next !== true) return tm.completeTask({ ...finish, ...claim });
-          const both = await tm.completeAndClaimNext({ ...finish, ...claim, next: { session: context.session } });
-          next = both.next;
-          return both.task;
+          try {
+            const both = await tm.completeAndClaimNext({ ...finish, ...claim, next: { session: context.session } });
+            next = both.next;
+            return both.task;
+          } catch (error) {
+            // Finished, and only the claim after it failed: an answer about the task, saying so.
+            if (!(error instanceof NextClaimFailedError)) throw error;
+            next = null;
+            nextFailure = `${error.code}: ${(error.cause as Error).message}`;
+            return error.task;
+          }
         })) as FinishedTask; // finishClaim hands back what completeTask returned
         if (next) context.claims.remember(name, next.id, next.claim_token);
         const cascade = cancelled === undefined ? "" : `; cancelled ${cancelled} pending descendants`;
         const claimed =
-          next === undefined ? "" : next === null ? "; no next task is ready" : `; claimed ${renderTask(next)} lease_expires_at=${next.lease_expires_at ?? "?"} claim_token=${next.claim_token}`;
+          next === undefined ? "" : nextFailure !== undefined ? `; claiming the next failed (${nextFailure}): call get_next_task` : next === null ? "; no next task is ready" : `; claimed ${renderTask(next)} lease_expires_at=${next.lease_expires_at ?? "?"} claim_token=${next.claim_token}`;
         return toolSuccess(
           {
             task: compactTask(task),

@@ -39,6 +39,7 @@
 import { pathsFreedAt, type ClaimabilityQuery } from "../../core/claim-timing.js";
 import { formatClaimToken, newClaimSecret, type ClaimSecret } from "../../core/claim-token.js";
 import { TaskNotFoundError } from "../../core/errors.js";
+import { claimAfterFinishing } from "../../core/next-claim.js";
 import type { BlockerMemo } from "../../core/readiness.js";
 import { TaskStatus, type ClaimedTask, type CreatedTask, type FinishedAndNext, type FinishedTask, type JsonObject, type StatusSummary, type StoredTask, type Task, type TaskPage, type WorkflowMetadata } from "../../core/schema.js";
 import { guardedListener, type ExpiredLease, type NoticeListener } from "../../core/store-notices.js";
@@ -163,6 +164,10 @@ export class PostgresStore implements TaskStore {
         // count down the new task's unmet dependencies.
         const named = new Set([...keyed.values(), ...inputs.flatMap((input) => [...(input.parentId != null ? [input.parentId] : []), ...(input.dependsOn ?? [])])]);
         if (named.size > 0) {
+          // And those not completed yet get a new version: a completion written over the version its holder
+          // read (the fast path, one statement whose snapshot may predate this create) then finds it changed
+          // and is made afresh, counting the new task down; otherwise it could not see the new task.
+          await sql.fenceUnfinished(session, wf, [...named]);
           for (const taskRow of await sql.tasksByIdsForShare(session, wf, [...named])) view.add(taskRow);
         }
         // A random id that happens to be taken fails the insert on the unique index; the create is then made again.
@@ -271,10 +276,9 @@ export class PostgresStore implements TaskStore {
       const { group, request } = claimGroup(claim);
       const handed = await this.handoffs.submit(group, { change: fast.change, claim: request });
       const done = handed.written ? fast.done() : null;
-      if (done !== null) return { task: done.value, next: handed.next ?? (handed.recheck ? await this.claimNextTask(claim) : null) };
+      if (done !== null) return handed.recheck ? claimAfterFinishing(done.value, () => this.claimNextTask(claim)) : { task: done.value, next: handed.next };
     }
-    const task = await this.completeTask(complete);
-    return { task, next: await this.claimNextTask(claim) };
+    return claimAfterFinishing(await this.completeTask(complete), () => this.claimNextTask(claim));
   }
 
   /** A batch of hand-offs (of one claim group) in one statement: each request's completion written, then its claim made. */

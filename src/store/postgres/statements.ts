@@ -102,6 +102,11 @@ export function tasksByIds(session: Session, wf: string, ids: readonly string[])
 }
 
 /** The tasks with these ids, locked against change until the transaction commits. */
+/** Bumps the version of those of the tasks not completed, locking them until commit. */
+export async function fenceUnfinished(session: Session, wf: string, ids: readonly string[]): Promise<void> {
+  await session.query(`UPDATE ${session.s}.tasks SET version = version + 1 WHERE wf = $1 AND id = ANY($2::text[]) AND status <> 'completed'`, [wf, ids]);
+}
+
 export function tasksByIdsForShare(session: Session, wf: string, ids: readonly string[]): Promise<TaskRow[]> {
   return session.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM ${session.s}.tasks WHERE wf = $1 AND id = ANY($2::text[]) FOR SHARE`, [wf, ids]);
 }
@@ -247,8 +252,9 @@ export async function claimReady(session: Session, params: ClaimParams): Promise
  * Hand-offs (the store's completeAndClaimNext): the k-th request's task written as `writes[k]`
  * (as writeRows does) and, only if that write applied, a task claimed for it as claimReady
  * claims; one statement, so one commit for all. Being one snapshot, its claim does not see
- * what its writes changed: `freed` counts the dependents they made ready, which a claim
- * made afterwards would see. `written` has the seqs written; a claimed row's `n` is its request's.
+ * what its writes changed: when they made dependents ready (`freed` counts them) it claims
+ * nothing, and a claim made afterwards sees them. `written` has the seqs written; a claimed
+ * row's `n` is its request's.
  */
 export async function handOff(
   session: Session,
@@ -305,6 +311,9 @@ function claimSql(s: string, typeCount: number, count: number, handoff: boolean)
        FROM unnest($5::text[], $8::bigint[], $9::text[], $10::bigint[]) WITH ORDINALITY AS a(agent, at_ms, digest, seq, k)
        WHERE a.seq IN (SELECT seq FROM u)`
     : `SELECT agent, at_ms, digest, n AS k, n FROM unnest($5::text[], $8::bigint[], $9::text[]) WITH ORDINALITY AS a(agent, at_ms, digest, n) LIMIT ${count}`;
+  // Nor is anything claimed when its writes made a dependent ready, which this snapshot cannot show:
+  // it may come first in line. The caller claims afresh.
+  const freedNone = handoff ? " AND NOT EXISTS (SELECT 1 FROM d WHERE d.unmet_deps = 0)" : "";
   const outcome = handoff ? ", ARRAY(SELECT seq::text FROM u) AS written, (SELECT count(*) FROM d WHERE d.unmet_deps = 0)::int AS freed" : "";
   return `
 WITH ${writes}paths AS (SELECT coalesce((SELECT uses_paths FROM ${s}.workflows WHERE wf = $1::bigint), false) AS found),
@@ -312,7 +321,7 @@ expired AS (SELECT $7::boolean AND NOT (SELECT found FROM paths) AND ${anyExpire
 picked AS (
   SELECT t.seq, t.priority FROM ${s}.tasks t
   WHERE t.wf = $1::bigint AND t.status = 'pending' AND t.unmet_deps = 0 AND (t.not_before_ms IS NULL OR t.not_before_ms <= $2::bigint)
-    AND ${ofTypes} AND NOT (SELECT found FROM expired) AND NOT (SELECT found FROM paths)
+    AND ${ofTypes} AND NOT (SELECT found FROM expired) AND NOT (SELECT found FROM paths)${freedNone}
   ORDER BY t.priority DESC, t.seq
   LIMIT ${count}
   FOR UPDATE OF t SKIP LOCKED),
