@@ -6,7 +6,8 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { afterAll } from "vitest";
+import { afterAll, afterEach } from "vitest";
+import { PostgresStore, TaskManager } from "../../src/index.js";
 import { TEST_DATABASE_URL } from "./outside-node.js";
 
 export { TEST_DATABASE_URL };
@@ -63,4 +64,25 @@ export async function dumpWorkflow(schemaName: string, workflow: string): Promis
     const deps = await client.query(`SELECT * FROM ${s}.task_deps WHERE wf = $1 ORDER BY dep_id, task_seq`, [id]);
     return { workflow: wf.rows, tasks: tasks.rows, deps: deps.rows };
   });
+}
+
+const openedWorkflows: TaskManager[] = [];
+afterEach(async () => {
+  await Promise.all(openedWorkflows.splice(0).map((tm) => tm.close()));
+});
+let workflowsOpened = 0;
+
+/**
+ * A TaskManager on a fresh workflow of the test schema, `<prefix><n>_<pid>`; `process` opens another
+ * store on the same workflow, as another process would. All are closed after the test.
+ */
+export function openPostgresWorkflow(prefix: string): { tm: TaskManager; process: () => TaskManager; workflow: string } {
+  workflowsOpened += 1;
+  const workflow = `${prefix}${workflowsOpened}_${process.pid}`;
+  const make = () => {
+    const tm = new TaskManager({ store: new PostgresStore({ url: TEST_DATABASE_URL, schema: testSchema(), workflow }) });
+    openedWorkflows.push(tm);
+    return tm;
+  };
+  return { tm: make(), process: make, workflow };
 }

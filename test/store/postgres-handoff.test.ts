@@ -6,30 +6,14 @@
  * a completion written over a row that changed, a claim made for a refused completion, a
  * claim blind to a dependent its completion freed or to another process's paths.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import pg from "pg";
-import { NextClaimFailedError, PostgresStore, StoreUnavailableError, TaskManager, type ClaimedTask } from "../../src/index.js";
+import { NextClaimFailedError, PostgresStore, StoreUnavailableError, type ClaimedTask } from "../../src/index.js";
 import { codeOf } from "../helpers/coordination.js";
-import { TEST_DATABASE_URL, testSchema, withClient } from "../helpers/postgres.js";
+import { openPostgresWorkflow, TEST_DATABASE_URL, testSchema, withClient } from "../helpers/postgres.js";
 import { has } from "../helpers/requirements.js";
 
-const opened: TaskManager[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((tm) => tm.close()));
-});
-
-let workflows = 0;
-/** A TaskManager on a fresh workflow; `process` opens another store on the same one, as another process would. */
-function openWorkflow(): { tm: TaskManager; process: () => TaskManager; workflow: string } {
-  workflows += 1;
-  const workflow = `handoff${workflows}_${process.pid}`;
-  const make = () => {
-    const tm = new TaskManager({ store: new PostgresStore({ url: TEST_DATABASE_URL, schema: testSchema(), workflow }) });
-    opened.push(tm);
-    return tm;
-  };
-  return { tm: make(), process: make, workflow };
-}
+const openWorkflow = () => openPostgresWorkflow("handoff");
 
 /** The transaction that last wrote each task (its row's xmin), by id. */
 async function writersOf(workflow: string, ids: readonly string[]): Promise<Map<string, string>> {

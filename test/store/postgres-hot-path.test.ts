@@ -6,29 +6,12 @@
  * version. Each test here fails if that shortcut gave a different answer from the rule on
  * the row as it is now (postgres/shared-statement.ts, PostgresStore.mutateClaimed).
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { PostgresStore, TaskManager } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
 import { codeOf } from "../helpers/coordination.js";
-import { TEST_DATABASE_URL, testSchema, withClient } from "../helpers/postgres.js";
+import { openPostgresWorkflow, testSchema, withClient } from "../helpers/postgres.js";
 import { has } from "../helpers/requirements.js";
 
-const opened: TaskManager[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((tm) => tm.close()));
-});
-
-let workflows = 0;
-/** A TaskManager on a fresh workflow; `process` opens another store on the same one, as another process would. */
-function openWorkflow(): { tm: TaskManager; process: () => TaskManager; workflow: string } {
-  workflows += 1;
-  const workflow = `hot${workflows}`;
-  const make = () => {
-    const tm = new TaskManager({ store: new PostgresStore({ url: TEST_DATABASE_URL, schema: testSchema(), workflow }) });
-    opened.push(tm);
-    return tm;
-  };
-  return { tm: make(), process: make, workflow };
-}
+const openWorkflow = () => openPostgresWorkflow("hot");
 
 /** The row's columns the hot path writes, read over a connection of its own. */
 async function rowOf(workflow: string, id: string): Promise<{ status: string; unmet_deps: number; claim_agent: string | null; version: number }> {
