@@ -99,11 +99,15 @@ describe.skipIf(!has("postgres"))("PostgresStore's completeAndClaimNext", () => 
     expect(await tm.getTask(blocked)).toMatchObject({ status: "pending" });
   });
 
-  it.each(["completeAndClaimNext", "completeTask"] as const)(
-    "counts down a dependent created by another process while the %s statement waited for its task's row",
-    async (how) => {
+  it.each([
+    ["completeAndClaimNext", "its id"],
+    ["completeTask", "its id"],
+    ["completeAndClaimNext", "#0, its idempotency key's task"],
+  ] as const)(
+    "counts down a dependent created by another process while the %s statement waited for its task's row, naming it by %s",
+    async (how, naming) => {
       const { tm, process: elsewhere } = openWorkflow();
-      const [dependency, other] = (await tm.createTasks([{ type: "job", priority: 1 }, { type: "job" }])).map((task) => task.id) as [string, string];
+      const [dependency, other] = (await tm.createTasks([{ type: "job", priority: 1, idempotencyKey: "dependency" }, { type: "job" }])).map((task) => task.id) as [string, string];
       const claimed = await tm.getNextTask({ agentId: "a" });
       const creator = elsewhere();
       await creator.getStatusSummary();
@@ -117,7 +121,10 @@ describe.skipIf(!has("postgres"))("PostgresStore's completeAndClaimNext", () => 
         const input = { taskId: dependency, agentId: "a", claimToken: tokenOf(claimed) };
         const finishing = how === "completeTask" ? tm.completeTask(input).then((task) => ({ task, next: undefined })) : tm.completeAndClaimNext(input);
         await new Promise((resolve) => setTimeout(resolve, 200));
-        const creating = creator.createTasks([{ type: "job", priority: 9, dependsOn: [dependency] }]);
+        const creating =
+          naming === "its id"
+            ? creator.createTasks([{ type: "job", priority: 9, dependsOn: [dependency] }])
+            : creator.createTasks([{ type: "job", idempotencyKey: "dependency" }, { type: "job", priority: 9, dependsOn: ["#0"] }]).then((tasks) => tasks.slice(1));
         await new Promise((resolve) => setTimeout(resolve, 200));
         await locker.query("COMMIT");
         const [dependent] = (await creating).map((task) => task.id) as [string];

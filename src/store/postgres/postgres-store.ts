@@ -164,10 +164,11 @@ export class PostgresStore implements TaskStore {
         // count down the new task's unmet dependencies.
         const named = new Set([...keyed.values(), ...inputs.flatMap((input) => [...(input.parentId != null ? [input.parentId] : []), ...(input.dependsOn ?? [])])]);
         if (named.size > 0) {
-          // And those not completed yet get a new version: a completion written over the version its holder
-          // read (the fast path, one statement whose snapshot may predate this create) then finds it changed
-          // and is made afresh, counting the new task down; otherwise it could not see the new task.
-          await sql.fenceUnfinished(session, wf, [...named]);
+          // The new tasks' dependencies not completed yet also get a new version: a completion written over
+          // the version its holder read (the fast path, one statement whose snapshot may predate this create)
+          // then finds it changed and is made afresh, counting the new task down; else it could not see it.
+          const dependencies = existingDependencies(inputs, keyed);
+          if (dependencies.length > 0) await sql.fenceUnfinished(session, wf, dependencies);
           for (const taskRow of await sql.tasksByIdsForShare(session, wf, [...named])) view.add(taskRow);
         }
         // A random id that happens to be taken fails the insert on the unique index; the create is then made again.
@@ -1038,6 +1039,24 @@ interface HandedOff {
   written: boolean;
   next: ClaimedTask | null;
   recheck: boolean;
+}
+
+/**
+ * The existing tasks that the tasks a create makes will depend on: named by id, or by `#n` where the
+ * n-th task's idempotency key found an existing one. A task whose key was found is not made.
+ */
+function existingDependencies(inputs: readonly NewTask[], keyed: ReadonlyMap<string, string>): string[] {
+  const found = (input: NewTask | undefined) => (input?.idempotencyKey === undefined ? undefined : keyed.get(input.idempotencyKey));
+  const ids = inputs.flatMap((input) =>
+    found(input) !== undefined
+      ? []
+      : (input.dependsOn ?? []).flatMap((dep) => {
+          const reference = rules.BATCH_REFERENCE.exec(dep);
+          const id = reference === null ? dep : found(inputs[Number(reference[1])]);
+          return id === undefined ? [] : [id];
+        }),
+  );
+  return [...new Set(ids)];
 }
 
 /**
