@@ -138,16 +138,18 @@ export class TaskManagerCore {
   /** getNextTask's claim, for `agentId`, waiting as `next` says. */
   private async claimNext(agentId: string, next: NextClaim): Promise<ClaimedTask | null> {
     const { waitMs, signal } = next;
-    const claim = () => this.store.claimNextTask(this.claimRequest(agentId, next));
+    const request = this.claimRequest(agentId, next);
+    const claim = () => this.store.claimNextTask(request);
     if (waitMs === undefined || waitMs === 0) {
       signal?.throwIfAborted();
       return claim();
     }
-    const holder = this.holder(agentId, next.session);
+    const holder = { agentId, sessionDigest: request.sessionDigest ?? null };
     const query = () => ({ taskTypes: next.taskTypes, now: this.clock(), staleAfterMs: this.staleAfterMs, holder });
     return waitForClaim({ store: this.store, claim, query, waitMs, signal });
   }
 
+  /** The store's request for a claim by `agentId` with getNextTask's options; the clock is read when the store applies it. */
   private claimRequest(agentId: string, next: NextClaim): ClaimRequest {
     return {
       agentId,

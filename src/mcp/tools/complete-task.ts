@@ -36,34 +36,38 @@ export function registerCompleteTaskTool(server: McpServer, context: ServerConte
       context.run(async () => {
         const { name, tm } = context.workflow(args.workflow);
         const finish = { taskId: args.task_id, status: args.status, resultData: asJsonObject(args.result_data), retry: args.retry, cascade: args.cascade };
-        let next: ClaimedTask | null | undefined;
-        let nextFailure: string | undefined;
+        // Without claim_next: undefined. With it: the next task or null, and why it is null when its claim failed.
+        let handed: { next: ClaimedTask | null; failure?: string } | undefined;
         const { cancelled_descendants: cancelled, ...task } = (await finishClaim(context, name, args.task_id, args.claim_token, async (claim) => {
           if (args.claim_next !== true) return tm.completeTask({ ...finish, ...claim });
           try {
             const both = await tm.completeAndClaimNext({ ...finish, ...claim, next: { session: context.session } });
-            next = both.next;
+            handed = { next: both.next };
             return both.task;
           } catch (error) {
             // Finished, and only the claim after it failed: an answer about the task, saying so.
             if (!(error instanceof NextClaimFailedError)) throw error;
-            next = null;
-            nextFailure = `${error.code}: ${(error.cause as Error).message}`;
+            handed = { next: null, failure: `${error.code}: ${(error.cause as Error).message}` };
             return error.task;
           }
         })) as FinishedTask; // finishClaim hands back what completeTask returned
-        if (next) context.claims.remember(name, next.id, next.claim_token);
+        if (handed?.next) context.claims.remember(name, handed.next.id, handed.next.claim_token);
         const cascade = cancelled === undefined ? "" : `; cancelled ${cancelled} pending descendants`;
-        const claimed =
-          next === undefined ? "" : nextFailure !== undefined ? `; claiming the next failed (${nextFailure}): call get_next_task` : next === null ? "; no next task is ready" : `; claimed ${renderTask(next)} lease_expires_at=${next.lease_expires_at ?? "?"} claim_token=${next.claim_token}`;
         return toolSuccess(
           {
             task: compactTask(task),
             ...(cancelled !== undefined && { cancelled_descendants: cancelled }),
-            ...(next !== undefined && { next: next === null ? null : compactTask(next) }),
+            ...(handed !== undefined && { next: handed.next === null ? null : compactTask(handed.next) }),
           },
-          `${task.status === "pending" ? "will retry" : "finished"} ${renderTask(task)}${cascade}${claimed}`,
+          `${task.status === "pending" ? "will retry" : "finished"} ${renderTask(task)}${cascade}${handed === undefined ? "" : handedText(handed)}`,
         );
       }),
   );
+}
+
+/** What the text says of the next task claim_next asked for. */
+function handedText({ next, failure }: { next: ClaimedTask | null; failure?: string }): string {
+  if (failure !== undefined) return `; claiming the next failed (${failure}): call get_next_task`;
+  if (next === null) return "; no next task is ready";
+  return `; claimed ${renderTask(next)} lease_expires_at=${next.lease_expires_at ?? "?"} claim_token=${next.claim_token}`;
 }
