@@ -101,6 +101,29 @@ describeStores("completeAndClaimNext", (store) => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it("refuses an earlier claim's token once the same agent claimed the task again (another window of one client), claiming nothing", async () => {
+    const { tm, snapshot } = await clockedWorkflow(store);
+    const [id] = await tm.createTasks([{ type: "t", priority: 1 }, { type: "t" }]).then((tasks) => tasks.map((task) => task.id));
+    const first = await tm.getNextTask({ agentId: AGENT });
+    await tm.releaseTask({ taskId: id as string, agentId: "person", force: true });
+    const second = await tm.getNextTask({ agentId: AGENT });
+    expect(second).toMatchObject({ id, attempts: 2 });
+    const before = await snapshot();
+    expect(await codeOf(tm.completeAndClaimNext({ taskId: id as string, agentId: AGENT, claimToken: tokenOf(first) }))).toBe("CLAIM_SUPERSEDED");
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("refuses ids that name an object's own properties, changing nothing", async () => {
+    const { tm, snapshot } = await clockedWorkflow(store);
+    await tm.createTask({ type: "t" });
+    const claimed = await tm.getNextTask({ agentId: AGENT });
+    const before = await snapshot();
+    for (const taskId of ["__proto__", "constructor", "t_00000000"]) {
+      expect(await codeOf(tm.completeAndClaimNext({ taskId, agentId: AGENT, claimToken: tokenOf(claimed) }))).toMatch(/^(TASK_NOT_FOUND|INVALID_INPUT)$/);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
   it("refuses bad input by name before anything is done", async () => {
     const { tm, snapshot } = await clockedWorkflow(store);
     const id = await tm.createTask({ type: "t" });

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from "vitest";
 import pg from "pg";
-import { NextClaimFailedError, PostgresStore, StoreUnavailableError, type ClaimedTask } from "../../src/index.js";
+import { NextClaimFailedError, PostgresStore, StoreUnavailableError, TaskManager, type ClaimedTask } from "../../src/index.js";
 import { codeOf } from "../helpers/coordination.js";
 import { openPostgresWorkflow, TEST_DATABASE_URL, testSchema, withClient } from "../helpers/postgres.js";
 import { has } from "../helpers/requirements.js";
@@ -152,5 +152,37 @@ describe.skipIf(!has("postgres"))("PostgresStore's completeAndClaimNext", () => 
     expect(error).toBeInstanceOf(NextClaimFailedError);
     expect(error).toMatchObject({ code: "STORE_UNAVAILABLE", task: { id, status: "completed" }, message: expect.stringContaining(`Task "${id}" is completed, but claiming the next task failed`) });
     expect((await tm.getTask(id))?.status).toBe("completed");
+  });
+
+  it("reports a hand-off whose connection dropped while it waited as maybe applied, with a code; the task is still the holder's, and finishing it again works", async () => {
+    const name = `handoff_drop_${process.pid}`;
+    const tm = new TaskManager({ store: new PostgresStore({ url: `${TEST_DATABASE_URL}?application_name=${name}`, schema: testSchema(), workflow: name }) });
+    try {
+      const [id, other] = (await tm.createTasks([{ type: "job", priority: 1 }, { type: "job" }])).map((task) => task.id) as [string, string];
+      const mine = await tm.getNextTask({ agentId: "a" });
+      const locker = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await locker.connect();
+      try {
+        await locker.query("BEGIN");
+        await locker.query(`SELECT 1 FROM "${testSchema()}".tasks WHERE id = $1 FOR SHARE`, [id]);
+        const handing = tm.completeAndClaimNext({ taskId: id, agentId: "a", claimToken: tokenOf(mine) }).catch((error: unknown) => error);
+        const waiting = async () => ((await locker.query("SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [name])).rowCount ?? 0) > 0;
+        await expect.poll(waiting, { timeout: 5_000 }).toBe(true);
+        await withClient((client) => client.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [name]));
+        const error = await handing;
+        expect(error).toMatchObject({ code: "STORE_UNAVAILABLE", message: expect.stringMatching(/may/) });
+        expect((error as Error).message).not.toMatch(/\bat .*\.js|ECONN|terminating connection/);
+      } finally {
+        await locker.query("ROLLBACK").catch(() => undefined);
+        await locker.end();
+      }
+      // The statement never committed: the task is still a's, nothing else was claimed, and a's call made again finishes it.
+      expect(await tm.getTask(id)).toMatchObject({ status: "in_progress", locked_by: "a" });
+      expect(await tm.getTask(other)).toMatchObject({ status: "pending" });
+      const again = await tm.completeAndClaimNext({ taskId: id, agentId: "a", claimToken: tokenOf(mine) });
+      expect(again).toMatchObject({ task: { id, status: "completed" }, next: { id: other, locked_by: "a" } });
+    } finally {
+      await tm.close();
+    }
   });
 });
